@@ -1,0 +1,111 @@
+"""The agency's tables: its units, the requests it received, one task per unit, its records and officers.
+
+The agency's tables never point at the provider's: a request is known by the provider's reference only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from protocol.clock import utcnow
+
+
+class Unit(SQLModel, table=True):
+    """A part of the agency that holds information for one purpose (from the agreement)."""
+
+    __tablename__ = "agency_unit"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+
+
+class AgencyRequest(SQLModel, table=True):
+    """A request as the agency received it from a provider; the statutory clock starts at `received_on`."""
+
+    __tablename__ = "agency_request"
+    __table_args__ = (UniqueConstraint("provider", "provider_ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    provider_ref: str = Field(max_length=32)
+    kind: str = Field(max_length=16)
+    participant_id: str = Field(max_length=32, index=True)
+    state: str = Field(default="received", max_length=16)
+    received_on: date
+    due_on: date
+    relayed: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    """One unit's part of a request: the unit answers for the information it holds for its purpose."""
+
+    __tablename__ = "agency_task"
+    __table_args__ = (
+        UniqueConstraint("request_id", "unit_id"),
+        Index("ix_agency_task_unit_state_due", "unit_id", "state", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="agency_request.id", index=True)
+    unit_id: str = Field(foreign_key="agency_unit.id", max_length=32)
+    state: str = Field(default="open", max_length=16)
+    claimed_by: int | None = Field(default=None, foreign_key="agency_officer.id")
+    due_on: date
+    answered_at: datetime | None = None
+    answer: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AgencyRecord(SQLModel, table=True):
+    """A record one unit holds about a programme participant."""
+
+    __tablename__ = "agency_record"
+    __table_args__ = (Index("ix_agency_record_unit_participant", "unit_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(foreign_key="agency_unit.id", max_length=32)
+    participant_id: str = Field(max_length=32)
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    record_date: date
+    corrected_at: datetime | None = None
+    statement_of_correction: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Officer(SQLModel, table=True):
+    """An agency officer's desk login, in exactly one unit; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "agency_officer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    unit_id: str = Field(foreign_key="agency_unit.id", max_length=32, index=True)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AgencyEvent(SQLModel, table=True):
+    """One step in the agency's handling of a request or task: append-only, hash-chained per request."""
+
+    __tablename__ = "agency_event"
+    __table_args__ = (UniqueConstraint("request_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="agency_request.id", index=True)
+    task_id: int | None = Field(default=None, foreign_key="agency_task.id")
+    seq: int
+    at: datetime = Field(default_factory=utcnow)
+    actor_role: str = Field(max_length=16)
+    actor_label: str = Field(default="", max_length=100)
+    trigger: str = Field(max_length=32)
+    from_state: str = Field(max_length=16)
+    to_state: str = Field(max_length=16)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)

@@ -1,0 +1,162 @@
+"""The provider's tables: families, people and who may act for whom, chat links, enrolment, requests.
+
+The provider's tables never point at the agency's: the two organisations share only protocol messages.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from protocol.clock import utcnow
+
+
+class Family(SQLModel, table=True):
+    """A whānau the provider works with."""
+
+    __tablename__ = "provider_family"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    """A parent, caregiver or young person. `participant_id` is the programme's id, known to the agency too."""
+
+    __tablename__ = "provider_person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True)
+    participant_id: str = Field(max_length=32, unique=True)
+    family_id: int | None = Field(default=None, foreign_key="provider_family.id", index=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100)
+    birth_date: date | None = None
+    is_young_person: bool = False
+    language: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Authority(SQLModel, table=True):
+    """Who may act for whom. Parents have no automatic right to a child's information (DESIGN.md §3.3),
+    so every such right is recorded, with how staff know it, and can be revoked."""
+
+    __tablename__ = "provider_authority"
+    __table_args__ = (UniqueConstraint("actor_id", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="provider_person.id", index=True)
+    subject_id: int = Field(foreign_key="provider_person.id", index=True)
+    relationship: str = Field(max_length=32)  # parent, caregiver, guardian, representative
+    evidence: str = Field(default="", max_length=500)
+    granted_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class ChatLink(SQLModel, table=True):
+    """One chat on one channel (a Telegram chat, a web chat session), linked to a person once enrolled."""
+
+    __tablename__ = "provider_chat_link"
+    __table_args__ = (UniqueConstraint("channel", "chat_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_key: str = Field(max_length=128)
+    person_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
+    language: str = Field(default="en", max_length=8)
+    audience: str = Field(default="adult", max_length=8)  # the register: adult or child
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a chat is in its conversation, kept in the database so a restart loses nothing."""
+
+    __tablename__ = "provider_conversation"
+
+    chat_link_id: int = Field(foreign_key="provider_chat_link.id", primary_key=True)
+    flow: str = Field(default="", max_length=32)
+    step: str = Field(default="", max_length=32)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EnrolmentCode(SQLModel, table=True):
+    """A one-time code staff give a family; only its hash is kept, so a database copy cannot enrol anyone."""
+
+    __tablename__ = "provider_enrolment_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="provider_person.id", index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Request(SQLModel, table=True):
+    """A family's request to see (access, IPP 6) or correct (correction, IPP 7) information.
+
+    `state` is the declared state from protocol.lifecycle; overdue is computed from `due_on`, never stored.
+    """
+
+    __tablename__ = "provider_request"
+    __table_args__ = (Index("ix_provider_request_state_due", "state", "due_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ref: str = Field(max_length=32, unique=True)
+    kind: str = Field(max_length=16)
+    state: str = Field(default="draft", max_length=16)
+    requester_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
+    subject_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
+    chat_link_id: int | None = Field(default=None, foreign_key="provider_chat_link.id", index=True)
+    scope: str = Field(default="both", max_length=16)  # provider, agency, both
+    details: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    correction_what: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    correction_should_say: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    form: str = Field(default="copy", max_length=16)  # copy, print, read_together
+    urgent: bool = False
+    urgency_reason: str = Field(default="", max_length=1000)
+    identity_checked: str = Field(default="", max_length=32)
+    received_on: date | None = None
+    due_on: date | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RequestEvent(SQLModel, table=True):
+    """One step in a request's history: append-only, each carrying the hash of the one before (DESIGN.md §8)."""
+
+    __tablename__ = "provider_request_event"
+    __table_args__ = (UniqueConstraint("request_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="provider_request.id", index=True)
+    seq: int
+    at: datetime = Field(default_factory=utcnow)
+    actor_role: str = Field(max_length=16)
+    actor_label: str = Field(default="", max_length=100)
+    trigger: str = Field(max_length=32)
+    from_state: str = Field(max_length=16)
+    to_state: str = Field(max_length=16)
+    detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class StaffAccount(SQLModel, table=True):
+    """A provider staff member's desk login; the password is kept only as an argon2 hash."""
+
+    __tablename__ = "provider_staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    display_name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,248 @@
+"""The programme agreement: what the provider and the agency agreed to share, when, how and why.
+
+One YAML file per programme (agreements/best_foot_forward.yaml is the worked example). Tono checks it
+at start-up, and the explanations families read about their information come from it.
+
+The rules, in plain words:
+
+- Parties. Exactly one provider and one agency, each listed under its own id, with a contact and a
+  public key for checking its signed messages ('demo' means the demo makes one on first run and keeps
+  it outside the repository).
+- Units. The parts of the agency, each with its own purpose, the kinds of record it holds, the roles in
+  it that see them, and the kinds of request (access, correction) it answers.
+- Flows. Each flow says what goes from a party to a unit, when, why, and whether it names people.
+  Every flow goes to a unit in the agreement, and every unit receives at least one flow.
+- Service levels. How many working days the provider has to relay a request and the agency to
+  acknowledge it, and how long before a due date officers are reminded.
+- Every sentence a family may read is written in English and te reo Māori, adult and child
+  (see protocol.texts); `translation_status` says whether a translator has checked the te reo.
+- Each id is used once in its list; a misspelt or unknown field is an error, never ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from protocol import agreement_checks as checks
+from protocol.agreement_checks import DEMO_KEY, AgreementError
+from protocol.texts import STRICT, Language, Register, Text, TranslationStatus
+
+__all__ = ["DEFAULT_AGREEMENT_PATH", "DEMO_KEY", "REQUEST_KINDS", "Agreement", "AgreementError", "Contact",
+           "Flow", "Party", "Programme", "RecordKind", "Role", "ServiceLevels", "Text", "Unit",
+           "check_agreement", "load_agreement"]
+
+DEFAULT_AGREEMENT_PATH = Path(__file__).parent / "agreements" / "best_foot_forward.yaml"
+
+RequestKind = Literal["access", "correction"]  # Information Privacy Principles 6 and 7
+REQUEST_KINDS: tuple[RequestKind, ...] = ("access", "correction")
+
+Id = Annotated[str, AfterValidator(checks.an_id)]
+
+
+class Programme(BaseModel):
+    """The programme this agreement covers, and the languages and registers families may choose."""
+
+    model_config = STRICT
+
+    id: Id
+    name: str = Field(min_length=1)
+    description: Text
+    languages: Annotated[list[Language], Field(min_length=1), AfterValidator(checks.listed_once)]
+    registers: Annotated[list[Register], Field(min_length=1), AfterValidator(checks.listed_once)]
+
+
+class Contact(BaseModel):
+    """Who at a party the other party contacts about this agreement."""
+
+    model_config = STRICT
+
+    person: str = Field(min_length=1)
+    email: Annotated[str, AfterValidator(checks.an_email)]
+    phone: str | None = None
+
+
+class Party(BaseModel):
+    """One of the two organisations that signed the agreement. Its id is its key under `parties`."""
+
+    model_config = STRICT
+
+    id: Id
+    role: Literal["provider", "agency"]
+    name: str = Field(min_length=1)
+    contact: Contact
+    public_key: Annotated[str, AfterValidator(checks.a_public_key)]
+
+    @property
+    def public_key_bytes(self) -> bytes | None:
+        """The raw 32-byte Ed25519 public key, or None while the key is the demo's ('demo')."""
+        return None if self.public_key == DEMO_KEY else base64.b64decode(self.public_key)
+
+
+class RecordKind(BaseModel):
+    """A kind of record someone holds, described for the family."""
+
+    model_config = STRICT
+
+    id: Id
+    what: Text
+    identifiable: bool
+
+
+class Role(BaseModel):
+    """A role in a unit whose holders see the unit's records."""
+
+    model_config = STRICT
+
+    id: Id
+    name: Text
+
+
+class Unit(BaseModel):
+    """A part of the agency that holds information for one purpose, and never mixes it with another's."""
+
+    model_config = STRICT
+
+    id: Id
+    name: Text
+    purpose: Text
+    holds: list[RecordKind] = Field(min_length=1)
+    seen_by: list[Role] = Field(min_length=1)
+    in_scope_for: Annotated[list[RequestKind], Field(min_length=1), AfterValidator(checks.listed_once)]
+
+
+class Flow(BaseModel):
+    """Information that goes from a party to a unit: what, when, why, and whether it names people."""
+
+    model_config = STRICT
+
+    id: Id
+    what: Text
+    from_party: Id = Field(alias="from")
+    to_unit: Id = Field(alias="to")
+    when: Text
+    why: Text
+    identifiable: bool
+
+
+class ServiceLevels(BaseModel):
+    """What the two parties promise each other, in working days (on top of the Privacy Act's limits)."""
+
+    model_config = STRICT
+
+    provider_relays_within_working_days: int = Field(ge=1)
+    agency_acknowledges_within_working_days: int = Field(ge=1)
+    reminder_before_due_working_days: int = Field(ge=1)
+
+
+class Agreement(BaseModel):
+    """The whole agreement for one programme."""
+
+    model_config = STRICT
+
+    translation_status: TranslationStatus
+    programme: Programme
+    parties: dict[str, Party]
+    units: list[Unit] = Field(min_length=1)
+    provider_holds: list[RecordKind] = Field(min_length=1)
+    flows: list[Flow] = Field(min_length=1)
+    service_levels: ServiceLevels
+
+    @field_validator("parties", mode="before")
+    @classmethod
+    def _ids_from_keys(cls, parties: Any) -> Any:
+        # Each party is written under its id (parties: {ccss: ...}); the id is copied in, not written twice.
+        if not isinstance(parties, dict):
+            return parties
+        return {key: {"id": key, **value} if isinstance(value, dict) else value
+                for key, value in parties.items()}
+
+    @model_validator(mode="after")
+    def _references_hold(self, info: ValidationInfo) -> Agreement:
+        # load_agreement reports these problems itself, each with its own field path.
+        if not (info.context or {}).get(_PROBLEMS_REPORTED_SEPARATELY):
+            problems = checks.consistency_problems(self)
+            if problems:
+                raise ValueError("; ".join(f"{path}: {message}" for path, message in problems))
+        return self
+
+    def text(self, text: Text, lang: str, register: str) -> str:
+        """The sentence in a language and register this programme offers; never another one instead."""
+        if lang not in self.programme.languages:
+            raise ValueError(f"{self.programme.name} is not offered in {lang!r}.")
+        if register not in self.programme.registers:
+            raise ValueError(f"{self.programme.name} has no {register!r} register.")
+        return text.variant(lang, register)
+
+    def party(self, party_id: str) -> Party:
+        """The party with this id."""
+        if party_id not in self.parties:
+            raise KeyError(f"No party has the id {party_id!r}; the parties are {', '.join(self.parties)}.")
+        return self.parties[party_id]
+
+    @property
+    def provider(self) -> Party:
+        """The party that runs the programme and talks with families (CCSS in Best foot forward)."""
+        return next(party for party in self.parties.values() if party.role == "provider")
+
+    @property
+    def agency(self) -> Party:
+        """The government agency whose units hold the information the provider sends them."""
+        return next(party for party in self.parties.values() if party.role == "agency")
+
+    def unit(self, unit_id: str) -> Unit:
+        """The agency unit with this id."""
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit
+        known = ", ".join(unit.id for unit in self.units)
+        raise KeyError(f"No unit has the id {unit_id!r}; the units are {known}.")
+
+    def units_in_scope(self, kind: str) -> list[Unit]:
+        """The units that answer a request of this kind ('access' or 'correction'), in agreement order."""
+        if kind not in REQUEST_KINDS:
+            raise ValueError(f"Unknown request kind {kind!r}: the kinds are {', '.join(REQUEST_KINDS)}.")
+        return [unit for unit in self.units if kind in unit.in_scope_for]
+
+    def flows_to(self, unit_id: str) -> list[Flow]:
+        """The flows of information that reach this unit, in agreement order."""
+        unit = self.unit(unit_id)
+        return [flow for flow in self.flows if flow.to_unit == unit.id]
+
+
+_PROBLEMS_REPORTED_SEPARATELY = "problems reported separately"
+
+
+def load_agreement(path: str | Path | None = None) -> Agreement:
+    """Read and check a programme agreement (by default the bundled Best foot forward one)."""
+    path = DEFAULT_AGREEMENT_PATH if path is None else Path(path)
+    data = checks.read_yaml(path)
+    try:
+        agreement = Agreement.model_validate(data, context={_PROBLEMS_REPORTED_SEPARATELY: True})
+    except ValidationError as error:
+        raise AgreementError(path, [checks.where(problem) for problem in error.errors()]) from None
+    problems = checks.consistency_problems(agreement)
+    if problems:
+        raise AgreementError(path, problems)
+    return agreement
+
+
+def check_agreement(path: str | Path | None = None) -> list[str]:
+    """The problems with an agreement file, one line each ('FILE: field.path: message'); empty if valid."""
+    try:
+        load_agreement(path)
+    except AgreementError as error:
+        return error.lines()
+    return []
+

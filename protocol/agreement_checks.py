@@ -1,0 +1,227 @@
+"""How an agreement file is read and checked, and how each problem is reported: the file, the field
+path, the problem.
+
+A field path names one place in the file: `units[1].purpose.mi.child` is the child version, in te reo
+Māori, of the purpose of the second unit (lists count from 0).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+if TYPE_CHECKING:
+    from protocol.agreement import Agreement
+
+DEMO_KEY = "demo"
+
+_ID = re.compile(r"[a-z][a-z0-9-]{0,31}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+class AgreementError(ValueError):
+    """An agreement file that cannot be used; `errors` lists each problem as (field path, message).
+
+    The field path is empty when the problem is with the file as a whole (missing, not YAML).
+    """
+
+    def __init__(self, file: str | Path, errors: list[tuple[str, str]]) -> None:
+        self.file = str(file)
+        self.errors = list(errors)
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One line per problem: 'FILE: field.path: message'."""
+        return [f"{self.file}: {path}: {message}" if path else f"{self.file}: {message}"
+                for path, message in self.errors]
+
+
+# ---- Reading the file ----
+
+# PyYAML's C parser, where it was built with one, reads the agreement about six times faster.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _OneValuePerKey(_SafeLoader):
+    """Plain YAML keeps the last of two values written under the same key and drops the other without a
+    word; in a signed agreement that would hide a change, so a repeated key is an error here."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        self.flatten_mapping(node)
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key '{key}' is written twice in the same place", key_node.start_mark
+                )
+            if isinstance(key, str):
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """The agreement file as YAML data, or an AgreementError saying why it cannot be read."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AgreementError(path, [("", "there is no such file")]) from None
+    except UnicodeDecodeError:
+        raise AgreementError(path, [("", "cannot be read: it is not UTF-8 text")]) from None
+    except OSError as error:
+        raise AgreementError(path, [("", f"cannot be read: {error.strerror or error}")]) from None
+    try:
+        data = yaml.load(source, Loader=_OneValuePerKey)
+    except yaml.MarkedYAMLError as error:
+        raise AgreementError(path, [("", _yaml_problem(error))]) from None
+    except yaml.YAMLError as error:
+        raise AgreementError(path, [("", f"this is not valid YAML: {error}")]) from None
+    if data is None:
+        raise AgreementError(path, [("", "is empty")])
+    if not isinstance(data, dict):
+        raise AgreementError(path, [("", "should be a mapping of fields (programme:, parties:, ...), "
+                                         f"not {_found(data)}")])
+    return data
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
+    mark = error.problem_mark or error.context_mark
+    at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    problem = f"{at}this is not valid YAML: {error.problem or error}"
+    if error.context and error.context_mark and error.context_mark is not mark:
+        problem += f" ({error.context} that starts at line {error.context_mark.line + 1})"
+    return problem
+
+
+# ---- Checks on one field ----
+
+def an_id(value: str) -> str:
+    if not _ID.fullmatch(value):
+        raise ValueError("should be an id of lower-case letters, digits and hyphens, at most 32 characters, "
+                         "starting with a letter, such as 'service-reporting'")
+    return value
+
+
+def an_email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def a_public_key(value: str) -> str:
+    if value == DEMO_KEY:
+        return value
+    try:
+        key = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        key = b""
+    if len(key) != 32:
+        raise ValueError(f"should be '{DEMO_KEY}' or an Ed25519 public key in base64 (32 bytes: 44 "
+                         f"characters ending in '='), but this is {len(value)} characters and not such a key")
+    return value
+
+
+def listed_once(values: list[str]) -> list[str]:
+    repeated = sorted({value for value in values if values.count(value) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(repeated)} more than once")
+    return values
+
+
+# ---- Checks across fields ----
+
+def consistency_problems(agreement: Agreement) -> list[tuple[str, str]]:
+    """What is wrong across fields (repeated ids, references to nothing), as (field path, message)."""
+    problems = _repeated_ids("units", (unit.id for unit in agreement.units))
+    for i, unit in enumerate(agreement.units):
+        problems += _repeated_ids(f"units[{i}].holds", (kind.id for kind in unit.holds))
+        problems += _repeated_ids(f"units[{i}].seen_by", (role.id for role in unit.seen_by))
+    problems += _repeated_ids("provider_holds", (kind.id for kind in agreement.provider_holds))
+    problems += _repeated_ids("flows", (flow.id for flow in agreement.flows))
+
+    roles = [party.role for party in agreement.parties.values()]
+    for role in ("provider", "agency"):
+        if roles.count(role) != 1:
+            problems.append(("parties", f"should have exactly one party whose role is '{role}', "
+                                        f"not {roles.count(role)}"))
+    for key, party in agreement.parties.items():
+        if party.id != key:
+            problems.append((f"parties.{key}.id", f"is {party.id!r}, but the party is listed under {key!r}"))
+
+    unit_ids = [unit.id for unit in agreement.units]
+    for i, flow in enumerate(agreement.flows):
+        if flow.from_party not in agreement.parties:
+            problems.append((f"flows[{i}].from", f"no party has the id {flow.from_party!r} "
+                                                 f"(the parties are {', '.join(agreement.parties)})"))
+        if flow.to_unit not in unit_ids:
+            problems.append((f"flows[{i}].to", f"no unit has the id {flow.to_unit!r} "
+                                               f"(the units are {', '.join(unit_ids)})"))
+    receiving = {flow.to_unit for flow in agreement.flows}
+    for i, unit in enumerate(agreement.units):
+        if unit.id not in receiving:
+            problems.append((f"units[{i}]", f"no flow goes to the unit {unit.id!r}; a unit that receives "
+                                            "nothing from the programme does not belong in the agreement"))
+    return problems
+
+
+def _repeated_ids(path: str, ids: Iterable[str]) -> list[tuple[str, str]]:
+    first_at: dict[str, int] = {}
+    problems = []
+    for i, an_id in enumerate(ids):
+        if an_id in first_at:
+            problems.append((f"{path}[{i}].id", f"{an_id!r} is already the id of {path}[{first_at[an_id]}]"))
+        first_at.setdefault(an_id, i)
+    return problems
+
+
+# ---- Saying what is wrong ----
+
+_TEXT_KEYS = {"en", "mi", "adult", "child"}
+_TEXT_FIELDS = {"description", "name", "purpose", "what", "when", "why"}
+
+
+def where(error: Mapping[str, Any]) -> tuple[str, str]:
+    """A pydantic validation error as (field path, plain message)."""
+    path = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
+    return path, _plain(error)
+
+
+def _plain(error: Mapping[str, Any]) -> str:
+    kind, loc = error["type"], error["loc"]
+    if kind == "missing":
+        if loc and loc[-1] in _TEXT_KEYS:
+            return "is missing: every sentence a family may read needs en.adult, en.child, mi.adult, mi.child"
+        return "is missing"
+    if kind == "extra_forbidden":
+        return "is not a field the agreement knows (is it misspelt?)"
+    if kind in {"model_type", "dict_type"} and loc and loc[-1] in _TEXT_FIELDS:
+        return ("should be the four versions of a sentence (en: and mi:, each with adult: and child:), "
+                f"not {_found(error['input'])}")
+    if kind in {"model_type", "dict_type"}:
+        return f"should be a mapping of fields (name: value), not {_found(error['input'])}"
+    if kind in {"bool_type", "bool_parsing"}:
+        return f"should be true or false, not {_found(error['input'])}"
+    if kind == "string_too_short":
+        return "should not be empty"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    message = error["msg"]
+    if message.startswith("Input should"):
+        message = f"should{message.removeprefix('Input should')}, not {_found(error['input'])}"
+    return message[0].lower() + message[1:]
+
+
+def _found(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list | dict):
+        return "a list" if isinstance(value, list) else "a mapping"
+    return repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:57]}..."

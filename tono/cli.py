@@ -1,0 +1,151 @@
+"""The `tono` command (DESIGN.md §10): db upgrade, seed-demo, run, agreement check, keys generate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tono.settings import SettingsError, load_settings
+from tono.startup import StartupError
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from tono import migrate
+    from tono.startup import agreement_from, check_reachable
+
+    settings = load_settings()
+    agreement_from(settings)
+    if not settings.is_sqlite:
+        asyncio.run(check_reachable(settings))
+    migrate.upgrade(settings.database_url, args.revision)
+    print(f"The database is at migration {args.revision}.")
+    return 0
+
+
+def _db_downgrade(args: argparse.Namespace) -> int:
+    from tono import migrate
+
+    settings = load_settings()
+    migrate.downgrade(settings.database_url, args.revision)
+    print(f"The database is at migration {args.revision}.")
+    return 0
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    from tono.demo import seed_demo
+    from tono.startup import agreement_from, check_migrated
+
+    settings = load_settings()
+    agreement = agreement_from(settings)
+    asyncio.run(check_migrated(settings))
+    logins = asyncio.run(seed_demo(settings, agreement))
+    print("Best foot forward demo data is loaded. Demo desk logins (demo only, never for real use):")
+    for where, login, password, who in logins:
+        print(f"  {where:<16} login {login:<14} password {password:<22} {who}")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from tono.app import create_app
+    from tono.startup import agreement_from, check_migrated
+
+    settings = load_settings()
+    agreement = agreement_from(settings)
+    asyncio.run(check_migrated(settings))
+    _check_port_free(args.host, args.port)
+    print(f"Tono is serving on http://{args.host}:{args.port}/ (health: /healthz). Stop it with Ctrl+C.")
+    uvicorn.run(create_app(settings, agreement), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise StartupError(
+                f"Port {port} on {host} is already in use: stop what uses it, or run `tono run --port 8001`."
+            ) from None
+
+
+def _agreement_check(args: argparse.Namespace) -> int:
+    from protocol.agreement import DEFAULT_AGREEMENT_PATH, check_agreement
+
+    path = Path(args.file) if args.file else (load_settings().agreement or DEFAULT_AGREEMENT_PATH)
+    errors = check_agreement(path)
+    for line in errors:
+        print(line, file=sys.stderr)
+    if errors:
+        return 1
+    print(f"{path}: the agreement is valid.")
+    return 0
+
+
+def _keys_generate(args: argparse.Namespace) -> int:
+    from tono.keys import generate_key_files
+
+    settings = load_settings()
+    private_path, public_b64 = generate_key_files(Path(args.dir or settings.keys_dir), args.party)
+    print(f"Private key written to {private_path} (keep it secret; it never goes in the repository).")
+    print(f"Public key for the agreement's parties.{args.party}.public_key: {public_b64}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tono", description="Tono: ask what is held about you, check it, fix it.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database migrations").add_subparsers(dest="db", required=True)
+    up = db.add_parser("upgrade", help="migrate the database to this code's revision")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=_db_upgrade)
+    down = db.add_parser("downgrade", help="migrate the database back to a revision (base: empty)")
+    down.add_argument("revision")
+    down.set_defaults(handler=_db_downgrade)
+
+    commands.add_parser("seed-demo", help="load the Best foot forward demo (idempotent)").set_defaults(
+        handler=_seed_demo
+    )
+
+    run = commands.add_parser("run", help="serve the web chat, the desks and the queue")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.set_defaults(handler=_run)
+
+    agreement = commands.add_parser("agreement", help="the programme agreement").add_subparsers(
+        dest="agreement", required=True
+    )
+    check = agreement.add_parser("check", help="validate an agreement file (exit 1 on errors)")
+    check.add_argument("file", nargs="?")
+    check.set_defaults(handler=_agreement_check)
+
+    keys = commands.add_parser("keys", help="signing keys").add_subparsers(dest="keys", required=True)
+    generate = keys.add_parser("generate", help="a key pair for one organisation")
+    generate.add_argument("party", help="the party id in the agreement, e.g. ccss")
+    generate.add_argument("--dir", help="where to write the private key (default TONO_KEYS_DIR)")
+    generate.set_defaults(handler=_keys_generate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except (SettingsError, StartupError) as error:
+        print(f"tono: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Engines and sessions, built from the settings and handed to each side (DESIGN.md §2 rule 6)."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import agency.models  # noqa: F401  (registers the agency's tables)
+import bot.models  # noqa: F401  (registers the provider's tables)
+import linkqueue.tables  # noqa: F401  (registers the queue's tables)
+
+metadata = SQLModel.metadata
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    # WAL lets readers go on while one writer commits; foreign keys are off in SQLite unless asked.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(database_url: str, **kwargs) -> AsyncEngine:
+    """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    engine = create_async_engine(database_url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -1,0 +1,121 @@
+"""The Best foot forward demo: CCSS, the agency's units, three whānau, desk logins and agency records.
+
+Idempotent: running it again adds nothing that is already there. The passwords below are demo data only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from agency.models import AgencyRecord, Officer, Unit
+from bot.models import Authority, Family, Person, StaffAccount
+from deskkit.passwords import hash_password
+from protocol.agreement import Agreement
+from tono.database import make_engine, make_sessionmaker
+from tono.settings import Settings
+
+# (family ref, family name, [(person ref, participant id, given, family, birth date, young person?)])
+FAMILIES = [
+    ("F-0001", "Parata whānau", [
+        ("P-0001", "BFF-P-1001", "Aroha", "Parata", date(1988, 3, 14), False),
+        ("P-0002", "BFF-P-1002", "Nikau", "Parata", date(2013, 9, 2), True),
+        ("P-0003", "BFF-P-1003", "Mere", "Parata", date(2018, 5, 21), True),
+    ]),
+    ("F-0002", "Smith family", [
+        ("P-0004", "BFF-P-1004", "Grace", "Smith", date(1961, 11, 30), False),
+        ("P-0005", "BFF-P-1005", "Liam", "Smith", date(2016, 1, 8), True),
+    ]),
+    ("F-0003", "Tanielu family", [
+        ("P-0006", "BFF-P-1006", "Sina", "Tanielu", date(1992, 7, 4), False),
+        ("P-0007", "BFF-P-1007", "Tavita", "Tanielu", date(2020, 12, 12), True),
+    ]),
+]
+
+# (actor, subject, relationship, how staff know it). Nikau (13) asks for himself: parents have no
+# automatic right to a young person's information.
+AUTHORITIES = [
+    ("P-0001", "P-0003", "parent", "Birth certificate seen at enrolment"),
+    ("P-0004", "P-0005", "caregiver", "Family Court care order seen"),
+    ("P-0006", "P-0007", "parent", "Known to the worker; birth certificate seen"),
+]
+
+STAFF = [("kaimahi", "demo-kaimahi-2026", "Demo staff member (CCSS)")]
+
+# Records each unit holds, by the kind of unit's purpose; participant ids from FAMILIES.
+RECORDS = {
+    "evaluation": [
+        ("BFF-P-1001", "Evaluation consent form", "Agreed to take part in the programme evaluation.",
+         date(2026, 2, 10)),
+        ("BFF-P-1001", "Parenting confidence survey (start)", "Confidence in routines: 2 of 5. "
+         "Would like help with bedtime.", date(2026, 2, 17)),
+        ("BFF-P-1004", "Parenting confidence survey (start)", "Confidence in routines: 3 of 5.",
+         date(2026, 3, 3)),
+    ],
+    "service-reporting": [
+        ("BFF-P-1001", "Attendance report, term 1", "Attended 7 of 8 group sessions.", date(2026, 4, 10)),
+        ("BFF-P-1003", "Referral record", "Referred by the school's social worker for support at home.",
+         date(2026, 1, 28)),
+        ("BFF-P-1005", "Attendance report, term 1", "Attended 5 of 8 sessions; two missed for illness.",
+         date(2026, 4, 10)),
+        ("BFF-P-1006", "Outcome report", "Goal set: a regular morning routine. Progress: on track.",
+         date(2026, 5, 1)),
+    ],
+}
+
+
+def _officer_login(unit_id: str) -> str:
+    return f"officer-{unit_id}"[:64]
+
+
+async def seed_demo(settings: Settings, agreement: Agreement) -> list[tuple[str, str, str, str]]:
+    """Load the demo; return the desk logins as (desk, login, password, who)."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await _seed(session, agreement)
+    finally:
+        await engine.dispose()
+    logins = [("provider desk", login, password, who) for login, password, who in STAFF]
+    logins += [("agency desk", _officer_login(unit.id), f"demo-{unit.id}-2026", f"Officer, {unit.id} unit")
+               for unit in agreement.units]
+    return logins
+
+
+async def _get_or_add(session: AsyncSession, model, lookup: dict, **values):
+    found = (await session.exec(select(model).filter_by(**lookup))).first()
+    if found is None:
+        found = model(**lookup, **values)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def _seed(session: AsyncSession, agreement: Agreement) -> None:
+    people: dict[str, Person] = {}
+    for family_ref, family_name, members in FAMILIES:
+        family = await _get_or_add(session, Family, {"ref": family_ref}, name=family_name)
+        for ref, participant_id, given, surname, born, young in members:
+            people[ref] = await _get_or_add(
+                session, Person, {"ref": ref}, participant_id=participant_id, family_id=family.id,
+                given_name=given, family_name=surname, birth_date=born, is_young_person=young,
+            )
+    for actor, subject, relationship, evidence in AUTHORITIES:
+        await _get_or_add(session, Authority, {"actor_id": people[actor].id, "subject_id": people[subject].id},
+                          relationship=relationship, evidence=evidence)
+    for login, password, who in STAFF:
+        if (await session.exec(select(StaffAccount).where(StaffAccount.login == login))).first() is None:
+            session.add(StaffAccount(login=login, display_name=who, password_hash=hash_password(password)))
+    for unit in agreement.units:
+        await _get_or_add(session, Unit, {"id": unit.id}, name=agreement.text(unit.name, "en", "adult")
+                          if not isinstance(unit.name, str) else unit.name)
+        login = _officer_login(unit.id)
+        if (await session.exec(select(Officer).where(Officer.login == login))).first() is None:
+            session.add(Officer(login=login, display_name=f"Demo officer ({unit.id})", unit_id=unit.id,
+                                password_hash=hash_password(f"demo-{unit.id}-2026")))
+        await session.flush()
+        for participant_id, title, body, when in RECORDS.get(unit.id, []):
+            await _get_or_add(session, AgencyRecord, {"unit_id": unit.id, "participant_id": participant_id,
+                                                      "title": title}, body=body, record_date=when)

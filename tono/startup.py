@@ -1,0 +1,77 @@
+"""The checks before Tono starts: each problem becomes one sentence that names the setting, and nothing
+is written until the settings, the agreement and the database are all usable."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from protocol.agreement import Agreement, AgreementError, load_agreement
+from tono import migrate
+from tono.database import make_engine
+from tono.settings import Settings
+
+
+class StartupError(Exception):
+    """Tono cannot start; the message says what to do, in one sentence."""
+
+
+def agreement_from(settings: Settings) -> Agreement:
+    """The programme agreement named by TONO_AGREEMENT (the bundled Best foot forward one by default)."""
+    path = settings.agreement
+    if path is not None and not path.is_file():
+        raise StartupError(f"TONO_AGREEMENT names {str(path)!r}, but there is no such file.")
+    try:
+        return load_agreement(path)
+    except AgreementError as error:
+        raise StartupError(f"TONO_AGREEMENT: the agreement is not valid.\n{error}") from None
+
+
+def _where(settings: Settings) -> str:
+    url = make_url(settings.database_url)
+    return f"{url.host or 'localhost'}:{url.port or 5432}"
+
+
+async def check_reachable(settings: Settings) -> None:
+    """Connect once; an unreachable server is a sentence about TONO_DATABASE_URL, not a traceback."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)
+    except (OSError, socket.gaierror, OperationalError, DBAPIError, TimeoutError) as error:
+        reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
+        if settings.is_sqlite:
+            raise StartupError(
+                f"TONO_DATABASE_URL: cannot open the SQLite file {settings.sqlite_path} ({reason})."
+            ) from None
+        raise StartupError(
+            f"TONO_DATABASE_URL: cannot reach the PostgreSQL server at {_where(settings)} ({reason}); "
+            "is it running, and is the URL right?"
+        ) from None
+    finally:
+        await engine.dispose()
+
+
+async def check_migrated(settings: Settings) -> None:
+    """A database whose migrations are behind says so now, instead of failing later mid-conversation."""
+    sqlite_path = settings.sqlite_path
+    if settings.is_sqlite and sqlite_path is not None and not sqlite_path.exists():
+        raise StartupError(
+            f"The database file {sqlite_path} does not exist yet: run `tono db upgrade` (or `make run`)."
+        )
+    await check_reachable(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        current = await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
+    head = migrate.head_revision()
+    if current != head:
+        raise StartupError(
+            f"The database is at migration {current or 'none'}, but this Tono needs {head}: "
+            "run `tono db upgrade`."
+        )
