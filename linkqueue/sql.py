@@ -30,6 +30,10 @@ MAX_APPLY_ATTEMPTS = 5
 LEASE = timedelta(seconds=30)  # how long a pusher may hold a message before another may try it
 
 
+class AlreadyApplied(Exception):
+    """Another consumer applied this message first."""
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait longer after each failed delivery: 1 s, 2 s, 4 s … up to 5 minutes."""
     return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
@@ -56,7 +60,7 @@ class SqlQueueEnd:
         sequence = await self._next_sequence(session, recipient, stream)
         envelope = sign(new_message(type, self.party, recipient, request, sequence, body), self.private_key)
         now = utcnow()
-        await session.execute(insert(self.t.outbox).values(
+        await _run(session, insert(self.t.outbox).values(
             id=envelope.id, recipient=recipient, stream=stream, sequence=sequence, type=type,
             envelope=envelope.to_json(), created_at=now, attempts=0, next_attempt_at=now,
         ))
@@ -65,11 +69,11 @@ class SqlQueueEnd:
     async def _next_sequence(self, session: AsyncSession, recipient: str, stream: str) -> int:
         counter = self.t.stream_out
         where = and_(counter.c.recipient == recipient, counter.c.stream == stream)
-        last = (await session.execute(select(counter.c.last_sequence).where(where).with_for_update())).scalar()
+        last = (await _run(session, select(counter.c.last_sequence).where(where).with_for_update())).scalar()
         if last is None:
-            await session.execute(insert(counter).values(recipient=recipient, stream=stream, last_sequence=1))
+            await _run(session, insert(counter).values(recipient=recipient, stream=stream, last_sequence=1))
             return 1
-        await session.execute(update(counter).where(where).values(last_sequence=last + 1))
+        await _run(session, update(counter).where(where).values(last_sequence=last + 1))
         return last + 1
 
     async def _claim_outgoing(self, limit: int) -> list:
@@ -77,14 +81,14 @@ class SqlQueueEnd:
         box = self.t.outbox
         now = utcnow()
         async with self.sessions.begin() as session:
-            rows = (await session.execute(
+            rows = (await _run(session,
                 select(box.c.id, box.c.stream, box.c.envelope)
                 .where(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None), box.c.next_attempt_at <= now)
                 .order_by(box.c.stream, box.c.sequence).limit(limit)
                 .with_for_update(skip_locked=True)
             )).all()
             if rows:
-                await session.execute(update(box).where(box.c.id.in_([r.id for r in rows]))
+                await _run(session, update(box).where(box.c.id.in_([r.id for r in rows]))
                                       .values(next_attempt_at=now + LEASE))
         return rows
 
@@ -121,10 +125,10 @@ class SqlQueueEnd:
                 values = {"rejected_at": now, "last_error": receipt.reason}
                 log.error("message %s was rejected by its receiver: %s", message_id, receipt.reason)
             else:
-                attempts = (await session.execute(select(box.c.attempts).where(box.c.id == message_id))).scalar()
+                attempts = (await _run(session, select(box.c.attempts).where(box.c.id == message_id))).scalar()
                 values = {"attempts": attempts + 1, "next_attempt_at": now + backoff(attempts + 1),
                           "last_error": receipt.reason}
-            await session.execute(update(box).where(box.c.id == message_id).values(**values))
+            await _run(session, update(box).where(box.c.id == message_id).values(**values))
 
     # --- receiving -----------------------------------------------------------------------------------
 
@@ -140,15 +144,15 @@ class SqlQueueEnd:
     async def _accept(self, session: AsyncSession, raw: str) -> Receipt:
         inbox, streams = self.t.inbox, self.t.stream_in
         header = _peek(raw)
-        if header and (await session.execute(select(inbox.c.id).where(inbox.c.id == header["id"]))).first():
+        if header and (await _run(session, select(inbox.c.id).where(inbox.c.id == header["id"]))).first():
             return Receipt(ReceiptStatus.DUPLICATE, "this message was already received")
         where = None
         last = 0
         if header:
             where = and_(streams.c.sender == header["sender"], streams.c.stream == header["stream"])
-            last = (await session.execute(
+            last = (await _run(session,
                 select(streams.c.last_sequence).where(where).with_for_update())).scalar() or 0
-        verdict = check_incoming(raw, self.keyring, self.party, last, False)
+        verdict = check_incoming(raw, self.keyring, self.party, last, False, receiving_as=self.side)
         if verdict.outcome == "duplicate":
             return Receipt(ReceiptStatus.DUPLICATE, verdict.reason)
         if verdict.outcome in ("reject", "out_of_order"):
@@ -156,14 +160,14 @@ class SqlQueueEnd:
             status = ReceiptStatus.RETRY_LATER if verdict.outcome == "out_of_order" else ReceiptStatus.REJECTED
             return Receipt(status, verdict.reason)
         envelope = verdict.envelope
-        await session.execute(insert(inbox).values(
+        await _run(session, insert(inbox).values(
             id=envelope.id, sender=envelope.sender, stream=envelope.request or "", sequence=envelope.sequence,
             type=envelope.type, envelope=raw, received_at=utcnow(), attempts=0,
         ))
         if last:
-            await session.execute(update(streams).where(where).values(last_sequence=envelope.sequence))
+            await _run(session, update(streams).where(where).values(last_sequence=envelope.sequence))
         else:
-            await session.execute(insert(streams).values(sender=envelope.sender, stream=envelope.request or "",
+            await _run(session, insert(streams).values(sender=envelope.sender, stream=envelope.request or "",
                                                          last_sequence=envelope.sequence))
         return Receipt(ReceiptStatus.ACCEPTED)
 
@@ -171,11 +175,11 @@ class SqlQueueEnd:
         letters = self.t.dead_letter
         message_id = header["id"] if header else None
         if message_id is not None:
-            seen = await session.execute(select(letters.c.id).where(
+            seen = await _run(session, select(letters.c.id).where(
                 letters.c.message_id == message_id, letters.c.reason == reason))
             if seen.first():
                 return  # the same message refused for the same reason is kept once
-        await session.execute(insert(letters).values(
+        await _run(session, insert(letters).values(
             message_id=message_id, sender=(header or {}).get("sender"), raw=raw[:1_000_000], reason=reason,
             received_at=utcnow(),
         ))
@@ -183,7 +187,7 @@ class SqlQueueEnd:
     async def receive(self, session: AsyncSession, limit: int = 1) -> list[Envelope]:
         """Claim stored, unapplied messages in the caller's transaction, oldest stream position first."""
         inbox = self.t.inbox
-        rows = (await session.execute(
+        rows = (await _run(session,
             select(inbox.c.envelope)
             .where(inbox.c.applied_at.is_(None), inbox.c.attempts < MAX_APPLY_ATTEMPTS)
             .order_by(inbox.c.received_at, inbox.c.sequence).limit(limit)
@@ -192,14 +196,22 @@ class SqlQueueEnd:
         return [Envelope.from_json(raw) for raw in rows]
 
     async def acknowledge(self, session: AsyncSession, envelope: Envelope) -> None:
-        """Mark a message applied, in the same transaction as the change it made."""
+        """Mark a message applied, in the same transaction as the change it made.
+
+        The update only counts if nobody applied it first; otherwise AlreadyApplied rolls back the
+        caller's transaction, so a message's effects are never made twice, whatever the database.
+        """
         inbox = self.t.inbox
-        await session.execute(update(inbox).where(inbox.c.id == envelope.id).values(applied_at=utcnow()))
+        marked = await _run(session, update(inbox).where(inbox.c.id == envelope.id, inbox.c.applied_at.is_(None))
+                            .values(applied_at=utcnow()))
+        if marked.rowcount != 1:
+            raise AlreadyApplied(envelope.id)
 
     async def consume(self, handler: Handler, limit: int = 100) -> int:
         """Apply up to `limit` stored messages, each in its own transaction; returns how many applied."""
         applied = 0
         for _ in range(limit):
+            envelope = None
             try:
                 async with self.sessions.begin() as session:
                     claimed = await self.receive(session)
@@ -209,18 +221,23 @@ class SqlQueueEnd:
                     await handler(session, envelope)
                     await self.acknowledge(session, envelope)
                 applied += 1
+            except AlreadyApplied:
+                continue
             except Exception as error:  # the handler failed: nothing of it was applied
-                log.exception("applying a message failed")
+                if envelope is None:
+                    raise
+                log.exception("applying message %s failed", envelope.id)
                 await self._failed(envelope, error)
+                break  # try again on the next round, after whatever went wrong had a chance to pass
         return applied
 
     async def _failed(self, envelope: Envelope, error: Exception) -> None:
         inbox = self.t.inbox
         reason = f"applying it failed: {type(error).__name__}: {error}"[:1000]
         async with self.sessions.begin() as session:
-            await session.execute(update(inbox).where(inbox.c.id == envelope.id)
+            await _run(session, update(inbox).where(inbox.c.id == envelope.id)
                                   .values(attempts=inbox.c.attempts + 1, last_error=reason))
-            attempts = (await session.execute(select(inbox.c.attempts).where(inbox.c.id == envelope.id))).scalar()
+            attempts = (await _run(session, select(inbox.c.attempts).where(inbox.c.id == envelope.id))).scalar()
             if attempts >= MAX_APPLY_ATTEMPTS:
                 await self._dead_letter(session, envelope.to_json(), {"id": envelope.id,
                                                                       "sender": envelope.sender}, reason)
@@ -229,14 +246,19 @@ class SqlQueueEnd:
         """Every refused message with its reason, for inspection."""
         letters = self.t.dead_letter
         async with self.sessions() as session:
-            rows = await session.execute(select(letters).order_by(letters.c.id))
+            rows = await _run(session, select(letters).order_by(letters.c.id))
             return [dict(row._mapping) for row in rows]
 
     async def undelivered(self) -> int:
         box = self.t.outbox
         async with self.sessions() as session:
-            return (await session.execute(select(func.count()).select_from(box).where(
+            return (await _run(session, select(func.count()).select_from(box).where(
                 box.c.delivered_at.is_(None), box.c.rejected_at.is_(None)))).scalar_one()
+
+
+async def _run(session: AsyncSession, statement):
+    """Run a Core statement on the session's own connection, inside its transaction."""
+    return await (await session.connection()).execute(statement)
 
 
 def _peek(raw: str) -> dict | None:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tono.keys import SigningKeyError
 from tono.settings import SettingsError, load_settings
 from tono.startup import StartupError
 
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (SettingsError, StartupError) as error:
+    except (SettingsError, StartupError, SigningKeyError) as error:
         print(f"tono: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -16,6 +16,8 @@ metadata = SQLModel.metadata
 
 def _tune_sqlite(dbapi_connection, _record) -> None:
     # WAL lets readers go on while one writer commits; foreign keys are off in SQLite unless asked.
+    # The driver's own transaction handling is switched off so that _begin_immediate decides.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -23,11 +25,19 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_immediate(connection) -> None:
+    # SQLite has no row locks: a transaction that read first and writes later fails when another
+    # committed in between. Taking the write lock at BEGIN makes transactions queue up instead,
+    # which is what SELECT … FOR UPDATE gives on PostgreSQL (SQLAlchemy's documented recipe).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(database_url: str, **kwargs) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 

@@ -1,0 +1,63 @@
+"""Signing keys: each organisation signs what it sends with its private key; the agreement carries
+the public keys. Private keys never enter the repository: they come from TONO_KEYS_DIR (or, for a
+party the agreement marks `demo`, are generated there on first run)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from protocol.agreement import DEMO_KEY, Agreement
+from protocol.signing import KeyRing, generate_keypair, load_private_key, public_key_to_b64
+
+
+class SigningKeyError(ValueError):
+    """A key is missing or unusable; the message says which and what to do."""
+
+
+def generate_key_files(directory: Path, party: str) -> tuple[Path, str]:
+    """Write a new private key for `party` (readable by its owner only); return its path and public key."""
+    path = directory / f"{party}.pem"
+    if path.exists():
+        raise SigningKeyError(f"{path} already exists; move it away first if you really mean to replace the key.")
+    private_pem, public_b64 = generate_keypair()
+    directory.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(private_pem)
+    return path, public_b64
+
+
+def _private_key(directory: Path, party: str, generate: bool) -> Ed25519PrivateKey | None:
+    path = directory / f"{party}.pem"
+    if not path.exists():
+        if not generate:
+            return None
+        generate_key_files(directory, party)
+    return load_private_key(path.read_bytes())
+
+
+def load_keys(agreement: Agreement, directory: Path) -> tuple[KeyRing, dict[str, Ed25519PrivateKey]]:
+    """The public key ring both sides verify with, and the private keys this machine holds.
+
+    A party whose agreement key is `demo` gets a key generated in `directory` on first run; a party
+    with a real public key signs only if its private key is in `directory`, and it must match.
+    """
+    public: dict[str, str] = {}
+    private: dict[str, Ed25519PrivateKey] = {}
+    for party_id, party in agreement.parties.items():
+        is_demo = party.public_key == DEMO_KEY
+        key = _private_key(directory, party_id, generate=is_demo)
+        if key is not None:
+            private[party_id] = key
+        own_public = public_key_to_b64(key.public_key()) if key is not None else None
+        if is_demo:
+            public[party_id] = own_public
+        else:
+            if own_public is not None and own_public != party.public_key:
+                raise SigningKeyError(f"{directory / (party_id + '.pem')} does not match the public key the "
+                                f"agreement gives for {party_id}.")
+            public[party_id] = party.public_key
+    return KeyRing(public), private
