@@ -69,6 +69,8 @@ class ChatLink(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
     language: str = Field(default="en", max_length=8)
     audience: str = Field(default="adult", max_length=8)  # the register: adult or child
+    failed_codes: int = 0  # wrong enrolment codes in a row: guessing is slowed down
+    codes_locked_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
 
@@ -115,6 +117,9 @@ class Request(SQLModel, table=True):
     requester_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
     subject_id: int | None = Field(default=None, foreign_key="provider_person.id", index=True)
     chat_link_id: int | None = Field(default=None, foreign_key="provider_chat_link.id", index=True)
+    # Names as typed by someone not yet linked to a person; staff verify them before anything is shared.
+    requester_name: str = Field(default="", max_length=200)
+    subject_name: str = Field(default="", max_length=300)
     scope: str = Field(default="both", max_length=16)  # provider, agency, both
     details: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     correction_what: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
@@ -160,3 +165,15 @@ class StaffAccount(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ContactRequest(SQLModel, table=True):
+    """A family asked to talk to a person; staff see it on the desk until it is dealt with."""
+
+    __tablename__ = "provider_contact_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_link_id: int = Field(foreign_key="provider_chat_link.id", index=True)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+    handled_at: datetime | None = None

@@ -1,0 +1,50 @@
+"""The family conversation, independent of any chat library (DESIGN.md §2 rule 3).
+
+The whole conversation as a table: every step by name, and the commands that work from anywhere.
+"""
+
+from __future__ import annotations
+
+from bot.flows.engine import Engine, Turn
+from bot.flows.menu import MENU_STEPS, help_text, start
+from bot.flows.requests import REQUEST_STEPS
+from bot.flows.status import STATUS_STEPS, status_command
+from bot.i18n import _
+
+STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS}
+
+
+async def _menu(turn: Turn, _arg: str) -> None:
+    turn.home()
+
+
+async def _cancel(turn: Turn, _arg: str) -> None:
+    turn.say(_("Cancelled. Nothing was sent."))
+    turn.home()
+
+
+async def _language(turn: Turn, _arg: str) -> None:
+    turn.state.data = {}
+    turn.go("settings.language", remember=False)
+
+
+COMMANDS = {
+    "start": start,
+    "menu": _menu,
+    "cancel": _cancel,
+    "status": status_command,
+    "language": _language,
+    "help": help_text,
+}
+
+# The Telegram menu commands, with their descriptions (each language's set is sent to Telegram).
+COMMAND_DESCRIPTIONS = {
+    "start": _("Start, or open the link from CCSS"),
+    "menu": _("Show what I can do"),
+    "status": _("Where is my request?"),
+    "language": _("English or te reo Māori"),
+    "help": _("How Tono works"),
+    "cancel": _("Stop what we are doing"),
+}
+
+ENGINE = Engine(STEPS, COMMANDS)

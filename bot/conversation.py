@@ -1,0 +1,90 @@
+"""Running one turn of a family's conversation against the database: load the chat and its state,
+let the flows decide, save the new state, all in one transaction. Channels call `handle` and send
+what it returns; they never decide anything themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.attributes import flag_modified
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.family import FamilyDesk
+from bot.flows import ENGINE
+from bot.flows.chat import Incoming, Reply
+from bot.flows.engine import MENU, Engine, State, Turn
+from bot.flows.ports import ChatInfo
+from bot.i18n import LANGUAGES, Text
+from bot.models import ChatLink, Conversation, Person
+from protocol.agreement import Agreement
+from protocol.clock import nz_today, utcnow
+
+
+@dataclass(frozen=True)
+class Said:
+    """What one turn produced, for the channel to send."""
+
+    replies: list[Reply]
+    screen: int  # the screen number every button in these replies belongs to
+    notice: Text | None
+    language: str
+    register: str
+
+
+def language_from_hint(hint: str | None) -> str:
+    """Telegram's language_code ('mi', 'en-NZ' …) as one of Tono's languages; English otherwise."""
+    code = (hint or "").split("-")[0].lower()
+    return code if code in LANGUAGES else "en"
+
+
+class Conversations:
+    """Every family conversation, on one channel or many."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], agreement: Agreement,
+                 engine: Engine = ENGINE, today: Callable[[], date] = nz_today):
+        self.sessions = sessions
+        self.agreement = agreement
+        self.engine = engine
+        self.today = today
+
+    async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None) -> Said:
+        try:
+            return await self._handle(channel, chat_key, incoming, language_hint)
+        except IntegrityError:
+            # Two first messages from a new chat raced to create it; the other one did. Go again.
+            return await self._handle(channel, chat_key, incoming, language_hint)
+
+    async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None) -> Said:
+        async with self.sessions.begin() as session:
+            link, first = await self._link(session, channel, chat_key, hint)
+            conversation = (await session.exec(
+                select(Conversation).where(Conversation.chat_link_id == link.id).with_for_update()
+            )).first() or Conversation(chat_link_id=link.id, step=MENU)
+            person = await session.get(Person, link.person_id) if link.person_id else None
+            chat = ChatInfo(link.id, link.person_id, person.given_name if person else None, link.language,
+                            link.audience, first_contact=first)
+            state = State(conversation.step or MENU, dict(conversation.data or {}), conversation.version)
+            today = self.today()
+            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today), today)
+            await self.engine.turn(turn, incoming)
+            conversation.step, conversation.data, conversation.version = state.step, state.data, state.screen
+            flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds
+            conversation.updated_at = link.last_seen_at = utcnow()
+            session.add_all([conversation, link])
+        return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register)
+
+    async def _link(self, session: AsyncSession, channel: str, chat_key: str, hint: str | None):
+        link = (await session.exec(
+            select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_key == chat_key)
+        )).first()
+        if link is not None:
+            return link, False
+        link = ChatLink(channel=channel, chat_key=chat_key, language=language_from_hint(hint))
+        session.add(link)
+        await session.flush()
+        return link, True

@@ -1,0 +1,118 @@
+"""The provider's answers to the family conversation (bot.flows.ports.FamilyPort), from its database.
+Every check that a family may see or do something is made here, on the server, on every call."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import enrolment
+from bot.flows.ports import ChatInfo, Enrolment, PersonChoice, RequestView, Submitted
+from bot.models import Authority, ChatLink, ContactRequest, Person, Request
+from bot.request_moves import move
+from protocol import deadlines, lifecycle
+from protocol.agreement import Agreement
+
+# The agency's clock is running in these states; after its due date the family is told it is late.
+AGENCY_CLOCK = ("relayed", "received", "clarifying")
+WITHDRAWABLE = frozenset(s for s in lifecycle.STATES if "withdraw" in lifecycle.allowed_triggers(s, "family"))
+
+
+def request_prefix(agreement: Agreement) -> str:
+    """'best-foot-forward' → 'BFF': the start of every reference, so staff see the programme at a glance."""
+    return "".join(word[0] for word in agreement.programme.id.split("-")).upper()[:6]
+
+
+class FamilyDesk:
+    """FamilyPort for one turn, inside that turn's transaction."""
+
+    def __init__(self, session: AsyncSession, agreement: Agreement, today: date):
+        self.session = session
+        self.agreement = agreement
+        self.today = today
+
+    async def _chat(self, chat: ChatInfo) -> ChatLink:
+        return await self.session.get(ChatLink, chat.chat_link_id)
+
+    async def enrol(self, chat: ChatInfo, code: str) -> Enrolment:
+        result = await enrolment.redeem(self.session, await self._chat(chat), code)
+        if result.outcome == "enrolled":
+            chat.person_id = (await self._chat(chat)).person_id
+        return result
+
+    async def people_i_may_ask_for(self, chat: ChatInfo) -> list[PersonChoice]:
+        if chat.person_id is None:
+            return []
+        rows = await self.session.exec(
+            select(Person).join(Authority, Authority.subject_id == Person.id)
+            .where(Authority.actor_id == chat.person_id, Authority.revoked_at.is_(None)).order_by(Person.given_name)
+        )
+        return [PersonChoice(p.id, p.given_name) for p in rows]
+
+    async def submit(self, chat: ChatInfo, answers: dict) -> Submitted:
+        kind = answers["kind"]
+        subject = answers.get("subject")
+        if subject == "self":
+            subject_id = chat.person_id
+        elif isinstance(subject, int):
+            allowed = {p.person_id for p in await self.people_i_may_ask_for(chat)}
+            if subject not in allowed:
+                raise PermissionError("this chat may not ask for that person")
+            subject_id = subject
+        else:
+            subject_id = None
+        request = Request(
+            ref=f"new-{uuid.uuid4().hex[:24]}", kind=kind, requester_id=chat.person_id, subject_id=subject_id,
+            chat_link_id=chat.chat_link_id, requester_name=answers.get("requester_name", ""),
+            subject_name=answers.get("subject_name", ""), scope=answers.get("holder", "both"),
+            details=answers.get("specific", ""), correction_what=answers.get("what", ""),
+            correction_should_say=answers.get("should_say", ""), form=answers.get("form", "copy"),
+            urgent=bool(answers.get("urgent")), urgency_reason=answers.get("urgency_reason", ""),
+        )
+        self.session.add(request)
+        await self.session.flush()
+        request.ref = f"{request_prefix(self.agreement)}-{self.today.year}-{request.id:06d}"
+        await move(self.session, request, "submit", "family", actor_label="family chat")
+        relay_days = self.agreement.service_levels.provider_relays_within_working_days
+        relay_by = deadlines.add_working_days(self.today, relay_days)
+        return Submitted(request.ref, kind, relay_by, deadlines.decision_due(relay_by))
+
+    async def _mine(self, chat: ChatInfo):
+        mine = [Request.chat_link_id == chat.chat_link_id]
+        if chat.person_id is not None:
+            mine.append(Request.requester_id == chat.person_id)
+        return select(Request).where(or_(*mine))
+
+    async def my_requests(self, chat: ChatInfo) -> list[RequestView]:
+        query = (await self._mine(chat)).order_by(Request.created_at.desc(), Request.id.desc()).limit(50)
+        return [await self._view(r, chat) for r in await self.session.exec(query)]
+
+    async def _view(self, request: Request, chat: ChatInfo) -> RequestView:
+        if request.subject_id is not None and request.subject_id != chat.person_id:
+            subject = await self.session.get(Person, request.subject_id)
+            name = subject.given_name
+        else:
+            name = "" if request.subject_id == chat.person_id or not request.subject_name else request.subject_name
+        overdue = (request.state in AGENCY_CLOCK and request.due_on is not None
+                   and deadlines.is_overdue(request.due_on, self.today))
+        return RequestView(request.ref, request.kind, request.state, name, request.due_on, overdue,
+                           request.state in WITHDRAWABLE)
+
+    async def withdraw(self, chat: ChatInfo, ref: str) -> RequestView | None:
+        request = (await self.session.exec((await self._mine(chat)).where(Request.ref == ref))).first()
+        if request is None or not lifecycle.may(request.state, "withdraw", "family"):
+            return None
+        await move(self.session, request, "withdraw", "family", actor_label="family chat")
+        return await self._view(request, chat)
+
+    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> None:
+        self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=note))
+
+    async def remember_settings(self, chat: ChatInfo) -> None:
+        link = await self._chat(chat)
+        link.language, link.audience = chat.language, chat.register
+        self.session.add(link)

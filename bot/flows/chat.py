@@ -1,0 +1,51 @@
+"""What a conversation is made of, with no chat library in sight: what the family sends, what Tono
+says back. Channels (Telegram, the web chat) translate these to and from their own types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.i18n import Plain, Text
+
+InputKind = Literal["text", "button", "command", "media"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing the family sent: typed text, a button press, a /command, or a file/photo/sticker/voice."""
+
+    kind: InputKind
+    text: str = ""  # typed text, or the command's argument
+    action: str = ""  # the button's action
+    screen: int | None = None  # which message's buttons were pressed (stale buttons are refused)
+    command: str = ""  # "start", "cancel", …
+    media: str = ""  # "photo", "sticker", "voice", "document", … when kind is "media"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: Text
+    action: str
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: Text | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from Tono: text, and buttons laid out in rows."""
+
+    text: Text | Plain
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
+    document: Document | None = None
+
+
+def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Buttons laid out `per_row` to a row, leaving out any that are None."""
+    present = [b for b in buttons if b is not None]
+    return tuple(tuple(present[i:i + per_row]) for i in range(0, len(present), per_row))

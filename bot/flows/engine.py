@@ -1,0 +1,173 @@
+"""The conversation engine: one turn takes what the family sent and the stored state, and gives the
+replies and the next state. Steps are declared in a table (bot/flows/steps.py); this file holds the
+rules every step shares: back, cancel, stale buttons, and kind answers to input a step cannot use."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.flows.chat import Button, Incoming, Reply
+from bot.flows.ports import ChatInfo, FamilyPort
+from bot.i18n import Text, _
+
+MENU = "menu"
+# Direction marks and invisible formatting can make typed text show something other than what it
+# says (a reference that reads backwards, a name that hides another); they are removed, other
+# scripts (right-to-left ones included) are kept as typed.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+@dataclass
+class Step:
+    """One place in a conversation: what Tono asks there, and what it does with the answer."""
+
+    prompt: Callable[[Turn], Awaitable[Reply]]
+    on_button: Callable[[Turn, str], Awaitable[None]] | None = None
+    on_text: Callable[[Turn, str], Awaitable[None]] | None = None
+    text_limit: int = 1000
+    can_go_back: bool = True
+
+
+@dataclass
+class State:
+    """Where a chat is: the step, the answers so far, and the screen number that buttons carry."""
+
+    step: str = MENU
+    data: dict = field(default_factory=dict)
+    screen: int = 0
+
+
+@dataclass
+class Turn:
+    """One turn of the conversation, handed to a step."""
+
+    chat: ChatInfo
+    state: State
+    port: FamilyPort
+    today: date
+    replies: list[Reply] = field(default_factory=list)
+    notice: Text | None = None  # a short note on a pressed button (Telegram shows it as a toast)
+    moved: bool = False
+
+    @property
+    def data(self) -> dict:
+        return self.state.data
+
+    def say(self, text: Text, *buttons: tuple[Button, ...]) -> None:
+        self.replies.append(Reply(text, tuple(buttons)))
+
+    def go(self, step: str, *, remember: bool = True) -> None:
+        """Move to a step; `remember` lets Back return here."""
+        if remember and self.state.step != step:
+            self.data.setdefault("_trail", []).append(self.state.step)
+        self.state.step = step
+        self.moved = True
+
+    def home(self) -> None:
+        """Back to the menu, forgetting the answers of an unfinished request."""
+        self.state.data = {}
+        self.state.step = MENU
+        self.moved = True
+
+    def back(self) -> None:
+        trail = self.data.get("_trail") or []
+        self.state.step = trail.pop() if trail else MENU
+        self.moved = True
+
+
+def clean_text(raw: str) -> str:
+    """Typed text as Tono keeps it: control characters and invisible marks removed, spaces trimmed."""
+    kept = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in raw)
+    return _INVISIBLE.sub("", kept).strip()
+
+
+def has_words(text: str) -> bool:
+    """True if the text has at least one letter or digit (an answer of only emoji says nothing)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+BACK = "back"
+CANCEL = "cancel"
+
+
+def nav_buttons(step: Step) -> tuple[Button, ...]:
+    back = (Button(_("← Back"), BACK),) if step.can_go_back else ()
+    return (*back, Button(_("Cancel"), CANCEL))
+
+
+class Engine:
+    """Runs turns over a table of steps."""
+
+    def __init__(self, steps: dict[str, Step], commands: dict[str, Callable[[Turn, str], Awaitable[None]]]):
+        self.steps = steps
+        self.commands = commands
+
+    async def turn(self, turn: Turn, incoming: Incoming) -> None:
+        step = self.steps.get(turn.state.step) or self.steps[MENU]
+        if incoming.kind == "command":
+            handler = self.commands.get(incoming.command)
+            if handler is None:
+                turn.say(_("I don't know that command. Here is what I can do."))
+                turn.home()
+            else:
+                await handler(turn, incoming.text)
+        elif incoming.kind == "button":
+            await self._button(turn, step, incoming)
+        elif incoming.kind == "text":
+            await self._text(turn, step, incoming.text)
+        else:
+            turn.say(_("I can only read typed words and button presses here. I can't open photos, stickers, "
+                       "voice messages or files."))
+            turn.moved = True  # show the question again
+        if turn.moved:
+            await self.show(turn)
+
+    async def show(self, turn: Turn) -> None:
+        """Ask the current step's question, with its buttons, on a new screen."""
+        step = self.steps.get(turn.state.step) or self.steps[MENU]
+        turn.state.screen += 1
+        reply = await step.prompt(turn)
+        if turn.state.step != MENU:
+            reply = Reply(reply.text, (*reply.buttons, nav_buttons(step)), reply.document)
+        turn.replies.append(reply)
+
+    async def _button(self, turn: Turn, step: Step, incoming: Incoming) -> None:
+        if incoming.screen != turn.state.screen:
+            turn.notice = _("That button is from an earlier message, so it does nothing now.")
+            return
+        if incoming.action == CANCEL:
+            turn.say(_("Cancelled. Nothing was sent."))
+            turn.home()
+        elif incoming.action == BACK and step.can_go_back:
+            turn.back()
+        elif step.on_button is not None:
+            await step.on_button(turn, incoming.action)
+            if not turn.moved and not turn.replies:
+                turn.notice = _("That button does nothing here.")
+        else:
+            turn.notice = _("That button does nothing here.")
+
+    async def _text(self, turn: Turn, step: Step, raw: str) -> None:
+        if step.on_text is None:
+            if turn.state.step == MENU:
+                turn.say(_("I'm a simple helper and work best with the buttons. Here is what I can do."))
+            else:
+                turn.say(_("Please choose one of the buttons."))
+            turn.moved = True
+            return
+        text = clean_text(raw)
+        if not text:
+            turn.say(_("That message was empty. Please type your answer, or press Back."))
+        elif len(text) > step.text_limit:
+            turn.say(_("That is {length} characters long; I can take up to {limit}. Please make it shorter.",
+                       length=len(text), limit=step.text_limit))
+        elif not has_words(text):
+            turn.say(_("Please use some words, so that the people reading it understand."))
+        else:
+            await step.on_text(turn, text)
+            return
+        turn.moved = True

@@ -1,0 +1,88 @@
+""""Where is my request?" and withdrawing one. Families never see internal state names: each state
+has a plain sentence here, and overdue is said honestly."""
+
+from __future__ import annotations
+
+from bot.flows.chat import Button, Reply, rows
+from bot.flows.engine import Step, Turn
+from bot.flows.ports import RequestView
+from bot.i18n import Plain, Text, _
+
+STATUS: dict[str, Text] = {
+    "draft": _("Not sent yet."),
+    "submitted": _("CCSS has your request and is checking who you are."),
+    "approved": _("CCSS has checked who you are and is about to pass your request to the agency."),
+    "relayed": _("CCSS has passed your request to the agency."),
+    "received": _("The agency has your request and is working on it."),
+    "clarifying": _("The agency has a question for you. Please answer it so they can go on."),
+    "answered": _("The agency has answered. CCSS is getting the answer ready for you."),
+    "preparing": _("CCSS is getting the answer ready for you."),
+    "delivered": _("You have been sent the answer."),
+    "closed": _("This request is finished."),
+    "transferred": _("The agency passed your request to another agency that holds the information."),
+    "withdrawn": _("You withdrew this request."),
+    "declined": _("CCSS could not go ahead with this request. They told you why."),
+}
+KIND = {"access": _("To see information"), "correction": _("To correct information")}
+LISTED = 10
+
+
+def describe(view: RequestView) -> Text:
+    """One request, as the family reads it."""
+    if view.overdue:
+        due = _("It was due by {due}, and it is late. We are following it up. You can also complain to the "
+                "Privacy Commissioner (privacy.org.nz).", due=view.due_on)
+    elif view.due_on is not None:
+        due = _("The agency must decide by {due}.", due=view.due_on)
+    else:
+        due = _("There is no due date yet: the 20 working days start when the agency receives it.")
+    whose = Plain(view.subject_name) if view.subject_name else _("yours")
+    return _("<b>{ref}</b> · {kind} ({whose})\n{status}\n{due}", ref=Plain(view.ref), kind=KIND[view.kind],
+             whose=whose, status=STATUS[view.state], due=due)
+
+
+async def list_prompt(turn: Turn) -> Reply:
+    views = (await turn.port.my_requests(turn.chat))[:LISTED]
+    if not views:
+        return Reply(_("You have no requests yet."))
+    for view in views:
+        turn.say(describe(view))
+    withdrawable = [Button(_("Withdraw {ref}", ref=Plain(v.ref)), f"withdraw:{v.ref}") for v in views if v.may_withdraw]
+    return Reply(_("That's all your requests."), rows(*withdrawable))
+
+
+async def list_button(turn: Turn, action: str) -> None:
+    if action.startswith("withdraw:"):
+        turn.data["withdraw"] = action.removeprefix("withdraw:")
+        turn.go("withdraw.confirm")
+
+
+async def withdraw_prompt(turn: Turn) -> Reply:
+    return Reply(_("Do you want to withdraw request {ref}? Nothing more will be done with it.",
+                   ref=Plain(turn.data.get("withdraw", ""))),
+                 rows(Button(_("Yes, withdraw it"), "yes"), Button(_("No, keep it"), "no"), per_row=2))
+
+
+async def withdraw_button(turn: Turn, action: str) -> None:
+    ref = turn.data.get("withdraw", "")
+    if action == "yes":
+        view = await turn.port.withdraw(turn.chat, ref)
+        if view is None:
+            turn.say(_("That request can't be withdrawn now."))
+        else:
+            turn.say(_("Request {ref} is withdrawn.", ref=Plain(ref)))
+        turn.home()
+    elif action == "no":
+        turn.say(_("OK, request {ref} goes on.", ref=Plain(ref)))
+        turn.home()
+
+
+async def status_command(turn: Turn, _arg: str) -> None:
+    turn.state.data = {}
+    turn.go("status.list", remember=False)
+
+
+STATUS_STEPS = {
+    "status.list": Step(list_prompt, on_button=list_button),
+    "withdraw.confirm": Step(withdraw_prompt, on_button=withdraw_button),
+}

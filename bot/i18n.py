@@ -1,0 +1,105 @@
+"""Everything a family reads comes from the gettext catalogues in bot/locales (DESIGN.md §6).
+
+Code names a sentence with `_("English, as a parent would read it", name=...)`; that is the msgid.
+Each msgid lives in each language's catalogue twice, under the message contexts "adult" and "child"
+(the registers), so `say(text, "mi", "child")` finds the te reo Māori sentence for a young person.
+Sentences are translated whole and filled in afterwards, never built from pieces.
+"""
+
+from __future__ import annotations
+
+import gettext
+import html
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALES = Path(__file__).parent / "locales"
+DOMAIN = "tono"
+LANGUAGES = ("en", "mi")
+REGISTERS = ("adult", "child")
+BABEL_LOCALE = {"en": "en_NZ", "mi": "mi"}
+
+
+@dataclass(frozen=True)
+class Text:
+    """A sentence to say, in no language yet: its msgid and the values to fill in."""
+
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plain:
+    """Text that is not translated (a name, a reference, what the family typed); always escaped."""
+
+    value: str
+
+
+def _(msgid: str, **params: Any) -> Text:
+    """Mark a sentence for the catalogues (Babel extracts the literal msgid) and keep its values."""
+    return Text(msgid, params)
+
+
+def po_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(language: str) -> Path:
+    return LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+def compile_catalogue(language: str) -> bytes:
+    """The .mo bytes for a language, compiled from its .po file."""
+    with po_path(language).open("rb") as handle:
+        catalog = read_po(handle, locale=BABEL_LOCALE[language])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    return buffer.getvalue()
+
+
+@cache
+def translations(language: str) -> gettext.GNUTranslations:
+    """A language's catalogue: the compiled .mo when it is fresh, else compiled now from the .po,
+    so an installed Tono never speaks from a stale catalogue."""
+    if language not in LANGUAGES:
+        raise ValueError(f"Tono has no catalogue for language {language!r}; it speaks {', '.join(LANGUAGES)}.")
+    compiled = compile_catalogue(language)
+    mo = mo_path(language)
+    if mo.exists() and mo.read_bytes() == compiled:
+        compiled = mo.read_bytes()
+    return gettext.GNUTranslations(io.BytesIO(compiled))
+
+
+def format_day(day: date, language: str) -> str:
+    """A date as families read it: '9 February 2027', '9 Pēpuere 2027'."""
+    return format_date(day, format="d MMMM y", locale=BABEL_LOCALE[language])
+
+
+def _value(value: Any, language: str, register: str) -> str:
+    if isinstance(value, Text):
+        return say(value, language, register)
+    if isinstance(value, date):
+        return format_day(value, language)
+    if isinstance(value, Plain):
+        return html.escape(value.value, quote=False)
+    return html.escape(str(value), quote=False)
+
+
+def say(text: Text | Plain, language: str, register: str) -> str:
+    """The sentence in this language and register, with its values filled in and escaped for HTML."""
+    if isinstance(text, Plain):
+        return _value(text, language, register)
+    if register not in REGISTERS:
+        raise ValueError(f"unknown register {register!r}")
+    sentence = translations(language).pgettext(register, text.msgid)
+    values = {name: _value(value, language, register) for name, value in text.params.items()}
+    return sentence.format(**values) if values else sentence
