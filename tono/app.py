@@ -1,33 +1,59 @@
-"""The one ASGI app: health now; the web chat, the desks, the webhook and the protocol inbox join it."""
+"""The one ASGI app: health, the web chat, the Telegram webhook; the desks and the protocol inbox join it."""
 
 from __future__ import annotations
 
+import hmac
+import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Header, HTTPException, Request
+from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
+from bot.channels.telegram import TelegramChannel, webhook_secret
+from bot.channels.webchat import webchat_router
+from bot.conversation import Conversations
 from protocol.agreement import Agreement
 from tono import migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.settings import Settings
 
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
 
-def create_app(settings: Settings, agreement: Agreement) -> FastAPI:
+
+def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True) -> FastAPI:
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
     engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    conversations = Conversations(sessions, agreement)
+    telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base)
+                if settings.telegram_bot_token else None)
+    secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        if telegram is not None and start_telegram:
+            if settings.public_url:
+                await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
+            else:
+                await telegram.start_polling()
         yield
+        if telegram is not None:
+            await telegram.stop()
         await engine.dispose()
 
     app = FastAPI(title="Tono", summary="Ask what information is held about you, check it, get it fixed.",
                   lifespan=lifespan)
-    app.state.settings = settings
-    app.state.agreement = agreement
-    app.state.engine = engine
-    app.state.sessions = make_sessionmaker(engine)
+    app.state.settings, app.state.agreement = settings, agreement
+    app.state.engine, app.state.sessions, app.state.conversations = engine, sessions, conversations
+    app.state.telegram = telegram
+    secure = bool(settings.public_url and settings.public_url.startswith("https://"))
+    app.include_router(webchat_router(conversations, secure_cookies=secure))
+
+    @app.get("/", include_in_schema=False)
+    async def home() -> RedirectResponse:
+        return RedirectResponse("/chat/")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict:
@@ -41,5 +67,22 @@ def create_app(settings: Settings, agreement: Agreement) -> FastAPI:
             "revision": current,
             "programme": agreement.programme.id,
         }
+
+    @app.post(WEBHOOK_PATH, tags=["telegram"], status_code=200)
+    async def telegram_webhook(request: Request,
+                               x_telegram_bot_api_secret_token: str = Header("", max_length=256)) -> dict:
+        """Updates from Telegram, accepted only with the secret token Tono gave Telegram."""
+        if telegram is None or not settings.public_url:
+            raise HTTPException(404, "This Tono does not take Telegram webhooks (no TONO_PUBLIC_URL).")
+        if not hmac.compare_digest(x_telegram_bot_api_secret_token, secret):
+            raise HTTPException(403, "Wrong or missing X-Telegram-Bot-Api-Secret-Token.")
+        try:
+            update = await request.json()
+        except ValueError:
+            raise HTTPException(400, "The update is not JSON.") from None
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            raise HTTPException(400, "The update has no update_id.")
+        await telegram.feed(update)
+        return {"ok": True}
 
     return app

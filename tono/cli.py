@@ -77,6 +77,18 @@ def _check_port_free(host: str, port: int) -> None:
             ) from None
 
 
+def _enrol(args: argparse.Namespace) -> int:
+    from tono.enrol import enrol
+    from tono.startup import agreement_from, check_migrated
+
+    settings = load_settings()
+    agreement_from(settings)
+    asyncio.run(check_migrated(settings))
+    for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):
+        print(line)
+    return 0
+
+
 def _agreement_check(args: argparse.Namespace) -> int:
     from protocol.agreement import DEFAULT_AGREEMENT_PATH, check_agreement
 
@@ -120,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.set_defaults(handler=_run)
+
+    enrol = commands.add_parser("enrol", help="a one-time deep link that links a family's chat to a person")
+    enrol.add_argument("person", help="the person's reference, e.g. P-0001")
+    enrol.add_argument("--qr", help="also write the link as a QR code PNG to this file")
+    enrol.add_argument("--bot", help="the bot's @username (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
+    enrol.set_defaults(handler=_enrol)
 
     agreement = commands.add_parser("agreement", help="the programme agreement").add_subparsers(
         dest="agreement", required=True

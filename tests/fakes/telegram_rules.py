@@ -76,7 +76,7 @@ class _TelegramHTML(HTMLParser):
         entity: dict[str, Any] = {"type": _ENTITY_TYPES[tag]}
         attributes = dict(attrs)
         if tag == "a":
-            entity["url"] = attributes.get("href") or ""
+            entity = {"type": "text_link", "url": attributes["href"]} if attributes.get("href") else {}
         elif tag == "blockquote" and "expandable" in attributes:
             entity["type"] = "expandable_blockquote"
         elif tag == "code" and self.open and self.open[-1][0] == "pre":
@@ -111,7 +111,7 @@ def parse_html(text: str) -> tuple[str, list[dict[str, Any]]]:
     if parser.open:
         tag = parser.open[-1][0]
         raise bad_request(f"can't parse entities: Can't find end tag corresponding to start tag \"{tag}\"")
-    return "".join(parser.parts), sorted(parser.entities, key=lambda entity: entity["offset"])
+    return "".join(parser.parts), sorted(parser.entities, key=lambda e: (e["offset"], -e["length"]))
 
 
 def formatted(

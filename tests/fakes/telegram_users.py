@@ -102,9 +102,9 @@ class FakeUser:
         `data` is not checked against the message's buttons, so tests can forge or replay callback data.
         """
         owner = self._server.users.get(message["chat"]["id"])
-        current = owner.find(message["message_id"]) if owner else message
-        if current is None:
+        if owner and message["message_id"] in owner.deleted:
             raise AssertionError(f"message {message['message_id']} was deleted; nobody can press its buttons")
+        current = (owner.find(message["message_id"]) if owner else None) or message  # its state now, edits included
         query = {
             "id": self._server.open_callback_query(),
             "from": self.user,

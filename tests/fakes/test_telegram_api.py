@@ -49,6 +49,17 @@ def echo_router() -> Router:
     return router
 
 
+class LoopbackSession(AiohttpSession):
+    """aiogram's own session, minus the 0.25 s pause in close() that only TLS connections need.
+
+    Saves a quarter second per test; the polling test below keeps the unmodified session.
+    """
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+
 @pytest.fixture
 async def tg():
     async with FakeTelegram() as tg:
@@ -57,7 +68,7 @@ async def tg():
 
 @pytest.fixture
 async def bot(tg):
-    bot = Bot(tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
+    bot = Bot(tg.token, session=LoopbackSession(api=TelegramAPIServer.from_base(tg.base_url)))
     yield bot
     await bot.session.close()
 
@@ -234,8 +245,9 @@ async def test_a_wrong_token_is_unauthorized_and_an_unknown_method_not_found(tg)
     assert body == {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
 
-async def test_polling_stops_cleanly_and_leaves_no_tasks_behind(tg, bot):
+async def test_polling_stops_cleanly_and_leaves_no_tasks_behind(tg):
     before = asyncio.all_tasks()
+    bot = Bot(tg.token, session=AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url)))
     dispatcher = Dispatcher()
     dispatcher.include_router(echo_router())
     task = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))

@@ -75,3 +75,27 @@ def test_agreement_check_exits_1_naming_the_file_and_field(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "broken.yaml" in err
     assert "units[0].purpose.mi.child" in err
+
+
+def test_enrol_prints_a_one_time_deep_link_and_writes_a_qr_code(tmp_path, monkeypatch, capsys):
+    from tono import migrate
+    from tono.demo import seed_demo
+    from tono.settings import load_settings
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'tono.db'}"
+    monkeypatch.setenv("TONO_DATABASE_URL", url)
+    migrate.upgrade(url)
+    import asyncio
+
+    asyncio.run(seed_demo(load_settings(), load_agreement()))
+    capsys.readouterr()
+
+    assert main(["enrol", "P-0001", "--bot", "TonoDemoBot", "--qr", str(tmp_path / "link.png")]) == 0
+
+    out = capsys.readouterr().out
+    code = out.split("https://t.me/TonoDemoBot?start=")[1].split()[0]
+    assert 32 <= len(code) <= 64
+    assert set(code) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+    assert (tmp_path / "link.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main(["enrol", "P-9999", "--bot", "TonoDemoBot"]) == 2
+    assert "There is no person 'P-9999'" in capsys.readouterr().err

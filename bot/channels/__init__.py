@@ -1,0 +1,1 @@
+"""Channels: thin translators between a chat service and the flows (DESIGN.md §2 rule 3)."""

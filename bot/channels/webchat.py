@@ -1,0 +1,102 @@
+"""The web chat at /chat/: the same flows as Telegram, in a browser, for trying Tono out and for
+families without Telegram. A page, and one JSON endpoint that runs a turn."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from fastapi import APIRouter, Cookie, Header, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+
+from bot.channels.common import button_token
+from bot.conversation import Conversations, language_from_hint
+from bot.flows.chat import Incoming
+from bot.i18n import _, say
+
+CHANNEL = "web"
+COOKIE = "tono_chat"
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+PAGE_TEXT = {
+    "title": _("Tono: see and fix the information held about you"),
+    "input_label": _("Your message"),
+    "send": _("Send"),
+    "lost": _("Sorry, that did not reach Tono. Please try again."),
+}
+
+
+class TurnIn(BaseModel):
+    """One thing the family did in the web chat."""
+
+    kind: Literal["text", "button", "command", "media"]
+    text: str = Field("", max_length=20_000)
+    action: str = Field("", max_length=64)
+    screen: int | None = Field(None, ge=0, le=10**9)
+    command: str = Field("", max_length=32, pattern=r"^[a-z]*$")
+    media: str = Field("", max_length=16)
+
+
+class ButtonOut(BaseModel):
+    label: str
+    token: str
+
+
+class MessageOut(BaseModel):
+    html: str
+    buttons: list[list[ButtonOut]]
+
+
+class TurnOut(BaseModel):
+    messages: list[MessageOut]
+    notice: str | None
+    language: str
+
+
+def chat_key(cookie: str) -> str:
+    """The chat's key in the database: a hash of the browser's secret, so a copy of the database
+    cannot be used to take over a web chat."""
+    return hashlib.sha256(cookie.encode()).hexdigest()[:64]
+
+
+def webchat_router(conversations: Conversations, secure_cookies: bool = False) -> APIRouter:
+    router = APIRouter(prefix="/chat", tags=["web chat"])
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page(request: Request, start: str = "", accept_language: str = Header("", max_length=500)):
+        language = language_from_hint(accept_language.split(",")[0].strip())
+        words = {name: say(text, language, "adult") for name, text in PAGE_TEXT.items()}
+        response = templates.TemplateResponse(request, "webchat.html", {
+            "lang": language, "words": words, "start": start[:64],
+        })
+        if not request.cookies.get(COOKIE):
+            response.set_cookie(COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict",
+                                secure=secure_cookies, max_age=60 * 60 * 24 * 180, path="/chat")
+        return response
+
+    @router.post("/turn", response_model=TurnOut)
+    async def turn(body: TurnIn, response: Response, tono_chat: str | None = Cookie(None),
+                   x_tono_chat: str = Header("", description="Must be 1: a cross-site form cannot set it")):
+        """Run one turn of the web chat and return Tono's replies."""
+        if x_tono_chat != "1":
+            raise HTTPException(403, "This endpoint is for Tono's own chat page (X-Tono-Chat header missing).")
+        if not tono_chat or len(tono_chat) > 100:
+            raise HTTPException(403, "No chat cookie: open /chat/ first.")
+        incoming = Incoming(body.kind, text=body.text, action=body.action, screen=body.screen,
+                            command=body.command, media=body.media)
+        said = await conversations.handle(CHANNEL, chat_key(tono_chat), incoming)
+        lang, reg = said.language, said.register
+        messages = [
+            MessageOut(html=say(reply.text, lang, reg), buttons=[
+                [ButtonOut(label=say(b.label, lang, reg), token=button_token(said.screen, b.action)) for b in row]
+                for row in reply.buttons
+            ]) for reply in said.replies
+        ]
+        notice = say(said.notice, lang, reg) if said.notice else None
+        return TurnOut(messages=messages, notice=notice, language=lang)
+
+    return router

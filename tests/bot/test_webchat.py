@@ -1,0 +1,115 @@
+"""The web chat at /chat/: the same flows over one JSON endpoint, guarded against other sites."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from bot.models import Request
+from protocol.agreement import load_agreement
+from tono.app import create_app
+from tono.settings import load_settings
+
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+HEADERS = {"X-Tono-Chat": "1"}
+
+
+@pytest.fixture
+async def web(seeded_url):
+    app = create_app(load_settings(TONO_DATABASE_URL=seeded_url), load_agreement())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tono.test") as client:
+        yield client, app
+    await app.state.engine.dispose()
+
+
+async def _turn(client, **body) -> dict:
+    response = await client.post("/chat/turn", json=body, headers=HEADERS)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _token(said: dict, label: str) -> tuple[int, str]:
+    for message in said["messages"]:
+        for row in message["buttons"]:
+            for button in row:
+                if label in button["label"]:
+                    screen, action = button["token"].split(":", 1)
+                    return int(screen), action
+    raise AssertionError(f"no button {label!r}")
+
+
+async def _press(client, said: dict, label: str) -> dict:
+    screen, action = _token(said, label)
+    return await _turn(client, kind="button", screen=screen, action=action)
+
+
+async def test_the_chat_page_sets_a_private_cookie_and_speaks_the_browsers_language(web):
+    client, _app = web
+
+    page = await client.get("/chat/", headers={"Accept-Language": "mi-NZ,mi;q=0.9"})
+
+    assert page.status_code == 200
+    assert '<html lang="mi">' in page.text
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+async def test_a_family_makes_a_request_in_the_web_chat(web, seeded_url):
+    client, app = web
+    await client.get("/chat/")
+
+    said = await _turn(client, kind="command", command="start")
+    said = await _press(client, said, "Not now")
+    for label in ("What do you hold about me?", "Mine", "CCSS", "Skip", "A copy here", "No"):
+        said = await _press(client, said, label)
+    said = await _turn(client, kind="text", text="Hemi Walker")
+    said = await _press(client, said, "Send my request")
+
+    assert "Your request is sent" in said["messages"][0]["html"]
+    async with app.state.sessions() as session:
+        [request] = await session.exec(select(Request))
+    assert (request.state, request.requester_name) == ("submitted", "Hemi Walker")
+
+
+async def test_a_turn_without_the_chat_header_is_refused_as_cross_site(web):
+    client, _app = web
+    await client.get("/chat/")
+
+    response = await client.post("/chat/turn", json={"kind": "command", "command": "start"})
+
+    assert response.status_code == 403
+
+
+async def test_a_turn_without_the_chat_cookie_is_refused(web):
+    client, _app = web
+
+    response = await client.post("/chat/turn", json={"kind": "command", "command": "start"}, headers=HEADERS)
+
+    assert response.status_code == 403
+    assert "open /chat/ first" in response.text
+
+
+@pytest.mark.parametrize("body", [
+    {"kind": "shout"},
+    {"kind": "text", "text": "x" * 20_001},
+    {"kind": "button", "screen": "one", "action": "menu"},
+    {"kind": "button", "screen": 1, "action": "a" * 65},
+    {"kind": "command", "command": "start; rm -rf"},
+])
+async def test_malformed_turns_get_a_clear_422(web, body):
+    client, _app = web
+    await client.get("/chat/")
+
+    response = await client.post("/chat/turn", json=body, headers=HEADERS)
+
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+async def test_the_telegram_webhook_is_closed_without_a_public_url(web):
+    client, _app = web
+
+    response = await client.post("/telegram/webhook", json={"update_id": 1})
+
+    assert response.status_code == 404

@@ -1,0 +1,61 @@
+"""`tono enrol PERSON_REF`: a one-time deep link (and optionally a QR code) that links a family's chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import segno
+from sqlmodel import select
+
+from bot.enrolment import issue_code
+from bot.models import Person
+from tono.database import make_engine, make_sessionmaker
+from tono.settings import Settings
+from tono.startup import StartupError
+
+
+async def bot_username(settings: Settings) -> str | None:
+    """The bot's @username from Telegram, when a token is set."""
+    if not settings.telegram_bot_token:
+        return None
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    api = TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else None
+    bot = Bot(settings.telegram_bot_token, session=AiohttpSession(api=api) if api else AiohttpSession())
+    try:
+        return (await bot.get_me()).username
+    except Exception as error:
+        raise StartupError(f"TELEGRAM_BOT_TOKEN: Telegram did not accept the token ({error}).") from None
+    finally:
+        await bot.session.close()
+
+
+async def enrol(settings: Settings, person_ref: str, username: str | None, qr: Path | None) -> list[str]:
+    """Issue a code for the person and return the lines to print."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            person = (await session.exec(select(Person).where(Person.ref == person_ref))).first()
+            if person is None:
+                raise StartupError(f"There is no person {person_ref!r}; staff can see each person's reference "
+                                   "on the provider desk (the demo has P-0001 to P-0007).")
+            code = await issue_code(session, person)
+    finally:
+        await engine.dispose()
+    username = username or await bot_username(settings)
+    web = f"{(settings.public_url or 'http://127.0.0.1:8000').rstrip('/')}/chat/?start={code}"
+    lines = [f"One-time link for {person.given_name} {person.family_name} ({person_ref}); it works once, "
+             "within 7 days."]
+    if username:
+        link = f"https://t.me/{username}?start={code}"
+        lines.append(f"Telegram: {link}")
+    else:
+        link = web
+        lines.append("Telegram: set TELEGRAM_BOT_TOKEN (or pass --bot USERNAME) for a t.me link.")
+    lines.append(f"Web chat: {web}")
+    if qr is not None:
+        segno.make(link, error="m").save(str(qr), scale=8, border=4)
+        lines.append(f"QR code of the {'Telegram' if username else 'web chat'} link written to {qr}.")
+    return lines
