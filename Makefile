@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint format clean
+.PHONY: run test install catalogues lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tono needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -15,12 +15,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The chat's gettext catalogues (bot/locales/*/tono.po) compiled by Babel into .mo files.
+catalogues: $(STAMP)
+	$(BIN)/python -m bot.catalogues compile
+
+run: $(STAMP) catalogues
 	$(BIN)/tono db upgrade
 	$(BIN)/tono seed-demo
 	$(BIN)/tono run
 
-test: $(STAMP)
+test: $(STAMP) catalogues
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -37,6 +37,7 @@ class AgencyRequest(SQLModel, table=True):
     received_on: date
     due_on: date
     relayed: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    clarification_answer: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -74,6 +75,20 @@ class AgencyRecord(SQLModel, table=True):
     corrected_at: datetime | None = None
     statement_of_correction: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class InformationUse(SQLModel, table=True):
+    """An outcome of information use the agency reported: a decision, advice or report it informed."""
+
+    __tablename__ = "agency_information_use"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: str = Field(foreign_key="agency_unit.id", max_length=32, index=True)
+    participant_id: str | None = Field(default=None, max_length=32, index=True)  # None: the whole programme
+    kind: str = Field(max_length=16)  # decision, advice, report
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    reported_on: date
+    officer_id: int | None = Field(default=None, foreign_key="agency_officer.id")
 
 
 class Officer(SQLModel, table=True):

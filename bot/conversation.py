@@ -23,6 +23,7 @@ from bot.i18n import LANGUAGES, Text
 from bot.models import ChatLink, Conversation, Person
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
+from protocol.queue import Outbox
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class Conversations:
     """Every family conversation, on one channel or many."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], agreement: Agreement,
-                 engine: Engine = ENGINE, today: Callable[[], date] = nz_today):
+                 engine: Engine = ENGINE, today: Callable[[], date] = nz_today, outbox: Outbox | None = None):
         self.sessions = sessions
+        self.outbox = outbox
         self.agreement = agreement
         self.engine = engine
         self.today = today
@@ -70,7 +72,7 @@ class Conversations:
                             link.audience, first_contact=first)
             state = State(conversation.step or MENU, dict(conversation.data or {}), conversation.version)
             today = self.today()
-            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today), today)
+            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today, self.outbox), today)
             await self.engine.turn(turn, incoming)
             conversation.step, conversation.data, conversation.version = state.step, state.data, state.screen
             flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds

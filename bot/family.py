@@ -16,6 +16,7 @@ from bot.models import Authority, ChatLink, ContactRequest, Person, Request
 from bot.request_moves import move
 from protocol import deadlines, lifecycle
 from protocol.agreement import Agreement
+from protocol.queue import Outbox
 
 # The agency's clock is running in these states; after its due date the family is told it is late.
 AGENCY_CLOCK = ("relayed", "received", "clarifying")
@@ -30,10 +31,11 @@ def request_prefix(agreement: Agreement) -> str:
 class FamilyDesk:
     """FamilyPort for one turn, inside that turn's transaction."""
 
-    def __init__(self, session: AsyncSession, agreement: Agreement, today: date):
+    def __init__(self, session: AsyncSession, agreement: Agreement, today: date, outbox: Outbox | None = None):
         self.session = session
         self.agreement = agreement
         self.today = today
+        self.outbox = outbox  # the queue to the agency; None where a test or tool runs the chat alone
 
     async def _chat(self, chat: ChatInfo) -> ChatLink:
         return await self.session.get(ChatLink, chat.chat_link_id)
@@ -102,12 +104,37 @@ class FamilyDesk:
         return RequestView(request.ref, request.kind, request.state, name, request.due_on, overdue,
                            request.state in WITHDRAWABLE)
 
+    async def _my_request(self, chat: ChatInfo, ref: str) -> Request | None:
+        return (await self.session.exec((await self._mine(chat)).where(Request.ref == ref).with_for_update())).first()
+
+    async def _tell_agency(self, request: Request, type: str, body: dict) -> None:
+        if self.outbox is None:
+            raise RuntimeError("this conversation has no queue to the agency")
+        await self.outbox.send(self.session, type=type, recipient=self.agreement.agency.id, request=request.ref,
+                               body=body)
+
     async def withdraw(self, chat: ChatInfo, ref: str) -> RequestView | None:
-        request = (await self.session.exec((await self._mine(chat)).where(Request.ref == ref))).first()
+        request = await self._my_request(chat, ref)
         if request is None or not lifecycle.may(request.state, "withdraw", "family"):
             return None
+        agency_has_it = request.state in AGENCY_CLOCK or bool(request.units)
         await move(self.session, request, "withdraw", "family", actor_label="family chat")
+        if agency_has_it:
+            await self._tell_agency(request, "request.withdrawn", {"withdrawn_on": self.today.isoformat()})
         return await self._view(request, chat)
+
+    async def open_question(self, chat: ChatInfo, ref: str) -> str | None:
+        request = await self._my_request(chat, ref)
+        return request.clarification if request is not None and request.state == "clarifying" else None
+
+    async def answer_question(self, chat: ChatInfo, ref: str, answer: str) -> bool:
+        request = await self._my_request(chat, ref)
+        if request is None or not lifecycle.may(request.state, "answer_clarification", "family", answer=answer):
+            return False
+        await move(self.session, request, "answer_clarification", "family", actor_label="family chat", answer=answer)
+        request.clarification = ""
+        await self._tell_agency(request, "clarification.answered", {"answer": answer})
+        return True
 
     async def ask_for_a_person(self, chat: ChatInfo, note: str) -> None:
         self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=note))

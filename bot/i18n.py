@@ -103,3 +103,32 @@ def say(text: Text | Plain, language: str, register: str) -> str:
     sentence = translations(language).pgettext(register, text.msgid)
     values = {name: _value(value, language, register) for name, value in text.params.items()}
     return sentence.format(**values) if values else sentence
+
+
+def to_json(text: Text | Plain) -> dict:
+    """A sentence-to-say as JSON, so it can wait in the database (a notification) and be said later."""
+    if isinstance(text, Plain):
+        return {"plain": text.value}
+    params = {}
+    for name, value in text.params.items():
+        if isinstance(value, Text | Plain):
+            params[name] = {"text": to_json(value)}
+        elif isinstance(value, date):
+            params[name] = {"date": value.isoformat()}
+        else:
+            params[name] = {"plain": str(value)}
+    return {"msgid": text.msgid, "params": params}
+
+
+def from_json(data: dict) -> Text | Plain:
+    if "plain" in data:
+        return Plain(data["plain"])
+    params: dict[str, Any] = {}
+    for name, value in data.get("params", {}).items():
+        if "text" in value:
+            params[name] = from_json(value["text"])
+        elif "date" in value:
+            params[name] = date.fromisoformat(value["date"])
+        else:
+            params[name] = Plain(value["plain"])
+    return Text(data["msgid"], params)

@@ -130,6 +130,9 @@ class Request(SQLModel, table=True):
     identity_checked: str = Field(default="", max_length=32)
     received_on: date | None = None
     due_on: date | None = None
+    units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the agency's fan-out
+    clarification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # open question
+    late_told_on: date | None = None  # when the family was told the agency is late (told once)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -177,3 +180,35 @@ class ContactRequest(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     handled_at: datetime | None = None
+
+
+class Notification(SQLModel, table=True):
+    """A message to a family decided in a transaction (a request moved, a question came): kept here in the
+    same transaction, then sent by the notifier, so a crash never loses it (a transactional outbox)."""
+
+    __tablename__ = "provider_notification"
+    __table_args__ = (Index("ix_provider_notification_pending", "sent_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_link_id: int = Field(foreign_key="provider_chat_link.id", index=True)
+    request_id: int | None = Field(default=None, foreign_key="provider_request.id")
+    text: dict = Field(sa_column=Column(JSON, nullable=False))  # bot.i18n.to_json of what to say
+    buttons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [[label json, action]]
+    created_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    attempts: int = 0
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+class UnitAnswer(SQLModel, table=True):
+    """One agency unit's answer to a request, as the agency sent it (the unit.answered message body)."""
+
+    __tablename__ = "provider_unit_answer"
+    __table_args__ = (UniqueConstraint("request_id", "unit"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="provider_request.id", index=True)
+    unit: str = Field(max_length=32)
+    body: dict = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)

@@ -3,7 +3,6 @@ allowed, change the state, and append the hash-chained event, all in the caller'
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import select
@@ -12,25 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Request, RequestEvent
 from protocol import lifecycle
 from protocol.clock import utcnow
-from protocol.history import GENESIS, event_hash
-
-
-def _plain(value: Any) -> Any:
-    """Context values as JSON keeps them (dates as ISO strings, sequences as lists)."""
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def event_fields(event: RequestEvent) -> dict:
-    """What an event's hash covers."""
-    return {"request_id": event.request_id, "seq": event.seq, "at": event.at.isoformat(),
-            "actor_role": event.actor_role, "actor_label": event.actor_label, "trigger": event.trigger,
-            "from_state": event.from_state, "to_state": event.to_state, "detail": event.detail}
+from protocol.history import GENESIS, event_hash, fields_of, jsonable
 
 
 async def move(session: AsyncSession, request: Request, trigger: str, role: str, actor_label: str = "",
@@ -43,9 +24,9 @@ async def move(session: AsyncSession, request: Request, trigger: str, role: str,
     event = RequestEvent(
         request_id=request.id, seq=(last.seq + 1) if last else 1, at=utcnow(), actor_role=str(role),
         actor_label=actor_label, trigger=trigger, from_state=step.source, to_state=step.dest,
-        detail=_plain({**dict(step.context), **(note or {})}), prev_hash=last.hash if last else GENESIS,
+        detail=jsonable({**dict(step.context), **(note or {})}), prev_hash=last.hash if last else GENESIS,
     )
-    event.hash = event_hash(event.prev_hash, event_fields(event))
+    event.hash = event_hash(event.prev_hash, fields_of(event))
     request.state = step.dest
     request.updated_at = event.at
     session.add(event)

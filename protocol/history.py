@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 GENESIS = ""  # what the first event of a request points back to
@@ -25,3 +26,24 @@ def first_broken(events: Iterable[tuple[str, str, Mapping[str, Any]]]) -> int | 
             return index
         expected_prev = stored_hash
     return None
+
+
+EVENT_FIELDS = ("request_id", "seq", "at", "actor_role", "actor_label", "trigger", "from_state", "to_state",
+                "detail")
+
+
+def fields_of(event: object, names: Iterable[str] = EVENT_FIELDS) -> dict[str, Any]:
+    """What an event's hash covers, read off any stored event (both organisations store the same fields)."""
+    values = {name: getattr(event, name) for name in names}
+    return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in values.items()}
+
+
+def jsonable(value: Any) -> Any:
+    """An event's details as JSON keeps them: dates as ISO strings, sequences as lists."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    return value

@@ -103,6 +103,10 @@ TRANSITIONS: tuple[Mapping[str, Any], ...] = tuple(
          "roles": (Role.SYSTEM,), "guards": ("every_unit_answered",),
          "action": "complete a request",
          "description": "The last unit has answered, so the agency's answer is whole."},
+        {"trigger": "prepare_locally", "source": ("approved",), "dest": "preparing",
+         "roles": (Role.STAFF,), "guards": ("only_provider_records",),
+         "action": "answer from the provider's own records",
+         "description": "The request is only about the provider's records, so it never goes to the agency."},
         {"trigger": "prepare", "source": ("answered",), "dest": "preparing",
          "roles": (Role.STAFF,), "guards": (),
          "action": "start preparing the answer to a request",
@@ -185,6 +189,14 @@ def every_unit_answered(context: Mapping[str, Any]) -> str | None:
     if not waiting:
         return "No unit has answered: the request has no tasks, or every task was withdrawn."
     return f"Not every unit has answered yet: {waiting} of {len(states)} tasks still to answer."
+
+
+@guard(GUARDS, "scope")
+def only_provider_records(context: Mapping[str, Any]) -> str | None:
+    """Only what the family asked of the agency goes to the agency: nothing more is shared than needed."""
+    if context.get("scope") != "provider":
+        return "Only a request about the provider's own records (scope 'provider') is answered without the agency."
+    return None
 
 
 @guard(GUARDS, "question")

@@ -56,6 +56,8 @@ RECORDS = {
     ],
     "service-reporting": [
         ("BFF-P-1001", "Attendance report, term 1", "Attended 7 of 8 group sessions.", date(2026, 4, 10)),
+        ("BFF-P-1001", "Family plan review", "Reviewed the family plan with Aroha and her sister, who shared "
+         "details of her own situation.", date(2026, 5, 6)),
         ("BFF-P-1003", "Referral record", "Referred by the school's social worker for support at home.",
          date(2026, 1, 28)),
         ("BFF-P-1005", "Attendance report, term 1", "Attended 5 of 8 sessions; two missed for illness.",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot.flows.engine import Engine, Turn
 from bot.flows.menu import MENU_STEPS, help_text, start
 from bot.flows.requests import REQUEST_STEPS
-from bot.flows.status import STATUS_STEPS, status_command
+from bot.flows.status import STATUS_STEPS, clarify_notice, status_command
 from bot.i18n import _
 
 STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS}
@@ -47,4 +47,7 @@ COMMAND_DESCRIPTIONS = {
     "cancel": _("Stop what we are doing"),
 }
 
-ENGINE = Engine(STEPS, COMMANDS)
+# Buttons on notifications (NOTICE_SCREEN): the action's prefix, and what it opens.
+NOTICES = {"clarify": clarify_notice}
+
+ENGINE = Engine(STEPS, COMMANDS, NOTICES)

@@ -15,6 +15,7 @@ from bot.flows.ports import ChatInfo, FamilyPort
 from bot.i18n import Text, _
 
 MENU = "menu"
+NOTICE_SCREEN = 0  # buttons on notifications belong to no screen; their action is checked on the server
 # Direction marks and invisible formatting can make typed text show something other than what it
 # says (a reference that reads backwards, a name that hides another); they are removed, other
 # scripts (right-to-left ones included) are kept as typed.
@@ -102,9 +103,11 @@ def nav_buttons(step: Step) -> tuple[Button, ...]:
 class Engine:
     """Runs turns over a table of steps."""
 
-    def __init__(self, steps: dict[str, Step], commands: dict[str, Callable[[Turn, str], Awaitable[None]]]):
+    def __init__(self, steps: dict[str, Step], commands: dict[str, Callable[[Turn, str], Awaitable[None]]],
+                 notices: dict[str, Callable[[Turn, str], Awaitable[None]]] | None = None):
         self.steps = steps
         self.commands = commands
+        self.notices = notices or {}  # "prefix" -> handler(turn, rest of the action)
 
     async def turn(self, turn: Turn, incoming: Incoming) -> None:
         step = self.steps.get(turn.state.step) or self.steps[MENU]
@@ -136,6 +139,14 @@ class Engine:
         turn.replies.append(reply)
 
     async def _button(self, turn: Turn, step: Step, incoming: Incoming) -> None:
+        if incoming.screen == NOTICE_SCREEN:
+            prefix, _sep, rest = incoming.action.partition(":")
+            handler = self.notices.get(prefix)
+            if handler is None:
+                turn.notice = _("That button does nothing here.")
+            else:
+                await handler(turn, rest)
+            return
         if incoming.screen != turn.state.screen:
             turn.notice = _("That button is from an earlier message, so it does nothing now.")
             return

@@ -77,6 +77,31 @@ async def withdraw_button(turn: Turn, action: str) -> None:
         turn.home()
 
 
+async def clarify_notice(turn: Turn, ref: str) -> None:
+    """The "Answer the question" button on the agency's question: only for this chat's own request."""
+    question = await turn.port.open_question(turn.chat, ref)
+    if question is None:
+        turn.notice = _("That question has already been answered, or it is not for this chat.")
+        return
+    turn.state.data = {"clarify": ref, "question": question}
+    turn.go("clarify.answer", remember=False)
+
+
+async def clarify_prompt(turn: Turn) -> Reply:
+    return Reply(_("The agency asks:\n{question}\n\nPlease type your answer.",
+                   question=Plain(turn.data.get("question", ""))))
+
+
+async def clarify_text(turn: Turn, text: str) -> None:
+    ref = turn.data.get("clarify", "")
+    if await turn.port.answer_question(turn.chat, ref, text):
+        turn.say(_("Thank you. Your answer has gone to the agency, and they carry on with request {ref}.",
+                   ref=Plain(ref)))
+    else:
+        turn.say(_("That question has already been answered, or it is not for this chat."))
+    turn.home()
+
+
 async def status_command(turn: Turn, _arg: str) -> None:
     turn.state.data = {}
     turn.go("status.list", remember=False)
@@ -85,4 +110,5 @@ async def status_command(turn: Turn, _arg: str) -> None:
 STATUS_STEPS = {
     "status.list": Step(list_prompt, on_button=list_button),
     "withdraw.confirm": Step(withdraw_prompt, on_button=withdraw_button),
+    "clarify.answer": Step(clarify_prompt, on_text=clarify_text, text_limit=5000, can_go_back=False),
 }

@@ -52,6 +52,7 @@ VALID = {
     },
     "transfer": {"agency": "Another Agency", "received_on": RECEIVED, "transferred_on": date(2027, 3, 4)},
     "decline": {"reason": "We could not confirm that you may act for this child."},
+    "prepare_locally": {"scope": "provider"},
 }
 
 # The lifecycle as the brief and DESIGN §3.2 state it, written out independently of the module's table.
@@ -61,6 +62,7 @@ AGREED = {
     "relay": ({"approved"}, "relayed", {"staff", "system"}),
     "acknowledge": ({"relayed"}, "received", {"system"}),
     "complete": ({"received"}, "answered", {"system"}),
+    "prepare_locally": ({"approved"}, "preparing", {"staff"}),
     "prepare": ({"answered"}, "preparing", {"staff"}),
     "deliver": ({"preparing"}, "delivered", {"staff"}),
     "close": ({"delivered"}, "closed", {"system", "staff", "family"}),
@@ -204,6 +206,7 @@ MISSING = object()
 
 WHERE_RECEIVED = "To transfer, give the day the request was received"
 GUARD_FAILURES = [
+    ("approved", "prepare_locally", {"scope": "both"}, "Only a request about the provider's own records"),
     ("submitted", "approve", {"identity_checked": MISSING},
      "To approve, say how identity and authority were checked: known_in_person, id_seen or phone_call."),
     ("submitted", "approve", {"identity_checked": "looked_trustworthy"}, "To approve, say how identity"),

@@ -1,0 +1,172 @@
+"""What an agency officer does with their unit's part of a request: claim it, answer it (release,
+withhold with a ground from the Act, say what is not held, correct), ask the family a question, extend
+the time limit, or transfer the request. Each is a lifecycle move and a signed message to the provider.
+
+Every function checks that the officer's unit is the task's unit: an officer never acts on, or sees,
+another unit's work, however the call reached here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from agency.models import AgencyRecord, AgencyRequest, InformationUse, Officer, Task
+from agency.moves import move_request, move_task
+from protocol.messages import WITHHOLDING_GROUNDS
+from protocol.queue import Outbox
+from protocol.tasks import request_is_answered
+
+
+class NotYourUnit(PermissionError):
+    """The officer's unit does not hold this task or record."""
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be given as it stands; the message says what to change."""
+
+
+@dataclass
+class Answer:
+    """An officer's answer for their unit: record ids to release, to withhold (with a ground), and more."""
+
+    release: list[int] = field(default_factory=list)
+    withhold: dict[int, tuple[str, str]] = field(default_factory=dict)  # record id -> (ground, explanation)
+    not_held: list[str] = field(default_factory=list)
+    corrected: dict[int, str] = field(default_factory=dict)  # record id -> the corrected text
+    not_corrected: dict[int, str] = field(default_factory=dict)  # record id -> why not
+    note: str = ""
+
+
+def check_unit(officer: Officer, task: Task) -> None:
+    if officer.unit_id != task.unit_id:
+        raise NotYourUnit("This task belongs to another unit.")
+
+
+async def unit_records(session: AsyncSession, task: Task, request: AgencyRequest) -> list[AgencyRecord]:
+    """The records the task's unit holds about the request's person: nothing from any other unit."""
+    return list(await session.exec(select(AgencyRecord).where(
+        AgencyRecord.unit_id == task.unit_id, AgencyRecord.participant_id == request.participant_id)
+        .order_by(AgencyRecord.record_date, AgencyRecord.id)))
+
+
+async def claim(session: AsyncSession, task: Task, officer: Officer) -> None:
+    check_unit(officer, task)
+    await move_task(session, task, "claim", "officer", actor=officer.login, officer=str(officer.id))
+    task.claimed_by = officer.id
+
+
+async def unclaim(session: AsyncSession, task: Task, officer: Officer) -> None:
+    check_unit(officer, task)
+    await move_task(session, task, "unclaim", "officer", actor=officer.login)
+    task.claimed_by = None
+
+
+def _item(record: AgencyRecord) -> dict:
+    return {"item_id": str(record.id), "title": record.title, "text": record.body,
+            "record_date": record.record_date.isoformat()}
+
+
+async def answer(session: AsyncSession, task: Task, officer: Officer, given: Answer, outbox: Outbox,
+                 today: date) -> dict:
+    """Answer the unit's part; returns the unit.answered body that was sent."""
+    check_unit(officer, task)
+    request = await session.get(AgencyRequest, task.request_id)
+    records = {r.id: r for r in await unit_records(session, task, request)}
+    chosen = [*given.release, *given.withhold, *given.corrected, *given.not_corrected]
+    if unknown := [i for i in chosen if i not in records]:
+        raise AnswerError(f"Records {unknown} are not this unit's records about this person.")
+    if len(chosen) != len(set(chosen)):
+        raise AnswerError("Each record can be released, withheld or corrected, but only one of these.")
+    if bad := [g for g, _ in given.withhold.values() if g not in WITHHOLDING_GROUNDS or g == "does_not_exist"]:
+        raise AnswerError(f"{bad} are not grounds for withholding under the Privacy Act 2020 (ss 49-53).")
+    if any(not why.strip() for _, why in given.withhold.values()):
+        raise AnswerError("Explain each withheld record in a sentence the family will read.")
+    if not chosen and not given.not_held:
+        raise AnswerError("Release, withhold or correct at least one record, or say what is not held.")
+    body: dict = {
+        "unit": task.unit_id,
+        "released": [_item(records[i]) for i in given.release],
+        "withheld": [{"item_id": str(i), "title": records[i].title, "ground": g, "explanation": why}
+                     for i, (g, why) in given.withhold.items()],
+        "not_held": [{"description": text} for text in given.not_held if text.strip()],
+        "answered_on": today.isoformat(),
+    }
+    if given.corrected:
+        body["corrected"] = [{"item_id": str(i), "title": records[i].title, "old_text": records[i].body,
+                              "new_text": text} for i, text in given.corrected.items()]
+        for i, text in given.corrected.items():
+            records[i].body = text
+            session.add(records[i])
+    if given.not_corrected:
+        body["not_corrected"] = [{"item_id": str(i), "title": records[i].title, "reason": why}
+                                 for i, why in given.not_corrected.items()]
+    if given.note.strip():
+        body["note"] = given.note.strip()
+    await move_task(session, task, "answer", "officer", actor=officer.login, officer=str(officer.id),
+                    claimed_by=str(task.claimed_by or ""))
+    task.answer = body
+    await session.flush()
+    states = tuple((await session.exec(select(Task.state).where(Task.request_id == request.id))).all())
+    if request.state == "received" and request_is_answered(states):
+        await move_request(session, request, "complete", "system", actor="intake", task_states=states)
+    await outbox.send(session, type="unit.answered", recipient=request.provider, request=request.provider_ref,
+                      body=body)
+    return body
+
+
+async def ask_clarification(session: AsyncSession, task: Task, officer: Officer, question: str,
+                            outbox: Outbox) -> None:
+    check_unit(officer, task)
+    request = await session.get(AgencyRequest, task.request_id)
+    await move_request(session, request, "ask_clarification", "officer", actor=officer.login, question=question)
+    await outbox.send(session, type="clarification.asked", recipient=request.provider, request=request.provider_ref,
+                      body={"unit": task.unit_id, "question": question})
+
+
+async def extend(session: AsyncSession, task: Task, officer: Officer, ground: str, new_due: date, reasons: str,
+                 outbox: Outbox, today: date) -> None:
+    check_unit(officer, task)
+    request = await session.get(AgencyRequest, task.request_id)
+    if not reasons.strip():
+        raise AnswerError("Give the reasons for the extension: the family is told them.")
+    await move_request(session, request, "extend", "officer", actor=officer.login, ground=ground,
+                       received_on=request.received_on, notified_on=today, new_due=new_due, note={"reasons": reasons})
+    request.due_on = new_due
+    for each in await session.exec(select(Task).where(Task.request_id == request.id)):
+        each.due_on = new_due
+        session.add(each)
+    await outbox.send(session, type="request.extended", recipient=request.provider, request=request.provider_ref,
+                      body={"ground": ground, "new_due": new_due.isoformat(), "notified_on": today.isoformat(),
+                            "reasons": reasons})
+
+
+async def transfer(session: AsyncSession, task: Task, officer: Officer, to_agency: str, reason: str,
+                   outbox: Outbox, today: date) -> None:
+    check_unit(officer, task)
+    request = await session.get(AgencyRequest, task.request_id)
+    if not reason.strip():
+        raise AnswerError("Give the reason for the transfer: the family is told it.")
+    await move_request(session, request, "transfer", "officer", actor=officer.login, agency=to_agency,
+                       received_on=request.received_on, transferred_on=today)
+    for each in await session.exec(select(Task).where(Task.request_id == request.id, Task.state.in_(("open",
+                                                                                                      "claimed")))):
+        await move_task(session, each, "cancel", "system", actor=officer.login, note={"why": "transferred"})
+    await outbox.send(session, type="request.transferred", recipient=request.provider, request=request.provider_ref,
+                      body={"to_agency": to_agency, "transferred_on": today.isoformat(), "reason": reason})
+
+
+async def report_outcome(session: AsyncSession, officer: Officer, participant_id: str | None, kind: str,
+                         summary: str, outbox: Outbox, provider: str, today: date) -> InformationUse:
+    """An outcome of information use (a decision, advice or report it informed), told to the provider."""
+    if kind not in ("decision", "advice", "report") or not summary.strip():
+        raise AnswerError("Say what kind of outcome (decision, advice or report) and summarise it.")
+    use = InformationUse(unit_id=officer.unit_id, participant_id=participant_id, kind=kind, summary=summary,
+                         reported_on=today, officer_id=officer.id)
+    session.add(use)
+    await outbox.send(session, type="outcome.reported", recipient=provider, request=None,
+                      body={"subject": participant_id, "kind": kind, "summary": summary,
+                            "reported_on": today.isoformat()})
+    return use

@@ -1,0 +1,91 @@
+"""The agency applies what a provider sends. A relayed request is acknowledged at once (the statutory
+clock starts on the day it arrives) and fans out into one task per unit whose purpose covers it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from agency.models import AgencyRecord, AgencyRequest, Task
+from agency.moves import move_request, move_task
+from protocol import deadlines
+from protocol.agreement import Agreement
+from protocol.clock import utcnow
+from protocol.messages import Envelope
+from protocol.queue import Outbox
+
+OPEN_TASK_STATES = ("open", "claimed")
+
+
+class Intake:
+    """The agency's queue handler, with what it needs handed in by the composition root."""
+
+    def __init__(self, agreement: Agreement, outbox: Outbox, today):
+        self.agreement = agreement
+        self.outbox = outbox
+        self.today = today
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.type == "request.relayed":
+            await self.relayed(session, envelope)
+            return
+        request = (await session.exec(select(AgencyRequest).where(
+            AgencyRequest.provider == envelope.sender, AgencyRequest.provider_ref == envelope.request)
+            .with_for_update())).first()
+        if request is None:
+            raise LookupError(f"no request {envelope.request!r} from {envelope.sender!r}")
+        body = envelope.body
+        if envelope.type == "clarification.answered":
+            await move_request(session, request, "answer_clarification", "family", actor="provider",
+                               answer=body["answer"])
+            request.clarification_answer = body["answer"]
+        elif envelope.type == "request.withdrawn":
+            await move_request(session, request, "withdraw", "family", actor="provider")
+            await self._cancel_tasks(session, request, "the family withdrew the request")
+        elif envelope.type == "correction.statement":
+            await self._attach_statement(session, request, envelope)
+        else:
+            raise ValueError(f"the agency does not take {envelope.type!r} messages")
+
+    async def relayed(self, session: AsyncSession, envelope: Envelope) -> None:
+        body = envelope.body
+        received = self.today()
+        due = deadlines.decision_due(received)
+        request = AgencyRequest(provider=envelope.sender, provider_ref=envelope.request, kind=body["kind"],
+                                participant_id=body["subject"]["participant_id"], state="relayed",
+                                received_on=received, due_on=due, relayed=body)
+        session.add(request)
+        await session.flush()
+        await move_request(session, request, "acknowledge", "system", actor="intake", received_on=received, due=due)
+        units = self.agreement.units_in_scope(body["kind"])
+        for unit in units:
+            session.add(Task(request_id=request.id, unit_id=unit.id, due_on=due))
+        await session.flush()
+        await self.outbox.send(session, type="request.received", recipient=envelope.sender, request=envelope.request,
+                               body={"received_on": received.isoformat(), "decision_due": due.isoformat(),
+                                     "units": [unit.id for unit in units]})
+
+    async def _cancel_tasks(self, session: AsyncSession, request: AgencyRequest, why: str) -> None:
+        for task in await session.exec(select(Task).where(Task.request_id == request.id,
+                                                          Task.state.in_(OPEN_TASK_STATES))):
+            await move_task(session, task, "cancel", "system", actor="intake", note={"why": why})
+
+    async def _attach_statement(self, session: AsyncSession, request: AgencyRequest, envelope: Envelope) -> None:
+        item = envelope.body["item_id"]
+        record = await session.get(AgencyRecord, int(item)) if item.isdigit() else None
+        if record is None or record.participant_id != request.participant_id:
+            raise LookupError(f"no record {item!r} for this request's person")
+        record.statement_of_correction = envelope.body["statement"]
+        record.corrected_at = utcnow()
+        session.add(record)
+        await self.outbox.send(session, type="correction.statement_attached", recipient=envelope.sender,
+                               request=envelope.request,
+                               body={"item_id": item, "attached_on": self.today().isoformat()})
+
+
+def tasks_due_soon(tasks: list[Task], today: date, within_working_days: int) -> list[Task]:
+    """Tasks whose due date is within the reminder window (the sweep reminds officers of these)."""
+    horizon = deadlines.add_working_days(today, within_working_days)
+    return [t for t in tasks if t.state in OPEN_TASK_STATES and t.due_on <= horizon]

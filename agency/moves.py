@@ -1,0 +1,54 @@
+"""Moving the agency's copy of a request, and its units' tasks, through the agreed lifecycles, with a
+hash-chained event for each move in the caller's transaction."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from agency.models import AgencyEvent, AgencyRequest, Task
+from protocol import lifecycle, tasks
+from protocol.clock import utcnow
+from protocol.history import GENESIS, event_hash, fields_of, jsonable
+
+
+async def _append(session: AsyncSession, request_id: int, task_id: int | None, step, role: str, actor: str,
+                  note: dict | None) -> AgencyEvent:
+    last = (await session.exec(select(AgencyEvent).where(AgencyEvent.request_id == request_id)
+                               .order_by(AgencyEvent.seq.desc()).limit(1))).first()
+    event = AgencyEvent(request_id=request_id, task_id=task_id, seq=(last.seq + 1) if last else 1, at=utcnow(),
+                        actor_role=str(role), actor_label=actor, trigger=step.trigger, from_state=step.source,
+                        to_state=step.dest, detail=jsonable({**dict(step.context), **(note or {})}),
+                        prev_hash=last.hash if last else GENESIS)
+    event.hash = event_hash(event.prev_hash, fields_of(event))
+    session.add(event)
+    return event
+
+
+async def move_request(session: AsyncSession, request: AgencyRequest, trigger: str, role: str, actor: str = "",
+                       note: dict | None = None, **context: Any) -> AgencyEvent:
+    """Fire a request trigger; lifecycle.IllegalMove (and no change) when not allowed."""
+    step = lifecycle.fire(request.state, trigger, role, **context)
+    request.state = step.dest
+    session.add(request)
+    return await _append(session, request.id, None, step, role, actor, note)
+
+
+async def move_task(session: AsyncSession, task: Task, trigger: str, role: str, actor: str = "",
+                    note: dict | None = None, **context: Any) -> AgencyEvent:
+    """Fire a task trigger; tasks.IllegalMove (and no change) when not allowed."""
+    step = tasks.fire_task(task.state, trigger, role, **context)
+    task.state = step.dest
+    session.add(task)
+    return await _append(session, task.request_id, task.id, step, role, actor, note)
+
+
+async def record_opening(session: AsyncSession, request_id: int, task_id: int | None, role: str, actor: str,
+                         what: str) -> AgencyEvent:
+    """Opening a family's records is itself an event, so the family can be told who has seen them."""
+
+    seen = SimpleNamespace(trigger="opened", source="", dest="", context={"what": what})  # changes no state
+    return await _append(session, request_id, task_id, seen, role, actor, None)

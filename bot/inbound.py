@@ -1,0 +1,83 @@
+"""The provider applies what the agency sends: each message moves the family's request through the same
+lifecycle the agency used, in the transaction that marks the message applied, and tells the family."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.flows.chat import Button
+from bot.i18n import Plain, _
+from bot.models import Request, UnitAnswer
+from bot.notify import notify
+from bot.request_moves import move
+from protocol.messages import Envelope
+from protocol.tasks import request_is_answered
+
+
+class UnknownRequest(LookupError):
+    """The agency wrote about a request the provider does not have."""
+
+
+async def _request(session: AsyncSession, ref: str | None) -> Request:
+    request = (await session.exec(select(Request).where(Request.ref == ref).with_for_update())).first()
+    if request is None:
+        raise UnknownRequest(f"no request {ref!r} here")
+    return request
+
+
+async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> None:
+    """The provider's queue handler: one agency message, applied once."""
+    if envelope.type == "outcome.reported":
+        return  # outcomes of information use are shown to families in the copies work
+    request = await _request(session, envelope.request)
+    body = envelope.body
+    who = f"agency ({body.get('unit', 'intake')})"
+    if envelope.type == "request.received":
+        received, due = date.fromisoformat(body["received_on"]), date.fromisoformat(body["decision_due"])
+        await move(session, request, "acknowledge", "system", actor_label=who, received_on=received, due=due)
+        request.received_on, request.due_on, request.units = received, due, list(body["units"])
+        await notify(session, request, _("The agency has your request {ref}. It must decide by {due}.",
+                                         ref=Plain(request.ref), due=due))
+    elif envelope.type == "clarification.asked":
+        await move(session, request, "ask_clarification", "officer", actor_label=who, question=body["question"])
+        request.clarification = body["question"]
+        await notify(session, request, _("The agency has a question about your request {ref}:\n\n{question}",
+                                         ref=Plain(request.ref), question=Plain(body["question"])),
+                     Button(_("Answer the question"), f"clarify:{request.ref}"))
+    elif envelope.type == "request.extended":
+        new_due = date.fromisoformat(body["new_due"])
+        await move(session, request, "extend", "officer", actor_label=who, ground=body["ground"],
+                   received_on=request.received_on, notified_on=date.fromisoformat(body["notified_on"]),
+                   new_due=new_due, note={"reasons": body["reasons"]})
+        request.due_on = new_due
+        await notify(session, request, _(
+            "The agency needs more time for your request {ref}. The new date is {due}. The reason: {reasons}\n\n"
+            "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz).",
+            ref=Plain(request.ref), due=new_due, reasons=Plain(body["reasons"])))
+    elif envelope.type == "request.transferred":
+        await move(session, request, "transfer", "officer", actor_label=who, agency=body["to_agency"],
+                   received_on=request.received_on, transferred_on=date.fromisoformat(body["transferred_on"]))
+        await notify(session, request, _(
+            "The agency sent your request {ref} to {agency}, which holds the information. The reason: {reason}",
+            ref=Plain(request.ref), agency=Plain(body["to_agency"]), reason=Plain(body["reason"])))
+    elif envelope.type == "unit.answered":
+        await _unit_answered(session, request, body, who)
+    elif envelope.type == "correction.statement_attached":
+        await notify(session, request, _("Your statement is now attached to the record, so it is always read with "
+                                         "it."))
+    else:
+        raise ValueError(f"the provider does not take {envelope.type!r} messages")
+
+
+async def _unit_answered(session: AsyncSession, request: Request, body: dict, who: str) -> None:
+    session.add(UnitAnswer(request_id=request.id, unit=body["unit"], body=body))
+    await session.flush()
+    answered = set((await session.exec(select(UnitAnswer.unit).where(UnitAnswer.request_id == request.id))).all())
+    states = tuple("answered" if unit in answered else "open" for unit in request.units)
+    if request.state == "received" and request_is_answered(states):
+        await move(session, request, "complete", "system", actor_label=who, task_states=states)
+        await notify(session, request, _("The agency has answered your request {ref}. CCSS is getting the answer "
+                                         "ready for you.", ref=Plain(request.ref)))

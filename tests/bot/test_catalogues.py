@@ -1,0 +1,53 @@
+"""Every sentence the code says exists in English and te reo Māori, for adults and young people."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.catalogues import extracted, problems
+from bot.i18n import LANGUAGES, REGISTERS, _, po_path, say
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+TAG = re.compile(r"</?\w+>")
+
+
+def test_no_sentence_lacks_a_translation_or_a_register_variant_and_the_compiled_catalogues_are_fresh():
+    assert problems() == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_translation_keeps_the_placeholders_and_tags_of_its_sentence(language):
+    with po_path(language).open("rb") as handle:
+        catalog = read_po(handle)
+
+    for message in catalog:
+        if message.id and message.string:
+            where = f"{language} [{message.context}] {message.id!r}"
+            assert sorted(PLACEHOLDER.findall(message.string)) == sorted(PLACEHOLDER.findall(message.id)), where
+            assert sorted(TAG.findall(message.string)) == sorted(TAG.findall(message.id)), where
+
+
+def test_the_te_reo_maori_catalogue_says_it_is_a_draft_for_a_translator():
+    text = po_path("mi").read_text(encoding="utf-8")
+
+    assert "DRAFT" in text.splitlines()[0]
+    assert "Plural-Forms: nplurals=1; plural=0;" in text
+
+
+def test_the_code_has_sentences_in_both_registers():
+    contexts = {m.context for m in extracted() if m.id}
+
+    assert contexts == set(REGISTERS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("register", REGISTERS)
+def test_a_sentence_is_said_in_each_language_and_register_with_values_escaped(language, register):
+    text = _("Kia ora {name}!", name="<Aroha & co>")
+
+    said = say(text, language, register)
+
+    assert "&lt;Aroha &amp; co&gt;" in said
