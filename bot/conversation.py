@@ -80,10 +80,13 @@ class Conversations:
             session.add_all([conversation, link])
         return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register)
 
-    async def _link(self, session: AsyncSession, channel: str, chat_key: str, hint: str | None):
-        link = (await session.exec(
+    async def link_of(self, session: AsyncSession, channel: str, chat_key: str) -> ChatLink | None:
+        return (await session.exec(
             select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_key == chat_key)
         )).first()
+
+    async def _link(self, session: AsyncSession, channel: str, chat_key: str, hint: str | None):
+        link = await self.link_of(session, channel, chat_key)
         if link is not None:
             return link, False
         link = ChatLink(channel=channel, chat_key=chat_key, language=language_from_hint(hint))

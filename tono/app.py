@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from contextlib import asynccontextmanager
@@ -13,23 +14,29 @@ from sqlalchemy import text
 from bot.channels.telegram import TelegramChannel, webhook_secret
 from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
+from bot.notifier import Notifier
 from protocol.agreement import Agreement
 from tono import migrate
 from tono.database import make_engine, make_sessionmaker
+from tono.link import Link
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True) -> FastAPI:
+def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True,
+               run_loops: bool = True) -> FastAPI:
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    conversations = Conversations(sessions, agreement)
+    link = Link(sessions, agreement, settings.keys_dir)
+    conversations = Conversations(sessions, agreement, outbox=link.provider)
     telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base)
                 if settings.telegram_bot_token else None)
     secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
+    senders = {"telegram": lambda key, said: telegram.send(int(key), said)} if telegram else {}
+    notifier = Notifier(sessions, senders)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -38,7 +45,11 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
                 await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
             else:
                 await telegram.start_polling()
+        background = [asyncio.create_task(link.run()), asyncio.create_task(notifier.run())] if run_loops else []
         yield
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
         if telegram is not None:
             await telegram.stop()
         await engine.dispose()
@@ -47,7 +58,7 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
                   lifespan=lifespan)
     app.state.settings, app.state.agreement = settings, agreement
     app.state.engine, app.state.sessions, app.state.conversations = engine, sessions, conversations
-    app.state.telegram = telegram
+    app.state.telegram, app.state.link, app.state.notifier = telegram, link, notifier
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
     app.include_router(webchat_router(conversations, secure_cookies=secure))
 

@@ -14,9 +14,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
 from bot.channels.common import button_token
-from bot.conversation import Conversations, language_from_hint
+from bot.conversation import Conversations, Said, language_from_hint
 from bot.flows.chat import Incoming
 from bot.i18n import _, say
+from bot.notifier import take_pending
 
 CHANNEL = "web"
 COOKIE = "tono_chat"
@@ -89,14 +90,30 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         incoming = Incoming(body.kind, text=body.text, action=body.action, screen=body.screen,
                             command=body.command, media=body.media)
         said = await conversations.handle(CHANNEL, chat_key(tono_chat), incoming)
+        return _out([said], said.language)
+
+    @router.get("/updates", response_model=TurnOut)
+    async def updates(tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):
+        """Messages Tono has for this chat since the last look (answers from the agency, questions)."""
+        if x_tono_chat != "1" or not tono_chat or len(tono_chat) > 100:
+            raise HTTPException(403, "This endpoint is for Tono's own chat page.")
+        async with conversations.sessions.begin() as session:
+            link = await conversations.link_of(session, CHANNEL, chat_key(tono_chat))
+            waiting = await take_pending(session, link.id) if link else []
+        return _out(waiting, waiting[0].language if waiting else "en")
+
+    return router
+
+
+def _out(saids: list[Said], language: str) -> TurnOut:
+    messages, notice = [], None
+    for said in saids:
         lang, reg = said.language, said.register
-        messages = [
+        messages += [
             MessageOut(html=say(reply.text, lang, reg), buttons=[
                 [ButtonOut(label=say(b.label, lang, reg), token=button_token(said.screen, b.action)) for b in row]
                 for row in reply.buttons
             ]) for reply in said.replies
         ]
-        notice = say(said.notice, lang, reg) if said.notice else None
-        return TurnOut(messages=messages, notice=notice, language=lang)
-
-    return router
+        notice = say(said.notice, lang, reg) if said.notice else notice
+    return TurnOut(messages=messages, notice=notice, language=language)

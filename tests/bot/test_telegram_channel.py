@@ -140,7 +140,7 @@ async def test_a_long_reply_is_split_under_telegrams_limit(telegram):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url):
+async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url, tmp_path):
     import httpx
 
     from bot.channels.telegram import webhook_secret
@@ -150,8 +150,8 @@ async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url)
     async with FakeTelegram() as fake:
         settings = load_settings(TONO_DATABASE_URL=seeded_url, TELEGRAM_BOT_TOKEN=fake.token,
                                  TELEGRAM_API_BASE=fake.base_url, TONO_PUBLIC_URL="https://tono.example",
-                                 TONO_SECRET_KEY="a-long-random-secret")
-        app = create_app(settings, load_agreement(), start_telegram=False)
+                                 TONO_SECRET_KEY="a-long-random-secret", TONO_KEYS_DIR=str(tmp_path / "keys"))
+        app = create_app(settings, load_agreement(), start_telegram=False, run_loops=False)
         fake.user(42, "Aroha")
         update = {"update_id": 7, "message": {"message_id": 1, "date": 0, "text": "/start",
                                               "chat": {"id": 42, "type": "private", "first_name": "Aroha"},

@@ -16,8 +16,9 @@ HEADERS = {"X-Tono-Chat": "1"}
 
 
 @pytest.fixture
-async def web(seeded_url):
-    app = create_app(load_settings(TONO_DATABASE_URL=seeded_url), load_agreement())
+async def web(seeded_url, tmp_path):
+    settings = load_settings(TONO_DATABASE_URL=seeded_url, TONO_KEYS_DIR=str(tmp_path / "keys"))
+    app = create_app(settings, load_agreement(), run_loops=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tono.test") as client:
         yield client, app
     await app.state.engine.dispose()
@@ -113,3 +114,23 @@ async def test_the_telegram_webhook_is_closed_without_a_public_url(web):
     response = await client.post("/telegram/webhook", json={"update_id": 1})
 
     assert response.status_code == 404
+
+
+async def test_news_from_tono_waits_for_the_page_and_is_handed_over_once(web):
+    from bot.i18n import _, to_json
+    from bot.models import ChatLink, Notification
+
+    client, app = web
+    await client.get("/chat/")
+    await _turn(client, kind="command", command="start")
+    async with app.state.sessions.begin() as session:
+        link = (await session.exec(select(ChatLink))).one()
+        session.add(Notification(chat_link_id=link.id, text=to_json(_("Your statement is now attached to the "
+                                                                        "record, so it is always read with it."))))
+
+    first = (await client.get("/chat/updates", headers=HEADERS)).json()
+    second = (await client.get("/chat/updates", headers=HEADERS)).json()
+
+    assert [m["html"] for m in first["messages"]] == [
+        "Your statement is now attached to the record, so it is always read with it."]
+    assert second["messages"] == []

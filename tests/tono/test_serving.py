@@ -20,7 +20,8 @@ def _free_port() -> int:
 
 
 def test_tono_run_serves_healthz_with_the_demo_loaded(tmp_path):
-    env = {**os.environ, "TONO_DATABASE_URL": f"sqlite:///{tmp_path / 'tono.db'}"}
+    env = {**os.environ, "TONO_DATABASE_URL": f"sqlite:///{tmp_path / 'tono.db'}",
+           "TONO_KEYS_DIR": str(tmp_path / "keys")}
     tono = [sys.executable, "-m", "tono.cli"]
     subprocess.run([*tono, "db", "upgrade"], env=env, check=True, capture_output=True)
     seeded = subprocess.run([*tono, "seed-demo"], env=env, check=True, capture_output=True, text=True)
