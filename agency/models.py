@@ -57,6 +57,7 @@ class Task(SQLModel, table=True):
     claimed_by: int | None = Field(default=None, foreign_key="agency_officer.id")
     due_on: date
     answered_at: datetime | None = None
+    reminded_on: date | None = None  # when the unit was last reminded that the due date is near
     answer: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -124,3 +125,17 @@ class AgencyEvent(SQLModel, table=True):
     detail: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+
+
+class OfficerToken(SQLModel, table=True):
+    """A token for the agency's JSON API, so a unit can answer from its own case system; only its hash is
+    kept, and it acts as its officer: one unit, nothing more."""
+
+    __tablename__ = "agency_api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    officer_id: int = Field(foreign_key="agency_officer.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

@@ -133,6 +133,7 @@ class Request(SQLModel, table=True):
     units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the agency's fan-out
     clarification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # open question
     late_told_on: date | None = None  # when the family was told the agency is late (told once)
+    reminded_on: date | None = None  # when staff were last reminded that the due date is near
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -212,3 +213,31 @@ class UnitAnswer(SQLModel, table=True):
     unit: str = Field(max_length=32)
     body: dict = Field(sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class ProviderRecord(SQLModel, table=True):
+    """A record CCSS itself holds about a person (case notes, attendance, forms), added by staff."""
+
+    __tablename__ = "provider_record"
+    __table_args__ = (Index("ix_provider_record_person", "person_id", "record_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="provider_person.id")
+    title: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    record_date: date
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StaffToken(SQLModel, table=True):
+    """A token for the provider's JSON API, for a staff member's own tools; only its hash is kept."""
+
+    __tablename__ = "provider_api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="provider_staff.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None

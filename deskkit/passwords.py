@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -21,3 +23,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def check_password(password_hash: str | None, password: str) -> bool:
+    """verify_password in a worker thread: argon2 spends a good fraction of a second of CPU on purpose,
+    and the event loop (the chat, the queue, other desk pages) must keep serving meanwhile."""
+    return await asyncio.to_thread(verify_password, password_hash, password)

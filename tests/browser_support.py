@@ -36,7 +36,7 @@ def running_tono(database_file: Path, workdir: Path, extra_env: dict[str, str] |
     """`tono run` in its own process on a free loopback port; yields the base URL."""
     port = _free_port()
     env = {**os.environ, "TONO_DATABASE_URL": f"sqlite:///{database_file}", "TONO_KEYS_DIR": str(workdir / "keys"),
-           "TONO_SECRET_KEY": "browser-test-secret", **(extra_env or {})}
+           "TONO_SECRET_KEY": "browser-test-secret-at-least-32-characters-long", **(extra_env or {})}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     log = (workdir / "tono.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "tono.cli", "run", "--port", str(port)], env=env,

@@ -5,17 +5,21 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import secrets
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
+from agency.desk import install_agency_desk
 from bot.channels.telegram import TelegramChannel, webhook_secret
 from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
+from bot.desk import install_provider_desk
 from bot.notifier import Notifier
 from protocol.agreement import Agreement
+from protocol.clock import nz_today
 from tono import migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.link import Link
@@ -23,6 +27,13 @@ from tono.settings import Settings
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
+
+
+def _per_process_secret() -> str:
+    # Without TONO_SECRET_KEY desk sign-ins last only as long as this process: fine for the demo,
+    # not for several workers (they would not share sessions).
+    log.warning("TONO_SECRET_KEY is not set: desk sessions end when Tono restarts.")
+    return secrets.token_urlsafe(48)
 
 
 def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True,
@@ -61,6 +72,11 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     app.state.telegram, app.state.link, app.state.notifier = telegram, link, notifier
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
     app.include_router(webchat_router(conversations, secure_cookies=secure))
+    desk_secret = settings.secret_key or _per_process_secret()
+    install_provider_desk(app, sessions=sessions, agreement=agreement, outbox=link.provider, secret=desk_secret,
+                          secure_cookies=secure, today=nz_today)
+    install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
+                        secure_cookies=secure, today=nz_today)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     def _database_url_is_usable(cls, value: str) -> str:
         return normalise_database_url(value)
 
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_long_enough(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 32:
+            raise SettingsError("TONO_SECRET_KEY is too short: use at least 32 random characters "
+                                "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
+        return value
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

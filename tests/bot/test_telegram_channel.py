@@ -150,7 +150,8 @@ async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url,
     async with FakeTelegram() as fake:
         settings = load_settings(TONO_DATABASE_URL=seeded_url, TELEGRAM_BOT_TOKEN=fake.token,
                                  TELEGRAM_API_BASE=fake.base_url, TONO_PUBLIC_URL="https://tono.example",
-                                 TONO_SECRET_KEY="a-long-random-secret", TONO_KEYS_DIR=str(tmp_path / "keys"))
+                                 TONO_SECRET_KEY="a-long-random-secret-for-the-webhook-test-0123",
+                                 TONO_KEYS_DIR=str(tmp_path / "keys"))
         app = create_app(settings, load_agreement(), start_telegram=False, run_loops=False)
         fake.user(42, "Aroha")
         update = {"update_id": 7, "message": {"message_id": 1, "date": 0, "text": "/start",
@@ -160,7 +161,7 @@ async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url,
         async with httpx.AsyncClient(transport=transport, base_url="http://tono.test") as client:
             forged = await client.post("/telegram/webhook", json=update,
                                        headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
-            secret = webhook_secret("a-long-random-secret")
+            secret = webhook_secret("a-long-random-secret-for-the-webhook-test-0123")
             real = await client.post("/telegram/webhook", json=update,
                                      headers={"X-Telegram-Bot-Api-Secret-Token": secret})
         await app.state.telegram.stop()
