@@ -13,11 +13,13 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import text
 
 from agency.desk import install_agency_desk
+from agency.sweep import sweep as agency_sweep
 from bot.channels.telegram import TelegramChannel, webhook_secret
 from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
 from bot.desk import install_provider_desk
 from bot.notifier import Notifier
+from bot.sweep import sweep as provider_sweep
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
 from tono import migrate
@@ -27,6 +29,17 @@ from tono.settings import Settings
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
+
+
+async def _sweep_forever(sessions, agreement: Agreement, interval: float = 900) -> None:
+    """The deadline sweep of both organisations, every 15 minutes (cheap: it reads by indexed due dates)."""
+    while True:
+        try:
+            await provider_sweep(sessions, agreement, nz_today())
+            await agency_sweep(sessions, agreement, nz_today())
+        except Exception:
+            log.exception("the deadline sweep failed; it runs again later")
+        await asyncio.sleep(interval)
 
 
 def _per_process_secret() -> str:
@@ -56,7 +69,8 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
                 await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
             else:
                 await telegram.start_polling()
-        background = [asyncio.create_task(link.run()), asyncio.create_task(notifier.run())] if run_loops else []
+        loops = (link.run(), notifier.run(), _sweep_forever(sessions, agreement))
+        background = [asyncio.create_task(loop) for loop in loops] if run_loops else []
         yield
         for task in background:
             task.cancel()
