@@ -43,7 +43,8 @@ def running_tono(database_file: Path, workdir: Path, extra_env: dict[str, str] |
                               stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(150):
+        deadline = time.monotonic() + 60  # a busy two-core machine can take a while to import everything
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
