@@ -10,12 +10,23 @@ from sqlalchemy import or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import enrolment
-from bot.flows.ports import ChatInfo, Enrolment, PersonChoice, RequestView, Submitted
-from bot.models import Authority, ChatLink, ContactRequest, Person, Request
+from bot import delivery, enrolment
+from bot.copies.items import answer_items
+from bot.flows.ports import ChatInfo, Copies, Enrolment, Opening, PersonChoice, RequestView, Submitted, Use
+from bot.models import (
+    Authority,
+    ChatLink,
+    ContactRequest,
+    CorrectionStatement,
+    InformationUse,
+    Person,
+    Request,
+    RequestEvent,
+)
 from bot.request_moves import move
 from protocol import deadlines, lifecycle
 from protocol.agreement import Agreement
+from protocol.clock import nz_today
 from protocol.queue import Outbox
 
 # The agency's clock is running in these states; after its due date the family is told it is late.
@@ -143,3 +154,65 @@ class FamilyDesk:
         link = await self._chat(chat)
         link.language, link.audience = chat.language, chat.register
         self.session.add(link)
+
+    async def _delivered(self, chat: ChatInfo, ref: str) -> Request | None:
+        request = await self._my_request(chat, ref)
+        return request if request is not None and request.state in ("delivered", "closed") else None
+
+    async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None:
+        request = await self._delivered(chat, ref)
+        if request is None:
+            return None
+        try:
+            explained, document = await delivery.copies(self.session, request, self.agreement, language, register,
+                                                        self.today)
+        except delivery.DeliveryError:
+            return None
+        items = await answer_items(self.session, request)
+        attached = set((await self.session.exec(select(CorrectionStatement.item_key).where(
+            CorrectionStatement.request_id == request.id))).all())
+        statements = [(i.key, i.title) for i in items if i.kind == "not_corrected" and i.key not in attached]
+        return Copies(explained, document, statements)
+
+    async def read_together(self, chat: ChatInfo, ref: str) -> bool:
+        request = await self._delivered(chat, ref)
+        if request is None:
+            return False
+        await delivery.choose_together(self.session, request)
+        return True
+
+    async def may_attach_statement(self, chat: ChatInfo, ref: str, item_key: str) -> bool:
+        request = await self._delivered(chat, ref)
+        if request is None or request.kind != "correction":
+            return False
+        refused = {i.key for i in await answer_items(self.session, request) if i.kind == "not_corrected"}
+        return item_key in refused
+
+    async def attach_statement(self, chat: ChatInfo, ref: str, item_key: str, statement: str) -> bool:
+        if not await self.may_attach_statement(chat, ref, item_key):
+            return False
+        request = await self._delivered(chat, ref)
+        self.session.add(CorrectionStatement(request_id=request.id, item_key=item_key, statement=statement))
+        await self._tell_agency(request, "correction.statement",
+                                {"item_id": item_key.split(":", 1)[1], "statement": statement})
+        return True
+
+    async def information_uses(self, chat: ChatInfo) -> list[Use]:
+        if chat.person_id is None:
+            return []
+        ids = [chat.person_id] + [p.person_id for p in await self.people_i_may_ask_for(chat)]
+        participants = (await self.session.exec(select(Person.participant_id).where(Person.id.in_(ids)))).all()
+        rows = await self.session.exec(select(InformationUse).where(or_(
+            InformationUse.participant_id.in_(list(participants)), InformationUse.participant_id.is_(None)))
+            .order_by(InformationUse.reported_on.desc()).limit(20))
+        return [Use(r.reported_on, r.kind, r.summary) for r in rows]
+
+    async def who_has_seen(self, chat: ChatInfo) -> list[Opening]:
+        mine = (await self._mine(chat)).with_only_columns(Request.id, Request.ref)
+        refs = {rid: ref for rid, ref in (await self.session.exec(mine)).all()}
+        if not refs:
+            return []
+        rows = await self.session.exec(select(RequestEvent).where(
+            RequestEvent.request_id.in_(list(refs)), RequestEvent.trigger == "opened").order_by(RequestEvent.at))
+        return [Opening(nz_today(e.at), e.detail.get("unit") if e.actor_role == "officer" else None,
+                        refs[e.request_id]) for e in rows]

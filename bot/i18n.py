@@ -44,6 +44,13 @@ class Plain:
     value: str
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """Sentences already said (and escaped) in the family's language, to place inside another sentence."""
+
+    value: str
+
+
 def _(msgid: str, **params: Any) -> Text:
     """Mark a sentence for the catalogues (Babel extracts the literal msgid) and keep its values."""
     return Text(msgid, params)
@@ -91,6 +98,8 @@ def _value(value: Any, language: str, register: str) -> str:
         return format_day(value, language)
     if isinstance(value, Plain):
         return html.escape(value.value, quote=False)
+    if isinstance(value, Rendered):
+        return value.value
     return html.escape(str(value), quote=False)
 
 

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button
 from bot.i18n import Plain, _
-from bot.models import Request, UnitAnswer
+from bot.models import InformationUse, Request, UnitAnswer
 from bot.notify import notify
 from bot.request_moves import move
 from protocol.messages import Envelope
@@ -31,7 +31,10 @@ async def _request(session: AsyncSession, ref: str | None) -> Request:
 async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> None:
     """The provider's queue handler: one agency message, applied once."""
     if envelope.type == "outcome.reported":
-        return  # outcomes of information use are shown to families in the copies work
+        body = envelope.body
+        session.add(InformationUse(participant_id=body.get("subject"), kind=body["kind"], summary=body["summary"],
+                                   reported_on=date.fromisoformat(body["reported_on"])))
+        return
     request = await _request(session, envelope.request)
     body = envelope.body
     who = f"agency ({body.get('unit', 'intake')})"

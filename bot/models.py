@@ -134,6 +134,8 @@ class Request(SQLModel, table=True):
     clarification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # open question
     late_told_on: date | None = None  # when the family was told the agency is late (told once)
     reminded_on: date | None = None  # when staff were last reminded that the due date is near
+    read_together: bool | None = None  # the family's choice when copies were ready: None until they chose
+    delivered_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -241,3 +243,48 @@ class StaffToken(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+
+
+class ItemVersion(SQLModel, table=True):
+    """One item of an answer in one language and register, as the family will read it. The adult English
+    version is the record as released; the others are written or checked by staff (or a translator)."""
+
+    __tablename__ = "provider_item_version"
+    __table_args__ = (UniqueConstraint("request_id", "item_key", "language", "audience"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="provider_request.id", index=True)
+    item_key: str = Field(max_length=64)  # "<unit>:<item id>" for the agency's, "ccss:<record id>" for CCSS's
+    language: str = Field(max_length=8)
+    audience: str = Field(max_length=8)  # the register: adult or child
+    title: str = Field(max_length=200)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    written_by: str = Field(default="", max_length=64)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CorrectionStatement(SQLModel, table=True):
+    """A family's statement of correction for a record the agency would not correct (IPP 7(3))."""
+
+    __tablename__ = "provider_correction_statement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="provider_request.id", index=True)
+    item_key: str = Field(max_length=64)
+    statement: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    attached_on: date | None = None
+
+
+class InformationUse(SQLModel, table=True):
+    """An outcome of information use the agency reported (a decision, advice or report it informed), for a
+    participant or for the whole programme, so families can be told how their information was used."""
+
+    __tablename__ = "provider_information_use"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: str | None = Field(default=None, max_length=32, index=True)  # None: the whole programme
+    kind: str = Field(max_length=16)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    reported_on: date
+    received_at: datetime = Field(default_factory=utcnow)

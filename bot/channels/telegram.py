@@ -17,6 +17,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import (
     BotCommand,
+    BufferedInputFile,
     CallbackQuery,
     InaccessibleMessage,
     InlineKeyboardButton,
@@ -127,11 +128,23 @@ class TelegramChannel:
 
     async def send(self, chat_id: int, said: Said) -> None:
         for reply in said.replies:
+            screen = said.screen if reply.screen is None else reply.screen
+            markup = keyboard(reply, screen, said.language, said.register)
+            if reply.document is not None:
+                await self._send_document(chat_id, reply, said, markup)
+                continue
             parts = split_text(say(reply.text, said.language, said.register))
-            markup = keyboard(reply, said.screen, said.language, said.register)
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
                 await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+
+    async def _send_document(self, chat_id: int, reply: Reply, said: Said, markup) -> None:
+        """A copy as a Telegram document, with "sending a document…" shown while it uploads."""
+        document = reply.document
+        caption = say(document.caption or reply.text, said.language, said.register)[:1024]
+        await self.bot.send_chat_action(chat_id, "upload_document")
+        await self.bot.send_document(chat_id, BufferedInputFile(document.content, filename=document.filename),
+                                     caption=caption, reply_markup=markup)
 
     async def set_commands(self) -> None:
         """The menu commands with their descriptions, in English (the default) and te reo Māori."""

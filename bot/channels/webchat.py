@@ -50,6 +50,7 @@ class ButtonOut(BaseModel):
 class MessageOut(BaseModel):
     html: str
     buttons: list[list[ButtonOut]]
+    document: str | None = None  # a download link for a copy
 
 
 class TurnOut(BaseModel):
@@ -105,15 +106,20 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
     return router
 
 
+def _document_link(filename: str) -> str:
+    """copies/BFF-2026-000001-mi-child.pdf: the route checks again that this chat may have it."""
+    return f"copies/{filename}"
+
+
 def _out(saids: list[Said], language: str) -> TurnOut:
     messages, notice = [], None
     for said in saids:
         lang, reg = said.language, said.register
-        messages += [
-            MessageOut(html=say(reply.text, lang, reg), buttons=[
-                [ButtonOut(label=say(b.label, lang, reg), token=button_token(said.screen, b.action)) for b in row]
-                for row in reply.buttons
-            ]) for reply in said.replies
-        ]
+        for reply in said.replies:
+            screen = said.screen if reply.screen is None else reply.screen
+            buttons = [[ButtonOut(label=say(b.label, lang, reg), token=button_token(screen, b.action)) for b in row]
+                       for row in reply.buttons]
+            document = _document_link(reply.document.filename) if reply.document else None
+            messages.append(MessageOut(html=say(reply.text, lang, reg), buttons=buttons, document=document))
         notice = say(said.notice, lang, reg) if said.notice else notice
     return TurnOut(messages=messages, notice=notice, language=language)

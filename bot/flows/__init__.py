@@ -5,13 +5,14 @@ The whole conversation as a table: every step by name, and the commands that wor
 
 from __future__ import annotations
 
+from bot.flows.answers import ANSWER_NOTICES, ANSWER_STEPS
 from bot.flows.engine import Engine, Turn
 from bot.flows.menu import MENU_STEPS, help_text, start
 from bot.flows.requests import REQUEST_STEPS
 from bot.flows.status import STATUS_STEPS, clarify_notice, status_command
 from bot.i18n import _
 
-STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS}
+STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS, **ANSWER_STEPS}
 
 
 async def _menu(turn: Turn, _arg: str) -> None:
@@ -48,6 +49,6 @@ COMMAND_DESCRIPTIONS = {
 }
 
 # Buttons on notifications (NOTICE_SCREEN): the action's prefix, and what it opens.
-NOTICES = {"clarify": clarify_notice}
+NOTICES = {"clarify": clarify_notice, **ANSWER_NOTICES}
 
 ENGINE = Engine(STEPS, COMMANDS, NOTICES)

@@ -43,6 +43,7 @@ class Reply:
     text: Text | Plain
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     document: Document | None = None
+    screen: int | None = None  # buttons that belong to no screen (NOTICE_SCREEN); None: the turn's screen
 
 
 def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

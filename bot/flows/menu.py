@@ -3,6 +3,7 @@ information, help, and talking to a person."""
 
 from __future__ import annotations
 
+from bot.flows.answers import seen, uses
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import MENU, Step, Turn
 from bot.i18n import Plain, _
@@ -16,6 +17,8 @@ async def menu_prompt(turn: Turn) -> Reply:
         Button(_("Something is wrong"), "correction"),
         Button(_("Where is my request?"), "status"),
         Button(_("What happens to my information?"), "about"),
+        Button(_("How was my information used?"), "uses"),
+        Button(_("Who has seen my information?"), "seen"),
         Button(_("Talk to a person"), "person"),
         Button(_("Language: English / te reo Māori"), "language"),
         Button(_("I am a parent or caregiver / a young person"), "register"),
@@ -30,8 +33,8 @@ async def menu_button(turn: Turn, action: str) -> None:
         turn.go("request.whose")
     elif action == "status":
         turn.go("status.list")
-    elif action == "about":
-        await about(turn)
+    elif action in ("about", "uses", "seen"):
+        await {"about": about, "uses": uses, "seen": seen}[action](turn)
         turn.moved = True
     elif action in ("person", "language", "register"):
         turn.go({"person": "person.note", "language": "settings.language",

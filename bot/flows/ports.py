@@ -47,6 +47,29 @@ class RequestView:
     may_withdraw: bool
 
 
+@dataclass(frozen=True)
+class Use:
+    reported_on: date
+    kind: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Someone opened a family's request or records: a role and a place, never a name."""
+
+    day: date
+    unit: str | None  # an agency unit id, or None for CCSS staff
+    ref: str
+
+
+@dataclass(frozen=True)
+class Copies:
+    explained: list  # list[Text]
+    document: object  # bot.flows.chat.Document
+    statements: list[tuple[str, str]]  # (item key, title) of records the family may attach a statement to
+
+
 EnrolOutcome = Literal["enrolled", "unknown", "expired", "used", "slow_down", "already"]
 
 
@@ -77,3 +100,15 @@ class FamilyPort(Protocol):
     async def answer_question(self, chat: ChatInfo, ref: str, answer: str) -> bool: ...
 
     async def remember_settings(self, chat: ChatInfo) -> None: ...
+
+    async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None: ...
+
+    async def read_together(self, chat: ChatInfo, ref: str) -> bool: ...
+
+    async def may_attach_statement(self, chat: ChatInfo, ref: str, item_key: str) -> bool: ...
+
+    async def attach_statement(self, chat: ChatInfo, ref: str, item_key: str, statement: str) -> bool: ...
+
+    async def information_uses(self, chat: ChatInfo) -> list[Use]: ...
+
+    async def who_has_seen(self, chat: ChatInfo) -> list[Opening]: ...

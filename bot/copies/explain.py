@@ -1,0 +1,61 @@
+"""The explanation that comes with the copies: what is held, by which part of CCSS or the agency, for what
+purpose, who sees it, what was withheld and why, what was not held, and what the family can do next.
+Sentences come from the catalogues; names and purposes from the agreement; record text as released."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.copies.grounds import PLAIN_GROUNDS, section
+from bot.copies.items import PROVIDER, Item
+from bot.i18n import Plain, Text, _
+from protocol.agreement import Agreement
+
+
+def _holder(agreement: Agreement, holder: str, language: str, register: str) -> tuple[Plain, Plain, Plain]:
+    """(name, purpose, who sees it) of a part of CCSS or the agency, in the family's words."""
+    if holder == PROVIDER:
+        return (Plain(agreement.provider.name),
+                Plain(agreement.text(agreement.programme.description, language, register)), Plain(""))
+    unit = agreement.unit(holder)
+    seen_by = ", ".join(agreement.text(role.name, language, register) for role in unit.seen_by)
+    return (Plain(agreement.text(unit.name, language, register)),
+            Plain(agreement.text(unit.purpose, language, register)), Plain(seen_by))
+
+
+def explanation(agreement: Agreement, ref: str, items: list[Item], language: str, register: str,
+                made_on: date) -> list[Text]:
+    """The explanation, one message per part, in the family's language and register."""
+    said: list[Text] = [_("<b>The answer to your request {ref}</b>\nMade on {day}. Here is what CCSS and the agency "
+                          "hold, and what you can do next.", ref=Plain(ref), day=made_on)]
+    for holder in dict.fromkeys(item.holder for item in items):
+        mine = [i for i in items if i.holder == holder]
+        name, purpose, seen_by = _holder(agreement, holder, language, register)
+        given = sum(i.given for i in mine)
+        if holder == PROVIDER:
+            said.append(_("<b>{name}</b> holds {count} records about you. Only CCSS staff who work with your "
+                          "family see them.", name=name, count=given))
+        else:
+            said.append(_("<b>{name}</b> holds {count} records about you. Why they have them: {purpose}\n"
+                          "Who sees them there: {seen_by}.", name=name, count=given, purpose=purpose, seen_by=seen_by))
+        for item in mine:
+            said += _about(item)
+    said.append(_("<b>What you can do next</b>\nIf something is wrong, you can ask for it to be corrected: choose "
+                  "\"Something is wrong\" in the menu. If you are unhappy with this answer, you can complain to the "
+                  "Privacy Commissioner (privacy.org.nz or 0800 803 909)."))
+    return said
+
+
+def _about(item: Item) -> list[Text]:
+    if item.kind == "withheld":
+        return [_("Not given to you: {title}. Why: {why} (Privacy Act 2020, {section}). {explanation}",
+                  title=Plain(item.title), why=PLAIN_GROUNDS[item.ground], section=Plain(section(item.ground)),
+                  explanation=Plain(item.explanation))]
+    if item.kind == "not_held":
+        return [_("Not held: {what}", what=Plain(item.text))]
+    if item.kind == "corrected":
+        return [_("Corrected as you asked: {title}. The copy shows the corrected record.", title=Plain(item.title))]
+    if item.kind == "not_corrected":
+        return [_("Not corrected: {title}. Why: {why}\nYou can ask for your own statement to be attached to it, so it "
+                  "is always read with the record.", title=Plain(item.title), why=Plain(item.explanation))]
+    return []

@@ -1,0 +1,124 @@
+"""After the answer: the copies (or reading them with a worker), the other register or language, a
+statement of correction, how the family's information was used, and who has seen it."""
+
+from __future__ import annotations
+
+from bot.flows.chat import Button, Reply, rows
+from bot.flows.engine import NOTICE_SCREEN, Step, Turn
+from bot.i18n import Plain, Rendered, _, say
+
+OTHER_LANGUAGE = {"en": ("mi", _("In te reo Māori")), "mi": ("en", _("In English"))}
+
+
+def _other_ways(ref: str, language: str, register: str) -> Reply:
+    """Buttons for the same copies another way; they stay usable later (notice buttons)."""
+    other_register = "child" if register == "adult" else "adult"
+    label = _("The simple version") if other_register == "child" else _("The grown-up version")
+    other_language, language_label = OTHER_LANGUAGE[language]
+    return Reply(_("Would you like them another way?"), rows(
+        Button(label, f"copy:{ref}:{language}:{other_register}"),
+        Button(language_label, f"copy:{ref}:{other_language}:{register}")), screen=NOTICE_SCREEN)
+
+
+async def copies_notice(turn: Turn, ref: str) -> None:
+    """"Send me the copies": the explanation, then the PDF, in the chat's language and register."""
+    got = await turn.port.copies(turn.chat, ref, turn.chat.language, turn.chat.register)
+    if got is None:
+        turn.notice = _("Those copies are not ready for this chat.")
+        return
+    for part in got.explained:
+        turn.say(part)
+    turn.replies.append(Reply(got.document.caption, document=got.document))
+    for key, title in got.statements:
+        offer = _("The agency did not correct: {title}. You can have your own statement attached to it.",
+                  title=Plain(title))
+        attach = rows(Button(_("Attach my statement"), f"statement:{ref}:{key}"))
+        turn.replies.append(Reply(offer, attach, screen=NOTICE_SCREEN))
+    turn.replies.append(_other_ways(ref, turn.chat.language, turn.chat.register))
+
+
+async def copy_notice(turn: Turn, rest: str) -> None:
+    """The same copies in another register or language: the PDF (its first pages explain it)."""
+    ref, _sep, variant = rest.partition(":")
+    language, _sep, register = variant.partition(":")
+    if language not in OTHER_LANGUAGE or register not in ("adult", "child"):
+        turn.notice = _("That button does nothing here.")
+        return
+    got = await turn.port.copies(turn.chat, ref, language, register)
+    if got is None:
+        turn.say(_("Sorry, that version is not written yet. CCSS has been told, and will send it when it is ready."))
+        await turn.port.ask_for_a_person(turn.chat, f"Please write the {register} version in {language} of {ref}.")
+        return
+    turn.replies.append(Reply(got.document.caption, document=got.document))
+    turn.replies.append(_other_ways(ref, language, register))
+
+
+async def together_notice(turn: Turn, ref: str) -> None:
+    if await turn.port.read_together(turn.chat, ref):
+        turn.say(_("Thank you. A worker from CCSS will get in touch to read the records with you."))
+    else:
+        turn.notice = _("Those copies are not ready for this chat.")
+
+
+async def statement_notice(turn: Turn, rest: str) -> None:
+    """"Attach my statement" on a record the agency would not correct."""
+    ref, _sep, item = rest.partition(":")
+    if not await turn.port.may_attach_statement(turn.chat, ref, item):
+        turn.notice = _("A statement can't be attached to that record from this chat.")
+        return
+    turn.state.data = {"statement": ref, "item": item}
+    turn.go("statement.text", remember=False)
+
+
+async def statement_prompt(turn: Turn) -> Reply:
+    return Reply(_("Type your statement: what you think is wrong with the record and what is right. It will be "
+                   "attached to the record, so it is always read with it."))
+
+
+async def statement_text(turn: Turn, text: str) -> None:
+    ref, item = turn.data.get("statement", ""), turn.data.get("item", "")
+    if await turn.port.attach_statement(turn.chat, ref, item, text):
+        turn.say(_("Thank you. Your statement has gone to the agency. I'll tell you when it is attached."))
+    else:
+        turn.say(_("A statement can't be attached to that record from this chat."))
+    turn.home()
+
+
+async def uses(turn: Turn) -> None:
+    """"How was my information used?": the outcomes the agency reported, and the agreed flows."""
+    reported = await turn.port.information_uses(turn.chat)
+    if reported:
+        for use in reported:
+            turn.say(_("{day}: {summary}", day=use.reported_on, summary=Plain(use.summary)))
+    else:
+        turn.say(_("The agency has not reported any decision, advice or report that used your information."))
+    agreement = turn.port.agreement
+    lang, reg = turn.chat.language, turn.chat.register
+    flows = "\n".join(f"• {agreement.text(f.what, lang, reg)} {agreement.text(f.why, lang, reg)}"
+                      for f in agreement.flows)
+    turn.say(_("<b>What CCSS sends to the agency, and why</b>\n{flows}", flows=Plain(flows)))
+
+
+async def seen(turn: Turn) -> None:
+    """"Who has seen my information?": which roles and units opened it, and when (never staff names)."""
+    openings = await turn.port.who_has_seen(turn.chat)
+    if not openings:
+        turn.say(_("No one has opened your requests or records in Tono yet."))
+        return
+    agreement, lang, reg = turn.port.agreement, turn.chat.language, turn.chat.register
+    lines = []
+    for o in openings:
+        if o.unit is None:
+            line = _("{day}: a CCSS staff member opened request {ref}", day=o.day, ref=Plain(o.ref))
+        else:
+            unit = Plain(agreement.text(agreement.unit(o.unit).name, lang, reg))
+            line = _("{day}: an officer of {unit} opened request {ref}", day=o.day, unit=unit, ref=Plain(o.ref))
+        lines.append("• " + say(line, lang, reg))
+    turn.say(_("<b>Who has opened your information</b>\n{lines}", lines=Rendered("\n".join(lines))))
+
+
+ANSWER_STEPS = {
+    "statement.text": Step(statement_prompt, on_text=statement_text, text_limit=5000, can_go_back=False),
+}
+ANSWER_NOTICES = {"copies": copies_notice, "copy": copy_notice, "together": together_notice,
+                  "statement": statement_notice}

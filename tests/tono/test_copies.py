@@ -1,0 +1,148 @@
+"""From the agency's answer to the copies in the family's hands: the explanation and the PDF in every
+language and register, delivery refused while a version is missing, statements of correction."""
+
+from __future__ import annotations
+
+import io
+
+import pypdf
+import pytest
+from sqlmodel import select
+
+from agency import answering
+from agency.models import AgencyRequest, Officer, Task
+from bot import delivery
+from bot.copies.items import answer_items
+from bot.copies.pdf import Page, TooLarge, copy_pdf
+from bot.i18n import LANGUAGES, REGISTERS, format_day, say
+from bot.models import ChatLink, ItemVersion, Request
+from bot.request_moves import move
+from tests.bot.chat_driver import TODAY
+from tests.tono.test_journey import _family_asks, _officer_task, _staff_relay, world  # noqa: F401
+
+COMBINATIONS = [(language, register) for language in LANGUAGES for register in REGISTERS]
+MACRONS = "Kua tae mai a Mere ki ngā hui ā-rōpū: ā ē ī ō ū"
+
+
+async def _answered(world, withhold=True):  # noqa: F811
+    sessions, link, conversations, agreement = world
+    chat = await _family_asks(conversations, sessions)
+    await _staff_relay(sessions, link, agreement)
+    await link.settle()
+    async with sessions() as session:
+        agency_request = (await session.exec(select(AgencyRequest))).one()
+    for unit in ("evaluation", "service-reporting"):
+        officer, task = await _officer_task(sessions, unit)
+        async with sessions.begin() as session:
+            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
+            await answering.claim(session, task, officer)
+            records = await answering.unit_records(session, task, agency_request)
+            sister = {records[-1].id: ("another_persons_affairs", "Mostly about your sister.")}
+            given = (answering.Answer(release=[records[0].id], withhold=sister)
+                     if unit == "service-reporting" and withhold else answering.Answer(release=[r.id for r in records]))
+            await answering.answer(session, task, officer, given, link.agency, TODAY)
+    await link.settle()
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        await move(session, request, "prepare", "staff", actor_label="kaimahi")
+    return chat
+
+
+async def _write_versions(sessions, language: str, register: str) -> None:
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        for item in await answer_items(session, request):
+            if item.given:
+                session.add(ItemVersion(request_id=request.id, item_key=item.key, language=language, audience=register,
+                                        title=f"{item.title} ({language}/{register})", text=f"{MACRONS} {item.text}",
+                                        written_by="kaimahi"))
+
+
+async def _reads_in(sessions, language: str, register: str) -> None:
+    async with sessions.begin() as session:
+        link = (await session.exec(select(ChatLink))).one()
+        link.language, link.audience = language, register
+        session.add(link)
+
+
+def _pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+@pytest.mark.parametrize(("language", "register"), COMBINATIONS)
+async def test_the_explanation_and_copies_are_made_in_each_language_and_register(world, language, register):  # noqa: F811
+    sessions, link, conversations, agreement = world
+    await _answered(world)
+    await _write_versions(sessions, language, register)
+
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        explained, document = await delivery.copies(session, request, agreement, language, register, TODAY)
+
+    text = "\n".join(say(part, language, register) for part in explained)
+    assert agreement.text(agreement.unit("evaluation").purpose, language, register) in text
+    assert "s 53(b)" in text and "Mostly about your sister." in text
+    assert format_day(TODAY, language) in text
+    pdf = _pdf_text(document.content)
+    assert request.ref in pdf
+    assert format_day(TODAY, language) in pdf
+    if (language, register) == ("en", "adult"):
+        assert "Attended 7 of 8 group sessions." in pdf
+    else:
+        assert MACRONS in pdf
+        assert f"({language}/{register})" in pdf
+
+
+async def test_delivery_is_refused_while_the_familys_version_is_missing_and_nothing_is_sent(world):  # noqa: F811
+    sessions, link, conversations, agreement = world
+    await _answered(world)
+    await _reads_in(sessions, "mi", "child")
+
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        with pytest.raises(delivery.DeliveryError, match="child version in te reo Māori"):
+            await delivery.deliver(session, request, "kaimahi")
+
+    async with sessions() as session:
+        assert (await session.exec(select(Request))).one().state == "preparing"
+
+
+def test_a_copy_over_telegrams_limit_is_refused_with_a_clear_message(monkeypatch):
+    # Making a real 50 MB PDF takes minutes; the limit is the same check at any size.
+    monkeypatch.setattr("bot.copies.pdf.TELEGRAM_DOCUMENT_LIMIT", 10_000)
+
+    with pytest.raises(TooLarge, match="up to 50 MB"):
+        copy_pdf("BFF-2026-000001", "Aroha", TODAY, "CCSS", [Page("Scan", "y" * 40_000)], "en", "adult")
+
+
+async def test_the_family_chooses_copies_and_gets_the_explanation_and_the_pdf_in_their_register(world):  # noqa: F811
+    sessions, link, conversations, agreement = world
+    chat = await _answered(world)
+    await _reads_in(sessions, "mi", "child")
+    await _write_versions(sessions, "mi", "child")
+    async with sessions.begin() as session:
+        await delivery.deliver(session, (await session.exec(select(Request))).one(), "kaimahi")
+
+    await chat.press_action(f"copies:{'BFF-2026-000001'}", screen=0)
+
+    documents = [r.document for r in chat.said.replies if r.document]
+    assert len(documents) == 1 and documents[0].filename == "BFF-2026-000001-mi-child.pdf"
+    assert MACRONS in _pdf_text(documents[0].content)
+    async with sessions() as session:
+        assert (await session.exec(select(Request))).one().read_together is False
+
+
+async def test_reading_together_is_recorded_and_staff_are_told(world):  # noqa: F811
+    from bot.models import ContactRequest
+
+    sessions, link, conversations, agreement = world
+    chat = await _answered(world)
+    async with sessions.begin() as session:
+        await delivery.deliver(session, (await session.exec(select(Request))).one(), "kaimahi")
+
+    await chat.press_action("together:BFF-2026-000001", screen=0)
+
+    async with sessions() as session:
+        assert (await session.exec(select(Request))).one().read_together is True
+        notes = [c.note for c in await session.exec(select(ContactRequest))]
+    assert any("BFF-2026-000001" in note for note in notes)
