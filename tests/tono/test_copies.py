@@ -146,3 +146,106 @@ async def test_reading_together_is_recorded_and_staff_are_told(world):  # noqa: 
         assert (await session.exec(select(Request))).one().read_together is True
         notes = [c.note for c in await session.exec(select(ContactRequest))]
     assert any("BFF-2026-000001" in note for note in notes)
+
+
+async def test_from_the_agencys_answer_to_a_te_reo_maori_child_pdf_arriving_in_telegram(seeded_url, tmp_path):
+    from bot.channels.telegram import TelegramChannel
+    from bot.conversation import Conversations
+    from bot.enrolment import issue_code
+    from bot.models import Person
+    from bot.notifier import Notifier
+    from protocol.agreement import load_agreement
+    from tests.bot.test_telegram_channel import read_until
+    from tests.fakes.telegram_api import FakeTelegram
+    from tono.database import make_engine, make_sessionmaker
+    from tono.link import Link
+
+    engine = make_engine(seeded_url)
+    sessions, agreement = make_sessionmaker(engine), load_agreement()
+    link = Link(sessions, agreement, tmp_path / "keys", today=lambda: TODAY)
+    conversations = Conversations(sessions, agreement, today=lambda: TODAY, outbox=link.provider)
+    async with FakeTelegram() as fake:
+        channel = TelegramChannel(fake.token, conversations, api_base=fake.base_url)
+        notifier = Notifier(sessions, {"telegram": lambda key, said: channel.send(int(key), said)})
+        await channel.start_polling()
+        try:
+            mere_parent = fake.user(4242, "Aroha", language_code="mi")
+            async with sessions.begin() as session:
+                aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
+                code = await issue_code(session, aroha)
+            await mere_parent.send_command("/start", code)
+            await read_until(mere_parent, "Kia ora Aroha")
+            async with sessions.begin() as session:  # the chat reads te reo Māori, child register
+                chat = (await session.exec(select(ChatLink))).one()
+                chat.language, chat.audience = "mi", "child"
+                session.add(chat)
+            await _ask_and_answer_through(sessions, link, conversations, agreement, mere_parent, channel)
+            await _write_versions(sessions, "mi", "child")
+            async with sessions.begin() as session:
+                await delivery.deliver(session, (await session.exec(select(Request))).one(), "kaimahi")
+            await notifier.deliver()
+            await read_until(mere_parent, "BFF-2026-000001")
+            ready = [m for m in mere_parent.messages if "copies:BFF-2026-000001" in str(m.get("reply_markup"))]
+
+            await mere_parent.press(ready[-1], "0:copies:BFF-2026-000001")
+
+            for _ in range(20):
+                if fake.uploads:
+                    break
+                await mere_parent.next_message()
+            upload = fake.uploads[-1]
+        finally:
+            await channel.stop()
+    await engine.dispose()
+
+    assert ready, "the family was offered the copies"
+    assert upload.filename == "BFF-2026-000001-mi-child.pdf"
+    text = _pdf_text(upload.data)
+    assert MACRONS in text
+    assert format_day(TODAY, "mi") in text
+
+
+def _screen(user) -> int:
+    data = user.messages[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    return int(data.split(":")[0])
+
+
+async def _ask_and_answer_through(sessions, link, conversations, agreement, user, channel):
+    """The request made in Telegram, relayed, answered by both units and prepared by staff."""
+    seen = len(user.messages)
+    await user.send_command("/menu")
+    for action in ("access", "self", "both", "skip", "copy", "no", "send"):
+        message = await _new_buttons(user, seen)
+        seen = len(user.messages)
+        screen = message["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[0]
+        await user.press(message, f"{screen}:{action}")
+    for _ in range(30):
+        async with sessions() as session:
+            if (await session.exec(select(Request))).first() is not None:
+                break
+        await user.next_message()
+    await _staff_relay(sessions, link, agreement)
+    await link.settle()
+    async with sessions() as session:
+        agency_request = (await session.exec(select(AgencyRequest))).one()
+    for unit in ("evaluation", "service-reporting"):
+        officer, task = await _officer_task(sessions, unit)
+        async with sessions.begin() as session:
+            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
+            await answering.claim(session, task, officer)
+            records = await answering.unit_records(session, task, agency_request)
+            await answering.answer(session, task, officer, answering.Answer(release=[r.id for r in records]),
+                                   link.agency, TODAY)
+    await link.settle()
+    async with sessions.begin() as session:
+        await move(session, (await session.exec(select(Request))).one(), "prepare", "staff", actor_label="kaimahi")
+
+
+async def _new_buttons(user, seen: int) -> dict:
+    """The first message with buttons that arrived after the first `seen` messages."""
+    for _ in range(20):
+        for message in user.messages[seen:]:
+            if message.get("reply_markup", {}).get("inline_keyboard"):
+                return message
+        await user.next_message()
+    raise AssertionError("no new buttons arrived")
