@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.models import AgencyRecord, AgencyRequest, InformationUse, Officer, Task
 from agency.moves import move_request, move_task
+from protocol.clock import utcnow
 from protocol.messages import WITHHOLDING_GROUNDS
 from protocol.queue import Outbox
 from protocol.tasks import request_is_answered
@@ -108,6 +109,7 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
     await move_task(session, task, "answer", "officer", actor=officer.login, officer=str(officer.id),
                     claimed_by=str(task.claimed_by or ""))
     task.answer = body
+    task.answered_at = utcnow()
     await session.flush()
     states = tuple((await session.exec(select(Task.state).where(Task.request_id == request.id))).all())
     if request.state == "received" and request_is_answered(states):

@@ -1,17 +1,59 @@
-"""The agency desk at /agency/: each officer sees only their unit's tasks and records, and answers them."""
+"""The agency desk at /agency/: each officer sees only their unit's tasks and records, and answers them.
+
+Pages for people (signed in with a desk session and CSRF tokens on every form) and a JSON API under
+/agency/api/ for an agency's own case system (a bearer token that acts as its officer). Both go through
+`actions`, one transaction per action; every query is filtered by the officer's unit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from deskkit.desk import Desk
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
+
+HERE = Path(__file__).parent
+STATIC_PATH = "/agency/static/agency"
 
 
 def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
                         secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
-    """Add the agency desk's pages and JSON API to the app (being built)."""
+    """Add the agency desk's pages and JSON API to the app."""
+    from agency.desk import store, views
+    from agency.desk.actions import Actions
+    from agency.desk.api import api_router
+    from agency.desk.outcome_pages import outcome_router
+    from agency.desk.routes import page_router
+    from agency.desk.token_pages import token_router
+
+    unit_names = {unit.id: agreement.text(unit.name, "en", "adult") for unit in agreement.units}
+
+    def label(officer) -> str:
+        return f"{officer.display_name}, {unit_names.get(officer.unit_id, officer.unit_id)}"
+
+    async def load(kind: str, account_id: object):
+        return await store.load_officer(sessions, kind, account_id)
+
+    async def verify(login: str, password: str):
+        return await store.verify_login(sessions, login, password)
+
+    desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=secret, load_account=load,
+                templates_dirs=[HERE / "templates"], secure_cookies=secure_cookies, account_label=label)
+    desk.templates.env.filters["day"] = lambda value: views.day(date.fromisoformat(value) if isinstance(
+        value, str) else value)
+    desk.templates.env.globals.update(agency_static=STATIC_PATH, unit_names=unit_names)
+    desk.install(app)
+    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="tono_agency_own_static")
+    actions = Actions(sessions=sessions, outbox=outbox, agreement=agreement, today=today)
+    app.include_router(desk.login_router(verify))
+    app.include_router(page_router(desk, actions))
+    app.include_router(outcome_router(desk, actions))
+    app.include_router(token_router(desk, actions))
+    app.include_router(api_router(actions))

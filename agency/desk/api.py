@@ -1,0 +1,162 @@
+"""The agency desk's JSON API under /agency/api/: the desk's actions for an agency's own case system.
+
+A call carries `Authorization: Bearer <token>` (made at /agency/tokens) and acts exactly as the token's
+officer: their unit's tasks and records, nothing more. Refusals are {"detail": "one sentence"}.
+No `from __future__ import annotations`: FastAPI reads the Annotated aliases made inside api_router.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+
+from agency.answering import unit_records
+from agency.desk import store
+from agency.desk.actions import NOT_FOUND, Actions, DeskError, Move
+from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, TransferIn, explain
+from agency.desk.views import record_view, task_view
+from agency.models import InformationUse, Officer, Task
+from agency.moves import record_opening
+
+NO_TOKEN = "Send your agency API token as 'Authorization: Bearer <token>' (make one at /agency/tokens)."
+BAD_TOKEN = "That API token is not valid, or it has been revoked."
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class OneSentenceErrors(APIRoute):
+    """Invalid input gets the same {"detail": "one sentence"} as every other refusal, not pydantic's list."""
+
+    def get_route_handler(self) -> Callable:
+        handle = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except RequestValidationError as invalid:
+                return JSONResponse({"detail": explain(list(invalid.errors()))}, status_code=422)
+
+        return handler
+
+
+def _outcome(use: InformationUse) -> dict:
+    return {"id": use.id, "kind": use.kind, "participant_id": use.participant_id, "summary": use.summary,
+            "reported_on": use.reported_on.isoformat()}
+
+
+def api_router(actions: Actions) -> APIRouter:
+    router = APIRouter(prefix="/agency/api", tags=["agency desk API"], route_class=OneSentenceErrors, responses={
+        401: {"model": Problem, "description": "No token, or a token that is not valid."},
+        404: {"model": Problem, "description": "No such task in the token's unit (nor any other unit's)."},
+        409: {"model": Problem, "description": "The lifecycle does not allow this move now; the detail says why."},
+        422: {"model": Problem, "description": "The input is not right; the detail says what to change."}})
+    bearer = HTTPBearer(auto_error=False, description="An agency API token from /agency/tokens.")
+
+    async def token_officer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Officer:
+        if credentials is None:
+            raise HTTPException(401, NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+        officer = await store.officer_for_token(actions.sessions, credentials.credentials)
+        if officer is None:
+            raise HTTPException(401, BAD_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+        return officer
+
+    TokenOfficer = Annotated[Officer, Depends(token_officer)]
+
+    async def act(officer: Officer, task_id: int, move: Move) -> dict:
+        try:
+            said = await actions.on_task(officer, task_id, move)
+        except DeskError as refused:
+            raise HTTPException(refused.status, refused.sentence) from None
+        async with actions.sessions() as session:
+            task = await session.get(Task, task_id)
+        return {"message": said, "task": {"id": task.id, "state": task.state, "due_on": task.due_on.isoformat(),
+                                          "answer": task.answer or None}}
+
+    @router.get("/tasks")
+    async def queue(officer: TokenOfficer, show: Literal["todo", "finished"] = "todo",
+                    page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
+        """The unit's tasks, a page at a time: to do (earliest due, so overdue, first) or finished."""
+        async with actions.sessions() as session:
+            rows, total = await store.queue_page(session, officer.unit_id, show, page, actions.today())
+        return {"unit": officer.unit_id, "show": show, "page": page, "total": total, "page_size": store.PAGE_SIZE,
+                "tasks": [{"id": r.task.id, "state": r.task.state, "due_on": r.task.due_on.isoformat(),
+                           "overdue": r.overdue, "claimed_by": r.claimed_by, "reference": r.request.provider_ref,
+                           "kind": r.request.kind, "participant_id": r.request.participant_id} for r in rows]}
+
+    async def opened(officer: Officer, task_id: int, what: str) -> dict:
+        async with actions.sessions.begin() as session:
+            try:
+                task, request = await store.unit_task(session, officer, task_id)
+            except store.NotFound:
+                raise HTTPException(404, NOT_FOUND) from None
+            await record_opening(session, request.id, task.id, "officer", officer.login, what)
+            if what == "the unit's records":
+                return {"task": task.id, "records": [record_view(r) for r in await unit_records(session, task,
+                                                                                               request)]}
+            events = await store.history(session, request, task)
+            names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
+        return task_view(task, request, officer, events, actions.today(), names.get(task.claimed_by))
+
+    @router.get("/tasks/{task_id:int}")
+    async def task(task_id: int, officer: TokenOfficer) -> dict:
+        """One task: the request as the unit needs it, its history and the moves allowed now (recorded as seen)."""
+        return await opened(officer, task_id, "the request")
+
+    @router.get("/tasks/{task_id:int}/records")
+    async def records(task_id: int, officer: TokenOfficer) -> dict:
+        """The records the unit holds about the task's person, and no one else's (recorded as seen)."""
+        return await opened(officer, task_id, "the unit's records")
+
+    @router.post("/tasks/{task_id:int}/claim")
+    async def claim(task_id: int, officer: TokenOfficer) -> dict:
+        """Claim the task for the token's officer."""
+        return await act(officer, task_id, actions.claim(officer))
+
+    @router.post("/tasks/{task_id:int}/unclaim")
+    async def unclaim(task_id: int, officer: TokenOfficer) -> dict:
+        """Give the task back to the unit's queue."""
+        return await act(officer, task_id, actions.unclaim(officer))
+
+    @router.post("/tasks/{task_id:int}/answer")
+    async def answer(task_id: int, given: AnswerIn, officer: TokenOfficer) -> dict:
+        """Send the unit's answer (the task must be claimed by the token's officer)."""
+        return await act(officer, task_id, actions.answer(officer, given))
+
+    @router.post("/tasks/{task_id:int}/clarify")
+    async def clarify(task_id: int, given: ClarifyIn, officer: TokenOfficer) -> dict:
+        """Ask the family, through the provider, to make the request clearer."""
+        return await act(officer, task_id, actions.clarify(officer, given))
+
+    @router.post("/tasks/{task_id:int}/extend")
+    async def extend(task_id: int, given: ExtendIn, officer: TokenOfficer) -> dict:
+        """Extend the time limit on a ground the Act allows, before the original due date (s 48; s 65)."""
+        return await act(officer, task_id, actions.extend(officer, given))
+
+    @router.post("/tasks/{task_id:int}/transfer")
+    async def transfer(task_id: int, given: TransferIn, officer: TokenOfficer) -> dict:
+        """Transfer the request to another agency, within 10 working days of receipt (s 43)."""
+        return await act(officer, task_id, actions.transfer(officer, given))
+
+    @router.get("/outcomes")
+    async def outcomes(officer: TokenOfficer, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
+        """The unit's recorded outcomes of information use, newest first."""
+        async with actions.sessions() as session:
+            rows, total = await store.outcomes_page(session, officer.unit_id, page)
+        return {"unit": officer.unit_id, "page": page, "total": total, "outcomes": [_outcome(u) for u in rows]}
+
+    @router.post("/outcomes", status_code=201)
+    async def report(given: OutcomeIn, officer: TokenOfficer) -> dict:
+        """Record an outcome of information use (a decision, advice or report it informed); the provider is told."""
+        try:
+            return _outcome(await actions.report_outcome(officer, given))
+        except DeskError as refused:
+            raise HTTPException(refused.status, refused.sentence) from None
+
+    return router

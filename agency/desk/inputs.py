@@ -1,0 +1,205 @@
+"""What an officer may send, checked the same way for the desk's forms and its JSON API: the fields, their
+lengths and kinds, and an answer that accounts for the unit's records. Every refusal is one sentence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+
+from agency.answering import Answer
+from agency.models import AgencyRecord
+from protocol.deadlines import ExtensionGround
+from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT, WITHHOLDING_GROUNDS
+
+# An item that was found exists, so "does not exist" is never a ground for withholding it: say "not held".
+ITEM_GROUNDS = tuple(code for code in WITHHOLDING_GROUNDS if code != "does_not_exist")
+OUTCOME_KINDS = ("decision", "advice", "report")
+PARTICIPANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"  # protocol.messages.IDENTIFIER, as the table allows
+
+
+class InputError(ValueError):
+    """Input the desk will not act on; the message says, in one sentence, what to change."""
+
+
+def _text(limit: int, *, required: bool = True):
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=int(required), max_length=limit)]
+
+
+ShortText, FreeText, RecordText, OptionalText = _text(SHORT_TEXT), _text(FREE_TEXT), _text(RECORD_TEXT), \
+    _text(FREE_TEXT, required=False)
+RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
+Ground = Literal[ITEM_GROUNDS]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Withheld(_Strict):
+    record_id: RecordId
+    ground: Ground = Field(description="A ground from the Privacy Act 2020, ss 49-53 (see WITHHOLDING_GROUNDS).")
+    explanation: FreeText = Field(description="Why, in a sentence the family will read.")
+
+
+class Corrected(_Strict):
+    record_id: RecordId
+    new_text: RecordText
+
+
+class NotCorrected(_Strict):
+    record_id: RecordId
+    reason: FreeText = Field(description="Why it is not corrected; the family may then ask for a statement.")
+
+
+class AnswerIn(_Strict):
+    """The unit's answer. For an access request every record the unit holds about the person is either
+    released or withheld; for a correction, the records the correction is about are corrected or not."""
+
+    release: list[RecordId] = Field(default_factory=list, max_length=MAX_ITEMS)
+    withhold: list[Withheld] = Field(default_factory=list, max_length=MAX_ITEMS)
+    not_held: list[FreeText] = Field(default_factory=list, max_length=MAX_ITEMS,
+                                     description="What was asked for that the unit does not hold.")
+    corrected: list[Corrected] = Field(default_factory=list, max_length=MAX_ITEMS)
+    not_corrected: list[NotCorrected] = Field(default_factory=list, max_length=MAX_ITEMS)
+    note: OptionalText = ""
+
+
+class ClarifyIn(_Strict):
+    question: FreeText = Field(description="The question the family is asked, in plain words.")
+
+
+class ExtendIn(_Strict):
+    ground: ExtensionGround = Field(description="large_quantity, consultations or complexity (s 48; s 65).")
+    new_due: date = Field(description="The new due date, a working day after the original one.")
+    reasons: FreeText = Field(description="The reasons, which the family is told.")
+
+
+class TransferIn(_Strict):
+    to_agency: ShortText = Field(description="The agency that holds the information.")
+    reason: FreeText = Field(description="Why it goes there; the family is told.")
+
+
+class OutcomeIn(_Strict):
+    kind: Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
+    participant_id: Annotated[str, StringConstraints(pattern=PARTICIPANT_PATTERN)] | None = Field(
+        None, description="The participant it is about; leave out (null) for the programme as a whole.")
+    summary: FreeText = Field(description="What the information informed: the decision, advice or report.")
+
+
+# ---- one sentence from pydantic's errors --------------------------------------------------------------------
+
+_PROBLEMS = {
+    "missing": "is missing", "string_too_short": "is empty", "string_type": "must be text",
+    "int_type": "must be a whole number", "list_type": "must be a list", "date_from_datetime_parsing":
+    "must be a date written as YYYY-MM-DD", "date_parsing": "must be a date written as YYYY-MM-DD",
+    "date_type": "must be a date written as YYYY-MM-DD", "extra_forbidden": "is not a field this takes",
+    "string_pattern_mismatch": "must be a participant id such as BFF-P-1001", "model_type": "must be an object",
+    "model_attributes_type": "must be an object", "dict_type": "must be an object",
+"greater_than_equal": "must be 1 or more",
+    "less_than_equal": "is too large to be an id",
+}
+
+
+def _where(loc: tuple, labels: dict[str, str]) -> str:
+    path = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+    return labels.get(path) or (f"'{path}'" if path else "The request body")
+
+
+def explain(errors: list[dict], labels: dict[str, str] | None = None) -> str:
+    """The first problem as one sentence, e.g. "'withhold.0.ground' must be one of: safety, harassment."."""
+    error = errors[0]
+    kind, context = error.get("type", ""), error.get("ctx") or {}
+    if kind in ("string_too_long", "too_long"):
+        most = context.get("max_length")
+        problem = f"is too long: at most {most} {'characters' if kind == 'string_too_long' else 'entries'}"
+    elif kind in ("literal_error", "enum"):
+        problem = f"must be one of: {context.get('expected', '').replace(chr(39), '')}"
+    else:
+        problem = _PROBLEMS.get(kind, str(error.get("msg", "is not right")).lower())
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    where = _where(tuple(error.get("loc", ())), labels or {})
+    return f"{where[0].upper()}{where[1:]} {problem}."
+
+
+def parse(model: type[BaseModel], data: dict, labels: dict[str, str] | None = None):
+    """The model, or InputError with the first problem; `labels` name form fields as the page shows them."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as invalid:
+        raise InputError(explain(invalid.errors(include_url=False), labels)) from None
+
+
+# ---- an answer the unit can send ----------------------------------------------------------------------------
+
+
+def to_answer(given: AnswerIn, records: list[AgencyRecord], kind: str) -> Answer:
+    """The Answer agency.answering sends, once it accounts for the unit's records as the request needs."""
+    titles = {r.id: r.title for r in records}
+    if kind == "access" and (given.corrected or given.not_corrected):
+        raise InputError("This is an access request: release or withhold records; corrections answer correction "
+                         "requests.")
+    chosen = [*given.release, *(w.record_id for w in given.withhold), *(c.record_id for c in given.corrected),
+              *(n.record_id for n in given.not_corrected)]
+    if unknown := sorted({i for i in chosen if i not in titles}):
+        raise InputError(f"Record {', '.join(map(str, unknown))} is not one of your unit's records about this "
+                         "person.")
+    if twice := sorted(i for i, n in Counter(chosen).items() if n > 1):
+        raise InputError(f"Choose one thing to do with '{titles[twice[0]]}': it was given more than one answer.")
+    if kind == "access" and (undecided := [r for r in records if r.id not in chosen]):
+        raise InputError(f"Release or withhold every record: nothing was chosen for '{undecided[0].title}'.")
+    if not chosen and not given.not_held:
+        raise InputError("Release, withhold or correct at least one record, or say what your unit does not hold.")
+    return Answer(release=list(given.release),
+                  withhold={w.record_id: (w.ground, w.explanation) for w in given.withhold},
+                  not_held=list(given.not_held), corrected={c.record_id: c.new_text for c in given.corrected},
+                  not_corrected={n.record_id: n.reason for n in given.not_corrected}, note=given.note)
+
+
+def _field(form, key: str) -> str:
+    value = form.get(key, "")
+    return value if isinstance(value, str) else ""
+
+
+DECISIONS = {"access": ("release", "withhold"), "correction": ("keep", "correct", "not_correct")}
+
+
+def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
+    """The answer form (one decision-ID radio per record, with its ground, explanation, new text or reason)
+    as an AnswerIn; field problems are named by the record's title."""
+    titles = {str(r.id): r.title for r in records}
+    if stray := [k.removeprefix("decision-") for k in form if k.startswith("decision-")
+                 and k.removeprefix("decision-") not in titles]:
+        raise InputError(f"Record {stray[0][:20]} is not one of your unit's records about this person.")
+    data: dict = {"release": [], "withhold": [], "corrected": [], "not_corrected": [], "note": _field(form, "note"),
+                  "not_held": [line for line in _field(form, "not_held").splitlines() if line.strip()]}
+    labels = {f"not_held.{n}": f"Line {n + 1} of what your unit does not hold" for n in range(len(data["not_held"]))}
+    labels |= {"not_held": "The list of what your unit does not hold", "note": "The note"}
+    for record_id, title in titles.items():
+        choice = _field(form, f"decision-{record_id}")
+        if choice and choice not in DECISIONS[kind]:
+            raise InputError(f"Choose {' or '.join(DECISIONS[kind])} for '{title}'.")
+        if choice == "release":
+            data["release"].append(int(record_id))
+        elif choice == "withhold":
+            if not _field(form, f"ground-{record_id}"):
+                raise InputError(f"Choose the ground for withholding '{title}'.")
+            labels |= {f"withhold.{len(data['withhold'])}.{k}": f"The {k} for withholding '{title}'"
+                       for k in ("ground", "explanation")}
+            data["withhold"].append({"record_id": int(record_id), "ground": _field(form, f"ground-{record_id}"),
+                                     "explanation": _field(form, f"explanation-{record_id}")})
+        elif choice == "correct":
+            labels[f"corrected.{len(data['corrected'])}.new_text"] = f"The corrected text of '{title}'"
+            data["corrected"].append({"record_id": int(record_id), "new_text": _field(form, f"new_text-{record_id}")})
+        elif choice == "not_correct":
+            labels[f"not_corrected.{len(data['not_corrected'])}.reason"] = f"The reason for not correcting '{title}'"
+            data["not_corrected"].append({"record_id": int(record_id), "reason": _field(form, f"reason-{record_id}")})
+    return parse(AnswerIn, data, labels)
+
+
+def form_fields(form, *names: str) -> dict[str, str]:
+    """The named text fields of a form; a field sent as a file counts as missing."""
+    return {name: form[name] for name in names if isinstance(form.get(name), str)}

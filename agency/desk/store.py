@@ -1,0 +1,177 @@
+"""What the agency desk reads and writes. Every query about work is filtered by the officer's unit, so a
+task or record of another unit is found exactly as often as one that does not exist: never."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from agency.answering import check_unit
+from agency.models import AgencyEvent, AgencyRequest, InformationUse, Officer, OfficerToken, Task
+from deskkit.passwords import check_password
+from protocol.clock import utcnow
+from protocol.deadlines import is_overdue, working_days_left
+
+MAX_ID = 2**31 - 1  # the largest id the tables hold; a bigger one is simply not found
+PAGE_SIZE = 25
+QUEUE_VIEWS = {"todo": ("open", "claimed"), "finished": ("answered", "withdrawn")}
+TOKEN_PREFIX = "tono_agency_"
+MOST_TOKENS = 10  # live tokens per officer: enough for a case system and a spare, not a scatter of secrets
+
+
+class NotFound(LookupError):
+    """No such task (or token) in the officer's unit; said the same way whether it exists elsewhere or not."""
+
+
+async def verify_login(sessions: async_sessionmaker, login: str, password: str) -> tuple[str, int] | None:
+    """deskkit's verify: ("officer", id) when the login and password match an active officer."""
+    officer = None
+    if len(login) <= 64:
+        async with sessions() as session:
+            officer = (await session.exec(select(Officer).where(Officer.login == login))).first()
+    # The password is checked after the transaction ends: argon2 takes a while, and SQLite would stay locked.
+    known = officer if officer is not None and officer.active else None
+    if await check_password(known.password_hash if known else None, password):
+        return "officer", known.id
+    return None
+
+
+async def load_officer(sessions: async_sessionmaker, kind: str, account_id: object) -> Officer | None:
+    """deskkit's load_account: the active officer a session names, read afresh on every request."""
+    if kind != "officer" or not isinstance(account_id, int) or not 1 <= account_id <= MAX_ID:
+        return None
+    async with sessions() as session:
+        officer = await session.get(Officer, account_id)
+    return officer if officer is not None and officer.active else None
+
+
+# ---- the unit's queue ------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    task: Task
+    request: AgencyRequest
+    claimed_by: str | None  # the claiming officer's name
+    overdue: bool
+    days_left: int  # working days from today to the due date
+
+
+async def queue_page(session: AsyncSession, unit_id: str, view: str, page: int, today: date
+                     ) -> tuple[list[QueueRow], int]:
+    """One page of the unit's tasks and how many there are, on the (unit_id, state, due_on) index.
+
+    To do: earliest due date first, which puts every overdue task first too (overdue means due before
+    today). Finished: latest due date first."""
+    where = (Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view]))
+    order = (Task.due_on, Task.id) if view == "todo" else (Task.due_on.desc(), Task.id.desc())
+    total = (await session.exec(select(func.count()).select_from(Task).where(*where))).one()
+    found = list(await session.exec(
+        select(Task, AgencyRequest).join(AgencyRequest, AgencyRequest.id == Task.request_id).where(*where)
+        .order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    names = await officer_names(session, {t.claimed_by for t, _ in found if t.claimed_by})
+    rows = [QueueRow(t, r, names.get(t.claimed_by), t.state in QUEUE_VIEWS["todo"] and is_overdue(t.due_on, today),
+                     working_days_left(t.due_on, today)) for t, r in found]
+    return rows, total
+
+
+async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {o.id: o.display_name for o in await session.exec(select(Officer).where(Officer.id.in_(ids)))}
+
+
+# ---- one task, found only within the unit -----------------------------------------------------------------
+
+
+async def unit_task(session: AsyncSession, officer: Officer, task_id: int, *, lock: bool = True
+                    ) -> tuple[Task, AgencyRequest]:
+    """The task and its request, only if the task is the officer's unit's; NotFound otherwise.
+
+    With `lock`, the request row and then the task row are locked (PostgreSQL; SQLite already holds its
+    write lock), in the order the agency's intake locks them: every move appends to the request's event
+    chain, and the last unit's answer must see every other task's state."""
+    if not 1 <= task_id <= MAX_ID:
+        raise NotFound
+    request_id = (await session.exec(select(Task.request_id).where(
+        Task.id == task_id, Task.unit_id == officer.unit_id))).first()
+    if request_id is None:
+        raise NotFound
+    request_q = select(AgencyRequest).where(AgencyRequest.id == request_id)
+    task_q = select(Task).where(Task.id == task_id, Task.unit_id == officer.unit_id)
+    if lock:
+        request_q, task_q = request_q.with_for_update(), task_q.with_for_update()
+    request = (await session.exec(request_q.execution_options(populate_existing=True))).one()
+    task = (await session.exec(task_q.execution_options(populate_existing=True))).one()
+    check_unit(officer, task)
+    return task, request
+
+
+async def history(session: AsyncSession, request: AgencyRequest, task: Task) -> list[AgencyEvent]:
+    """The request's own steps and this task's, oldest first; never another unit's task."""
+    return list(await session.exec(select(AgencyEvent).where(
+        AgencyEvent.request_id == request.id, or_(AgencyEvent.task_id.is_(None), AgencyEvent.task_id == task.id))
+        .order_by(AgencyEvent.seq)))
+
+
+# ---- outcomes of information use --------------------------------------------------------------------------
+
+
+async def outcomes_page(session: AsyncSession, unit_id: str, page: int) -> tuple[list[InformationUse], int]:
+    where = InformationUse.unit_id == unit_id
+    total = (await session.exec(select(func.count()).select_from(InformationUse).where(where))).one()
+    rows = list(await session.exec(select(InformationUse).where(where).order_by(InformationUse.id.desc())
+                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+    return rows, total
+
+
+# ---- API tokens --------------------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def officer_for_token(sessions: async_sessionmaker, token: str) -> Officer | None:
+    """The active officer a live token belongs to; only the token's hash is ever looked up."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    async with sessions() as session:
+        return (await session.exec(select(Officer).join(OfficerToken, OfficerToken.officer_id == Officer.id).where(
+            OfficerToken.token_hash == token_hash(token), OfficerToken.revoked_at.is_(None),
+            Officer.active.is_(True)))).first()
+
+
+async def own_tokens(session: AsyncSession, officer: Officer) -> list[OfficerToken]:
+    return list(await session.exec(select(OfficerToken).where(OfficerToken.officer_id == officer.id)
+                                   .order_by(OfficerToken.revoked_at.is_not(None), OfficerToken.id.desc())))
+
+
+async def create_token(session: AsyncSession, officer: Officer, label: str) -> str | None:
+    """A new token for the officer (returned once, kept only as a hash); None when they have too many."""
+    live = (await session.exec(select(func.count()).select_from(OfficerToken).where(
+        OfficerToken.officer_id == officer.id, OfficerToken.revoked_at.is_(None)))).one()
+    if live >= MOST_TOKENS:
+        return None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(OfficerToken(officer_id=officer.id, token_hash=token_hash(token), label=label))
+    return token
+
+
+async def revoke_token(session: AsyncSession, officer: Officer, token_id: int) -> OfficerToken:
+    """Revoke one of the officer's own live tokens; NotFound for anyone else's, or one already revoked."""
+    found = (await session.exec(select(OfficerToken).where(
+        OfficerToken.id == token_id, OfficerToken.officer_id == officer.id,
+        OfficerToken.revoked_at.is_(None)))).first() if 1 <= token_id <= MAX_ID else None
+    if found is None:
+        raise NotFound
+    found.revoked_at = utcnow()
+    session.add(found)
+    return found

@@ -1,0 +1,133 @@
+"""A task as the unit needs to see it, built once for the desk's page and its JSON API alike: the request,
+the person, what was asked, the history, and the moves the lifecycles allow this officer now."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from agency.models import AgencyEvent, AgencyRecord, AgencyRequest, Officer, Task
+from protocol import deadlines, lifecycle, tasks
+from protocol.clock import NZ
+from protocol.deadlines import EXTENSION_GROUNDS
+from protocol.messages import WITHHOLDING_GROUNDS
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+KINDS = {"access": "Access request (IPP 6)", "correction": "Correction request (IPP 7)"}
+TASK_STATES = {"open": "Open: nobody has claimed it", "claimed": "Claimed", "answered": "Answered",
+               "withdrawn": "Withdrawn: no answer needed"}
+# What each step of the history means, in the lifecycles' own words.
+STEP_WORDS = {row["trigger"]: row["description"] for row in (*lifecycle.TRANSITIONS, *tasks.TASK_TRANSITIONS)}
+GROUND_SECTIONS = {code: g.section for code, g in WITHHOLDING_GROUNDS.items()}
+GROUNDS = [(code, g.section, g.description) for code, g in WITHHOLDING_GROUNDS.items() if code != "does_not_exist"]
+EXTENSION_NAMES = {"large_quantity": "A large quantity of information", "consultations": "Consultations",
+                   "complexity": "Complexity"}
+EXTENSION_CHOICES = [(g.value, EXTENSION_NAMES.get(g.value, g.value), text) for g, text in EXTENSION_GROUNDS.items()]
+SHOWN_DETAIL = ("question", "answer", "ground", "new_due", "agency", "why", "reasons", "what", "due")
+
+
+def day(value: date | None) -> str:
+    """'23 December 2026': spelled out here, as protocol.deadlines does, so no process locale changes it."""
+    return "" if value is None else f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def moment(value: datetime) -> str:
+    """A stored UTC time as New Zealand time, e.g. '25 November 2026, 10:15'."""
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(NZ)
+    return f"{day(local.date())}, {local:%H:%M}"
+
+
+def person(request: AgencyRequest) -> dict:
+    subject = request.relayed.get("subject", {})
+    return {"participant_id": request.participant_id, "name": " ".join(
+        part for part in (subject.get("given_name"), subject.get("family_name")) if part),
+        "date_of_birth": subject.get("date_of_birth")}
+
+
+def asked(request: AgencyRequest) -> dict:
+    """What the family asked for, as relayed: the unit needs this, and nothing more of the provider's."""
+    relayed = request.relayed
+    return {"details": relayed.get("details", ""), "correction": relayed.get("correction"),
+            "requester_relationship": relayed.get("requester", {}).get("relationship", ""),
+            "form": relayed.get("form", ""), "urgent": bool(relayed.get("urgent")),
+            "urgency_reason": relayed.get("urgency_reason", "")}
+
+
+def allowed(task: Task, request: AgencyRequest, officer: Officer) -> list[str]:
+    """The moves this officer may make now, from the two lifecycles (never a hand-made list).
+
+    A task's `answer` is offered only to the officer holding it (the lifecycle's guard, asked with `may`);
+    the request's moves only while the unit still has its part to do."""
+    me, holder = str(officer.id), str(task.claimed_by or "")
+    moves = [t for t in tasks.allowed_task_triggers(task.state, "officer")
+             if t != "answer" or tasks.may_task(task.state, t, "officer", officer=me, claimed_by=holder)]
+    if tasks.task_is_open(task.state):
+        moves += lifecycle.allowed_triggers(request.state, "officer")
+    return moves
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dict):  # a note, e.g. {"reasons": "..."}
+        value = "; ".join(str(v) for v in value.values())
+    text = str(value)
+    try:
+        return day(date.fromisoformat(text)) if len(text) == 10 else text
+    except ValueError:
+        return text
+
+
+def event_row(event: AgencyEvent) -> dict:
+    detail = {k: _shown(v) for k, v in (event.detail or {}).items() if k in SHOWN_DETAIL and v not in (None, "")}
+    meaning = STEP_WORDS.get(event.trigger, "")
+    if event.trigger == "opened":  # agency.moves.record_opening: "what" says what was seen
+        meaning = f"Opened {detail.pop('what', 'the task')}."
+    return {"seq": event.seq, "at": event.at.isoformat(), "when": moment(event.at), "who": event.actor_label,
+            "role": event.actor_role, "step": event.trigger, "about": "task" if event.task_id else "request",
+            "from": event.from_state, "to": event.to_state, "meaning": meaning,
+            "detail": detail}
+
+
+def last_question(events: list[AgencyEvent]) -> str:
+    for event in reversed(events):
+        if event.trigger == "ask_clarification":
+            return str((event.detail or {}).get("question", ""))
+    return ""
+
+
+def decided(answer: dict) -> dict[str, str]:
+    """What the unit's answer did with each record, by record id, in a word or two."""
+    said = {item["item_id"]: "Released" for item in answer.get("released", [])}
+    said |= {item["item_id"]: f"Withheld, {GROUND_SECTIONS.get(item['ground'], item['ground'])}"
+             for item in answer.get("withheld", [])}
+    said |= {item["item_id"]: "Corrected" for item in answer.get("corrected", [])}
+    said |= {item["item_id"]: "Not corrected" for item in answer.get("not_corrected", [])}
+    return said
+
+
+def task_view(task: Task, request: AgencyRequest, officer: Officer, events: list[AgencyEvent], today: date,
+              claimed_by: str | None) -> dict:
+    """Everything about a task the unit may see, as plain data (JSON-ready, dates as ISO strings)."""
+    overdue = tasks.task_is_open(task.state) and deadlines.is_overdue(task.due_on, today)
+    return {
+        "id": task.id, "unit": task.unit_id, "state": task.state, "is_open": tasks.task_is_open(task.state),
+        "due_on": task.due_on.isoformat(),
+        "overdue": overdue, "working_days_left": deadlines.working_days_left(task.due_on, today),
+        "claimed_by": claimed_by, "claimed_by_me": task.claimed_by == officer.id,
+        "allowed": allowed(task, request, officer), "answer": task.answer or None,
+        "decided": decided(task.answer or {}),
+        "request": {
+            "reference": request.provider_ref, "provider": request.provider, "kind": request.kind,
+            "state": request.state, "person": person(request), "asked": asked(request),
+            "received_on": request.received_on.isoformat(), "due_on": request.due_on.isoformat(),
+            "original_due_on": deadlines.decision_due(request.received_on).isoformat(),
+            "transfer_by": deadlines.transfer_due(request.received_on).isoformat(),
+            "clarification": {"question": last_question(events), "answer": request.clarification_answer},
+        },
+        "history": [event_row(e) for e in events],
+    }
+
+
+def record_view(record: AgencyRecord) -> dict:
+    return {"id": record.id, "title": record.title, "record_date": record.record_date.isoformat(),
+            "text": record.body, "corrected_at": record.corrected_at.isoformat() if record.corrected_at else None,
+            "statement_of_correction": record.statement_of_correction}

@@ -1,0 +1,152 @@
+"""The situation the agency desk tests start from: a family's request made in the chat, approved and
+relayed by CCSS staff, received by the agency and fanned out to its two units; and officers' browsers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel import select
+
+from agency.desk import install_agency_desk
+from agency.models import AgencyRecord, AgencyRequest, Officer, Task
+from bot import staff
+from bot.conversation import Conversations
+from bot.enrolment import issue_code
+from bot.models import Person, Request
+from protocol.agreement import Agreement, load_agreement
+from tests.bot.chat_driver import TODAY, FamilyChat
+from tono.database import make_engine, make_sessionmaker
+from tono.link import Link
+from tono.settings import load_settings
+
+SECRET = "x" * 48
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+CSRF_IN_PAGE = re.compile(r'name="csrf" value="([^"]+)"')
+EVALUATION = ("officer-evaluation", "demo-evaluation-2026")
+REPORTING = ("officer-service-reporting", "demo-service-reporting-2026")
+
+
+@dataclass
+class World:
+    """An app with the agency desk, and the services around it (app.state of tono.app, or made here)."""
+
+    app: FastAPI
+    sessions: async_sessionmaker
+    link: Link
+    conversations: Conversations
+    agreement: Agreement
+    engine: AsyncEngine
+
+    @classmethod
+    def of(cls, app: FastAPI) -> World:
+        state = app.state
+        return cls(app, state.sessions, state.link, state.conversations, state.agreement, state.engine)
+
+
+def tono_app(seeded_url: str, tmp_path: Path) -> World:
+    """The whole of Tono, as `tono run` serves it (without its background loops)."""
+    from tono.app import create_app
+
+    settings = load_settings(TONO_DATABASE_URL=seeded_url, TONO_KEYS_DIR=str(tmp_path / "keys"), TONO_SECRET_KEY=SECRET)
+    return World.of(create_app(settings, load_agreement(), run_loops=False))
+
+
+def agency_app(seeded_url: str, tmp_path: Path, received: date = TODAY, desk_today: date | None = None) -> World:
+    """Only the agency desk, on its own app, with the agency receiving requests on `received` and the desk's
+    today fixed (e.g. long after the due date)."""
+    engine = make_engine(seeded_url)
+    sessions = make_sessionmaker(engine)
+    agreement = load_agreement()
+    link = Link(sessions, agreement, tmp_path / "keys", today=lambda: received)
+    conversations = Conversations(sessions, agreement, today=lambda: received, outbox=link.provider)
+    app = FastAPI()
+    install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=SECRET,
+                        secure_cookies=False, today=lambda: desk_today or received)
+    return World(app, sessions, link, conversations, agreement, engine)
+
+
+async def family_asks(world: World, kind: str = "access", person: str = "P-0001", key: str = "aroha") -> FamilyChat:
+    """A parent asks in the chat what the agency holds about them (or asks for a correction)."""
+    async with world.sessions.begin() as session:
+        someone = (await session.exec(select(Person).where(Person.ref == person))).one()
+        code = await issue_code(session, someone)
+    chat = FamilyChat(world.conversations, key)
+    await chat.command("start", code)
+    await chat.press("Not now")
+    if kind == "access":
+        for label in ("What do you hold about me?", "Mine", "The agency", "Skip", "A copy here", "No"):
+            await chat.press(label)
+    else:
+        for label in ("Something is wrong", "Mine", "The agency"):
+            await chat.press(label)
+        await chat.send("My attendance is wrong")
+        await chat.send("I came to 8 of 8 sessions")
+    await chat.press("Send my request")
+    return chat
+
+
+async def staff_relay(world: World, today: date = TODAY) -> None:
+    """Staff approve and relay every submitted request; the link carries them to the agency and back."""
+    async with world.sessions.begin() as session:
+        for request in await session.exec(select(Request).where(Request.state == "submitted")):
+            await staff.approve(session, request, "kaimahi", "known_in_person")
+            await staff.relay(session, request, world.link.provider, world.agreement, "kaimahi", today)
+    await world.link.settle()
+
+
+@dataclass
+class Found:
+    tasks: dict[str, Task]  # by unit
+    request: AgencyRequest
+    records: dict[str, list[AgencyRecord]]  # by unit: that unit's records about the request's person
+    officers: dict[str, Officer]
+
+
+async def what_the_agency_has(world: World, provider_ref: str | None = None) -> Found:
+    async with world.sessions() as session:
+        query = select(AgencyRequest).order_by(AgencyRequest.id.desc())
+        if provider_ref:
+            query = query.where(AgencyRequest.provider_ref == provider_ref)
+        request = (await session.exec(query)).first()
+        tasks = {t.unit_id: t for t in await session.exec(select(Task).where(Task.request_id == request.id))}
+        records = {unit: list(await session.exec(select(AgencyRecord).where(
+            AgencyRecord.unit_id == unit, AgencyRecord.participant_id == request.participant_id)
+            .order_by(AgencyRecord.record_date, AgencyRecord.id))) for unit in tasks}
+        officers = {o.unit_id: o for o in await session.exec(select(Officer))}
+    return Found(tasks, request, records, officers)
+
+
+def browser(app: FastAPI) -> httpx.AsyncClient:
+    """A browser: keeps cookies (by path), does not follow redirects."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.20", 50000)),
+                             base_url="http://tono.test")
+
+
+def csrf_in(page: httpx.Response) -> str:
+    found = CSRF_IN_PAGE.search(page.text)
+    assert found, f"no CSRF field in the page ({page.status_code}):\n{page.text[:2000]}"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, login: str, password: str) -> str:
+    """Sign in through the login form, as a person would; returns the session's CSRF token."""
+    page = await client.get("/agency/login", headers=HTML)
+    signed_in = await client.post("/agency/login", headers=HTML,
+                                  data={"login": login, "password": password, "csrf": csrf_in(page)})
+    assert signed_in.status_code == 303, signed_in.text
+    return csrf_in(await client.get("/agency/", headers=HTML))
+
+
+async def officer_browser(app: FastAPI, who: tuple[str, str]) -> tuple[httpx.AsyncClient, str]:
+    client = browser(app)
+    return client, await sign_in(client, *who)
+
+
+async def post_form(client: httpx.AsyncClient, path: str, csrf: str, **data) -> httpx.Response:
+    return await client.post(path, headers=HTML, data={"csrf": csrf, **data})

@@ -1,0 +1,133 @@
+"""The officers' part of the journey, through the agency desk's pages, in the whole Tono app: a family asks
+in the chat, CCSS relays, both units answer at the desk, and the provider's request comes back answered;
+a correction; and a clarification round-trip. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.i18n import from_json, say
+from bot.models import Notification, Request, UnitAnswer
+from protocol.clock import nz_today
+from tests.agency.desk.agency_world import (
+    EVALUATION,
+    HTML,
+    REPORTING,
+    family_asks,
+    officer_browser,
+    post_form,
+    staff_relay,
+    tono_app,
+    what_the_agency_has,
+)
+
+
+@pytest.fixture
+async def tono(seeded_url, tmp_path):
+    world = tono_app(seeded_url, tmp_path)
+    yield world
+    await world.engine.dispose()
+
+
+@pytest.fixture
+async def officers(tono):
+    signed_in = {"evaluation": await officer_browser(tono.app, EVALUATION),
+                 "service-reporting": await officer_browser(tono.app, REPORTING)}
+    yield signed_in
+    for client, _csrf in signed_in.values():
+        await client.aclose()
+
+
+async def _provider_request(tono) -> tuple[Request, dict]:
+    async with tono.sessions() as session:
+        request = (await session.exec(select(Request))).one()
+        answers = {a.unit: a.body for a in await session.exec(select(UnitAnswer).where(
+            UnitAnswer.request_id == request.id))}
+    return request, answers
+
+
+async def test_both_units_answer_at_the_desk_and_the_providers_request_is_answered(tono, officers):
+    await family_asks(tono)
+    await staff_relay(tono, nz_today())
+    found = await what_the_agency_has(tono)
+
+    for unit, (client, csrf) in officers.items():
+        task, records = found.tasks[unit], found.records[unit]
+        queue = await client.get("/agency/", headers=HTML)
+        assert queue.status_code == 200 and f"/agency/tasks/{task.id}/claim" in queue.text
+        claimed = await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+        assert claimed.headers["location"] == f"/agency/tasks/{task.id}"
+        page = await client.get(claimed.headers["location"], headers=HTML)
+        assert "Send the answer" in page.text and all(r.title.replace("'", "&#39;") in page.text for r in records)
+        decisions = {f"decision-{r.id}": "release" for r in records}
+        if unit == "service-reporting":
+            plan = records[1]
+            decisions |= {f"decision-{plan.id}": "withhold", f"ground-{plan.id}": "another_persons_affairs",
+                          f"explanation-{plan.id}": "It is mostly about another family member."}
+        answered = await post_form(client, f"/agency/tasks/{task.id}/answer", csrf, **decisions)
+        assert answered.status_code == 303, answered.text
+        after = await client.get(answered.headers["location"], headers=HTML)
+        assert "Your unit&#39;s answer has been sent to the provider." in after.text
+        assert "Send the answer" not in after.text
+    await tono.link.settle()
+
+    request, answers = await _provider_request(tono)
+    assert request.state == "answered"
+    assert sorted(answers) == ["evaluation", "service-reporting"]
+    assert len(answers["evaluation"]["released"]) == 2
+    assert [w["ground"] for w in answers["service-reporting"]["withheld"]] == ["another_persons_affairs"]
+    assert answers["service-reporting"]["withheld"][0]["explanation"] == "It is mostly about another family member."
+    async with tono.sessions() as session:
+        told = [say(from_json(n.text), "en", "adult") for n in await session.exec(
+            select(Notification).order_by(Notification.id))]
+    assert "has answered your request" in told[-1]
+
+
+async def test_a_correction_is_made_at_the_desk_and_reaches_the_provider(tono, officers):
+    await family_asks(tono, kind="correction")
+    await staff_relay(tono, nz_today())
+    found = await what_the_agency_has(tono)
+
+    for unit, (client, csrf) in officers.items():
+        task, records = found.tasks[unit], found.records[unit]
+        await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+        if unit == "service-reporting":
+            form = {f"decision-{records[0].id}": "correct", f"new_text-{records[0].id}": "Attended 8 of 8 sessions.",
+                    f"decision-{records[1].id}": "keep"}
+        else:
+            form = {f"decision-{r.id}": "keep" for r in records} | {"not_held": "No attendance records."}
+        answered = await post_form(client, f"/agency/tasks/{task.id}/answer", csrf, **form)
+        assert answered.status_code == 303, answered.text
+    await tono.link.settle()
+
+    request, answers = await _provider_request(tono)
+    assert (request.kind, request.state) == ("correction", "answered")
+    assert answers["service-reporting"]["corrected"][0]["new_text"] == "Attended 8 of 8 sessions."
+    assert answers["evaluation"]["not_held"] == [{"description": "No attendance records."}]
+
+
+async def test_a_clarification_asked_at_the_desk_is_answered_in_the_chat_and_shown_on_the_task(tono, officers):
+    chat = await family_asks(tono)
+    await staff_relay(tono, nz_today())
+    found = await what_the_agency_has(tono)
+    client, csrf = officers["evaluation"]
+    task = found.tasks["evaluation"]
+
+    asked = await post_form(client, f"/agency/tasks/{task.id}/clarify", csrf, question="Which term do you mean?")
+    await tono.link.settle()
+    async with tono.sessions() as session:
+        assert (await session.exec(select(Request))).one().state == "clarifying"
+        notice = (await session.exec(select(Notification).order_by(Notification.id.desc()))).first()
+    [[_label, action]] = notice.buttons
+    await chat.press_action(action, screen=0)
+    await chat.send("Term 1 this year")
+    await tono.link.settle()
+    page = await client.get(f"/agency/tasks/{task.id}", headers=HTML)
+
+    assert asked.status_code == 303
+    assert action.startswith("clarify:")
+    assert "Which term do you mean?" in page.text
+    assert "Family's answer</dt><dd>Term 1 this year</dd>" in page.text
+    assert "Send the answer" not in page.text  # not claimed yet: the lifecycle offers a claim first
+    assert f"/agency/tasks/{task.id}/claim" in page.text

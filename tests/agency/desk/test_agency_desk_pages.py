@@ -1,0 +1,140 @@
+"""The agency desk's pages: the unit's queue (its own tasks only, earliest due first, overdue ones said in
+words, a page at a time), a task page that shows only the unit's records and is recorded as opened, and
+outcomes of information use."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from agency.models import AgencyEvent, AgencyRequest, InformationUse, Task
+from tests.agency.desk.agency_world import HTML, TODAY, post_form
+
+ROW_DUE = re.compile(r'<tr( class="overdue")?>\s*<td>([^<]+)')
+
+
+async def _more_tasks(world, unit: str, dues: list[date]) -> None:
+    """Requests received earlier by the agency (arranged directly: only the queue is under test here)."""
+    async with world.sessions.begin() as session:
+        for n, due in enumerate(dues):
+            request = AgencyRequest(provider="ccss", provider_ref=f"OLD-{unit[:4]}-{n}", kind="access",
+                                    participant_id="BFF-P-1004", state="received", received_on=due - timedelta(28),
+                                    due_on=due, relayed={"subject": {"given_name": "Grace", "family_name": "Smith"}})
+            session.add(request)
+            await session.flush()
+            session.add(Task(request_id=request.id, unit_id=unit, due_on=due))
+
+
+async def test_the_queue_shows_only_the_units_tasks_earliest_due_first_with_overdue_ones_said(world, found,
+                                                                                            evaluation, reporting):
+    await _more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in (9, -3, 2, -10)])
+    await _more_tasks(world, "service-reporting", [TODAY - timedelta(days=40)])
+    client, _csrf = evaluation
+
+    page = await client.get("/agency/", headers=HTML)
+
+    rows = ROW_DUE.findall(page.text)
+    assert [due.strip() for _, due in rows] == ["15 November 2026", "22 November 2026", "27 November 2026",
+                                                "4 December 2026", "23 December 2026"]
+    assert [bool(overdue) for overdue, _ in rows] == [True, True, False, False, False]
+    assert page.text.count('<span class="tag overdue">Overdue</span>') == 2
+    assert "OLD-serv" not in page.text and f"/agency/tasks/{found.tasks['service-reporting'].id}\"" not in page.text
+    other = await reporting[0].get("/agency/", headers=HTML)
+    assert "OLD-eval" not in other.text and other.text.count("Overdue</span>") == 1
+
+
+async def test_the_queue_comes_a_page_at_a_time(world, evaluation):
+    await _more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in range(30)])
+    client, _csrf = evaluation
+
+    first = await client.get("/agency/", headers=HTML)
+    second = await client.get("/agency/?page=2", headers=HTML)
+    nonsense = await client.get("/agency/?page=lots&show=everything", headers=HTML)
+
+    assert len(ROW_DUE.findall(first.text)) == 25 and len(ROW_DUE.findall(second.text)) == 6
+    assert "Page 1 of 2" in first.text and 'href="/agency/?show=todo&amp;page=2"' in first.text
+    assert "Page 2 of 2" in second.text
+    assert nonsense.status_code == 200 and "Page 1 of 2" in nonsense.text
+
+
+async def test_finished_tasks_are_kept_apart_from_the_ones_to_do(world, found, evaluation):
+    client, csrf = evaluation
+    task, records = found.tasks["evaluation"], found.records["evaluation"]
+    await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+    await post_form(client, f"/agency/tasks/{task.id}/answer", csrf, **{f"decision-{r.id}": "release" for r in records})
+
+    to_do = await client.get("/agency/", headers=HTML)
+    finished = await client.get("/agency/?show=finished", headers=HTML)
+
+    assert "Nothing to do" in to_do.text
+    assert f"/agency/tasks/{task.id}\"" in finished.text and "Answered" in finished.text
+
+
+async def test_the_task_page_shows_the_units_records_only_and_its_opening_is_recorded(world, found, evaluation,
+                                                                                      reporting):
+    await post_form(reporting[0], f"/agency/tasks/{found.tasks['service-reporting'].id}/claim", reporting[1])
+    client, _csrf = evaluation
+    task = found.tasks["evaluation"]
+
+    page = await client.get(f"/agency/tasks/{task.id}", headers=HTML)
+
+    for record in found.records["evaluation"]:
+        assert record.body in page.text
+    for record in found.records["service-reporting"]:
+        assert record.body.replace("'", "&#39;") not in page.text
+    assert "Aroha Parata" in page.text and "BFF-P-1001" in page.text and "23 December 2026" in page.text
+    assert "officer-service-reporting" not in page.text  # the other unit's claim is not this unit's history
+    async with world.sessions() as session:
+        opened = (await session.exec(select(AgencyEvent).where(AgencyEvent.trigger == "opened"))).all()
+    assert [(e.task_id, e.actor_role, e.actor_label) for e in opened] == [(task.id, "officer", "officer-evaluation")]
+    assert "Opened the request and the unit&#39;s records." in page.text
+
+
+async def test_a_missing_task_is_a_plain_not_found_page(world, evaluation):
+    client, _csrf = evaluation
+
+    missing = await client.get("/agency/tasks/999999", headers=HTML)
+
+    assert missing.status_code == 404
+    assert "There is no such task in your unit&#39;s queue." in missing.text
+
+
+async def test_the_task_page_offers_only_what_the_lifecycles_allow_now(world, found, evaluation):
+    client, csrf = evaluation
+    task = found.tasks["evaluation"]
+
+    open_ = await client.get(f"/agency/tasks/{task.id}", headers=HTML)
+    await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+    claimed = await client.get(f"/agency/tasks/{task.id}", headers=HTML)
+    await post_form(client, f"/agency/tasks/{task.id}/clarify", csrf, question="Which term?")
+    clarifying = await client.get(f"/agency/tasks/{task.id}", headers=HTML)
+
+    def offered(page) -> list[str]:
+        return re.findall(rf'action="/agency/tasks/{task.id}/(\w+)"', page.text)
+
+    assert offered(open_) == ["claim", "clarify", "extend", "transfer"]
+    assert offered(claimed) == ["unclaim", "answer", "clarify", "extend", "transfer"]
+    assert offered(clarifying) == ["unclaim", "answer"]
+    assert '<option value="does_not_exist"' not in claimed.text
+    assert "s 53(b): Releasing it would be an unwarranted disclosure" in claimed.text
+
+
+async def test_an_outcome_is_recorded_for_a_participant_or_the_programme_and_listed(world, evaluation):
+    client, csrf = evaluation
+
+    prefilled = await client.get("/agency/outcomes?participant=BFF-P-1001", headers=HTML)
+    for_aroha = await post_form(client, "/agency/outcomes", csrf, kind="decision", about="participant",
+                                participant_id="BFF-P-1001", summary="Her survey informed the session plan.")
+    for_all = await post_form(client, "/agency/outcomes", csrf, kind="report", about="programme",
+                              participant_id="BFF-P-1001", summary="Evaluation report, term 1.")
+    listed = await client.get("/agency/outcomes", headers=HTML)
+
+    assert 'value="BFF-P-1001"' in prefilled.text
+    assert (for_aroha.status_code, for_all.status_code) == (303, 303)
+    assert "Her survey informed the session plan." in listed.text and "Evaluation report, term 1." in listed.text
+    async with world.sessions() as session:
+        uses = [(u.unit_id, u.participant_id, u.kind) for u in await session.exec(
+            select(InformationUse).order_by(InformationUse.id))]
+    assert uses == [("evaluation", "BFF-P-1001", "decision"), ("evaluation", None, "report")]
