@@ -58,7 +58,8 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
         request.due_on = new_due
         await notify(session, request, _(
             "The agency needs more time for your request {ref}. The new date is {due}. The reason: {reasons}\n\n"
-            "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz).",
+            "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz or "
+            "0800 803 909).",
             ref=Plain(request.ref), due=new_due, reasons=Plain(body["reasons"])))
     elif envelope.type == "request.transferred":
         await move(session, request, "transfer", "officer", actor_label=who, agency=body["to_agency"],

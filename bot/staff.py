@@ -34,7 +34,7 @@ async def decline(session: AsyncSession, request: Request, staff: str, reason: s
     await move(session, request, "decline", "staff", actor_label=staff, reason=reason)
     await notify(session, request, _(
         "CCSS could not go ahead with your request {ref}. The reason: {reason}\n\nYou can talk to a worker about "
-        "it, make a new request, or complain to the Privacy Commissioner (privacy.org.nz).",
+        "it, make a new request, or complain to the Privacy Commissioner (privacy.org.nz or 0800 803 909).",
         ref=Plain(request.ref), reason=Plain(reason)))
 
 

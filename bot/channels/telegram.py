@@ -100,8 +100,8 @@ class TelegramChannel:
                                    hint_language, "adult"))
             return
         if message.chat.type != "private" or query.from_user.id != message.chat.id:
-            await query.answer(say(_("This button belongs to someone else's conversation, so it does nothing for "
-                                     "you."), hint_language, "adult"), show_alert=True)
+            await query.answer(say(_("This button is from someone else's chat, so it does nothing for you."),
+                                   hint_language, "adult"), show_alert=True)
             return
         token = read_token(query.data)
         key = str(message.chat.id)

@@ -91,7 +91,8 @@ async def uses(turn: Turn) -> None:
         for use in reported:
             turn.say(_("{day}: {summary}", day=use.reported_on, summary=Plain(use.summary)))
     else:
-        turn.say(_("The agency has not reported any decision, advice or report that used your information."))
+        turn.say(_("Has your information been used in a decision, advice or report? The agency has not told us "
+                   "of any."))
     agreement = turn.port.agreement
     lang, reg = turn.chat.language, turn.chat.register
     flows = "\n".join(f"• {agreement.text(f.what, lang, reg)} {agreement.text(f.why, lang, reg)}"

@@ -20,8 +20,8 @@ async def menu_prompt(turn: Turn) -> Reply:
         Button(_("How was my information used?"), "uses"),
         Button(_("Who has seen my information?"), "seen"),
         Button(_("Talk to a person"), "person"),
-        Button(_("Language: English / te reo Māori"), "language"),
-        Button(_("I am a parent or caregiver / a young person"), "register"),
+        Button(_("English / te reo Māori"), "language"),
+        Button(_("Adult or young person"), "register"),
         Button(_("Help"), "help"),
     ))
 

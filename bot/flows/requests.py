@@ -19,7 +19,7 @@ HOLDERS = {
 }
 FORMS = {
     "copy": _("A copy here in the chat"),
-    "print": _("A printed copy to collect at CCSS"),
+    "print": _("A printout to collect at CCSS"),
     "read_together": _("Read it together with a worker"),
 }
 

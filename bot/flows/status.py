@@ -19,7 +19,7 @@ STATUS: dict[str, Text] = {
     "preparing": _("CCSS is getting the answer ready for you."),
     "delivered": _("You have been sent the answer."),
     "closed": _("This request is finished."),
-    "transferred": _("The agency passed your request to another agency that holds the information."),
+    "transferred": _("The agency passed your request to another agency. That one holds the information."),
     "withdrawn": _("You withdrew this request."),
     "declined": _("CCSS could not go ahead with this request. They told you why."),
 }
@@ -31,7 +31,7 @@ def describe(view: RequestView) -> Text:
     """One request, as the family reads it."""
     if view.overdue:
         due = _("It was due by {due}, and it is late. We are following it up. You can also complain to the "
-                "Privacy Commissioner (privacy.org.nz).", due=view.due_on)
+                "Privacy Commissioner (privacy.org.nz or 0800 803 909).", due=view.due_on)
     elif view.due_on is not None:
         due = _("The agency must decide by {due}.", due=view.due_on)
     else:

@@ -181,7 +181,7 @@ async def test_someone_without_a_link_can_ask_and_gives_their_name_for_staff_to_
     await chat.press("Mine")
     await chat.press("I'm not sure")
     await chat.press("Skip")
-    await chat.press("A printed copy")
+    await chat.press("A printout")
     await chat.press("No")
     await chat.send("Hemi Walker")
     await chat.press("Send my request")

@@ -94,7 +94,7 @@ async def test_someone_else_pressing_a_familys_button_changes_nothing_and_is_tol
     await stranger.no_message()
 
     answer = fake.callback_answers[-1]
-    assert "someone else's conversation" in answer.get("text", "")
+    assert "someone else's chat" in answer.get("text", "")
     await aroha.press_button("Not now")
     await read_until(aroha, "You can read it any time")
 
