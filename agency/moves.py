@@ -11,8 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.models import AgencyEvent, AgencyRequest, Task
 from protocol import lifecycle, tasks
-from protocol.clock import utcnow
+from protocol.clock import nz_today, utcnow
 from protocol.history import GENESIS, event_hash, fields_of, jsonable
+from protocol.queue import Outbox
 
 
 async def _append(session: AsyncSession, request_id: int, task_id: int | None, step, role: str, actor: str,
@@ -47,8 +48,13 @@ async def move_task(session: AsyncSession, task: Task, trigger: str, role: str, 
 
 
 async def record_opening(session: AsyncSession, request_id: int, task_id: int | None, role: str, actor: str,
-                         what: str) -> AgencyEvent:
-    """Opening a family's records is itself an event, so the family can be told who has seen them."""
+                         what: str, outbox: Outbox | None = None) -> AgencyEvent:
+    """Opening a family's records is itself an event, so the family can be told who has seen them; with
+    an outbox, the provider is told too (the unit and the day, never the officer's name)."""
+    if outbox is not None and task_id is not None:
+        request, task = await session.get(AgencyRequest, request_id), await session.get(Task, task_id)
+        await outbox.send(session, type="records.opened", recipient=request.provider, request=request.provider_ref,
+                          body={"unit": task.unit_id, "opened_on": nz_today().isoformat()})
 
     seen = SimpleNamespace(trigger="opened", source="", dest="", context={"what": what})  # changes no state
     return await _append(session, request_id, task_id, seen, role, actor, None)

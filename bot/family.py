@@ -208,8 +208,7 @@ class FamilyDesk:
         return [Use(r.reported_on, r.kind, r.summary) for r in rows]
 
     async def who_has_seen(self, chat: ChatInfo) -> list[Opening]:
-        mine = (await self._mine(chat)).with_only_columns(Request.id, Request.ref)
-        refs = {rid: ref for rid, ref in (await self.session.exec(mine)).all()}
+        refs = {r.id: r.ref for r in await self.session.exec(await self._mine(chat))}
         if not refs:
             return []
         rows = await self.session.exec(select(RequestEvent).where(

@@ -12,7 +12,7 @@ from bot.flows.chat import Button
 from bot.i18n import Plain, _
 from bot.models import InformationUse, Request, UnitAnswer
 from bot.notify import notify
-from bot.request_moves import move
+from bot.request_moves import move, record_still
 from protocol.messages import Envelope
 from protocol.tasks import request_is_answered
 
@@ -69,6 +69,9 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
             ref=Plain(request.ref), agency=Plain(body["to_agency"]), reason=Plain(body["reason"])))
     elif envelope.type == "unit.answered":
         await _unit_answered(session, request, body, who)
+    elif envelope.type == "records.opened":
+        await record_still(session, request, "opened", "officer", who, {"what": "the unit's records",
+                                                                        "unit": body["unit"]})
     elif envelope.type == "correction.statement_attached":
         await notify(session, request, _("Your statement is now attached to the record, so it is always read with "
                                          "it."))

@@ -195,6 +195,9 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                 "is always read with the information.", _object({"item_id": _ID, "attached_on": _DATE})),
     MessageType("request.withdrawn", "provider", "The family withdraws the request before it is delivered.",
                 _object({"withdrawn_on": _DATE}, {"reason": _text()})),
+    MessageType("records.opened", "agency", "An officer of a unit opened the request or the unit's records about "
+                "the person, so the family can be told who has seen their information (by unit, never by name).",
+                _object({"unit": _ID, "opened_on": _DATE})),
     MessageType("outcome.reported", "agency", "The agency reports how information from the programme was "
                 "used: in a decision, advice or a report.", _object({
                     "subject": {**_ID, "type": ["string", "null"]},  # null: about the programme as a whole

@@ -96,7 +96,7 @@ def api_router(actions: Actions) -> APIRouter:
                 task, request = await store.unit_task(session, officer, task_id)
             except store.NotFound:
                 raise HTTPException(404, NOT_FOUND) from None
-            await record_opening(session, request.id, task.id, "officer", officer.login, what)
+            await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox)
             if what == "the unit's records":
                 return {"task": task.id, "records": [record_view(r) for r in await unit_records(session, task,
                                                                                                request)]}

@@ -68,7 +68,7 @@ def page_router(desk: Desk, actions: Actions) -> APIRouter:
             records = await unit_records(session, task, agency_request)
             if opening:
                 await record_opening(session, agency_request.id, task.id, "officer", officer.login,
-                                     "the request and the unit's records")
+                                     "the request and the unit's records", outbox=actions.outbox)
             events = await store.history(session, agency_request, task)
             names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
         view = task_view(task, agency_request, officer, events, actions.today(), names.get(task.claimed_by))

@@ -249,3 +249,26 @@ async def _new_buttons(user, seen: int) -> dict:
                 return message
         await user.next_message()
     raise AssertionError("no new buttons arrived")
+
+
+async def test_who_has_seen_names_ccss_staff_and_the_agency_units_that_opened_the_records(world):  # noqa: F811
+    from agency.moves import record_opening as agency_opening
+    from bot.request_moves import record_opening
+
+    sessions, link, conversations, agreement = world
+    chat = await _family_asks(conversations, sessions)
+    await _staff_relay(sessions, link, agreement)
+    await link.settle()
+    async with sessions.begin() as session:
+        await record_opening(session, (await session.exec(select(Request))).one(), "staff", "Kaimahi", "request page")
+    officer, task = await _officer_task(sessions, "evaluation")
+    async with sessions.begin() as session:
+        await agency_opening(session, task.request_id, task.id, "officer", officer.login, "records", outbox=link.agency)
+    await link.settle()
+
+    await chat.press_action("seen")
+
+    seen = chat.all_text
+    assert "a CCSS staff member opened request BFF-2026-000001" in seen
+    assert "an officer of " in seen and agreement.text(agreement.unit("evaluation").name, "en", "adult") in seen
+    assert "Kaimahi" not in seen and officer.login not in seen
