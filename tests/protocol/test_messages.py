@@ -64,6 +64,7 @@ EXAMPLES = {
     "correction.statement": {"item_id": "SR-2025-0045", "statement": "I was there, but I left early."},
     "correction.statement_attached": {"item_id": "SR-2025-0045", "attached_on": "2026-04-02"},
     "request.withdrawn": {"withdrawn_on": "2026-03-10", "reason": "We sorted it out with CCSS."},
+    "records.opened": {"unit": "evaluation", "opened_on": "2026-03-04"},
     "outcome.reported": {"subject": None, "kind": "report",
                          "summary": "The evaluation report for 2025 was published without names.",
                          "reported_on": "2026-06-30"},
