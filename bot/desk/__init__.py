@@ -1,17 +1,60 @@
-"""The provider desk at /provider/: CCSS staff check who is asking, approve, relay, look after families."""
+"""The provider desk at /provider/: CCSS staff check who is asking, approve, relay, look after families.
+
+Pages (server-rendered, no script needed) and a JSON API under /provider/api/, on deskkit's sign-in,
+sessions, CSRF and layout. Every staff step offered is one protocol.lifecycle allows now; every change is
+one transaction; opening a request is recorded in its history.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from bot.desk import views
+from bot.desk.api import api_router
+from bot.desk.api_people import people_api_router
+from bot.desk.auth import account_loader, password_checker
+from bot.desk.context import DeskContext
+from bot.desk.routes_people import people_router
+from bot.desk.routes_queue import queue_router
+from bot.desk.routes_requests import requests_router
+from bot.desk.routes_tokens import tokens_router
+from deskkit.desk import Desk
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
+
+HERE = Path(__file__).parent
+PREFIX = "/provider"
+COOKIE = "tono_provider"
+STATIC = f"{PREFIX}/static/provider"
+
+
+def short_name(name: str) -> str:
+    """'City Centre Social Services' → 'CCSS'; a one-word name stays as it is."""
+    capitals = "".join(word[0] for word in name.split() if word[:1].isupper())
+    return capitals if len(capitals) > 1 else name
 
 
 def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
                           secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
-    """Add the provider desk's pages and JSON API to the app (being built)."""
+    """Add the provider desk's pages and JSON API to the app."""
+    desk = Desk(prefix=PREFIX, title=f"{short_name(agreement.provider.name)} provider desk", cookie=COOKIE,
+                secret=secret, load_account=account_loader(sessions), templates_dirs=[HERE / "templates"],
+                secure_cookies=secure_cookies)
+    env = desk.templates.env
+    env.globals.update(provider_static=STATIC, provider_name=agreement.provider.name,
+                       state_label=views.state_label, states=views.lifecycle.STATES)
+    env.filters.update(day=views.day, long_day=views.long_day, moment=views.moment)
+    ctx = DeskContext(desk=desk, sessions=sessions, agreement=agreement, outbox=outbox, today=today, secret=secret)
+    desk.install(app)
+    app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
+    app.include_router(desk.login_router(password_checker(sessions)))
+    for router in (queue_router(ctx), requests_router(ctx), people_router(ctx), tokens_router(ctx),
+                   api_router(ctx), people_api_router(ctx)):
+        app.include_router(router)
+    app.state.provider_desk = desk

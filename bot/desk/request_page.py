@@ -1,0 +1,112 @@
+"""Everything the request page (and the API's view of one request) shows, read in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.desk import store
+from bot.desk.views import Due, TimelineLine, action_description, action_label, due_of, ground_line, timeline
+from bot.models import Person, Request, UnitAnswer
+from protocol import lifecycle
+from protocol.agreement import Agreement
+
+
+@dataclass(frozen=True)
+class Action:
+    trigger: str
+    label: str
+    description: str
+    blocked: str = ""  # why it cannot be done yet, in words; empty when it can
+
+
+@dataclass
+class RequestPage:
+    request: Request
+    requester: Person | None
+    subject: Person | None
+    due: Due
+    timeline: list[TimelineLine]
+    answers: list[dict]
+    actions: list[Action]
+    needs_link: bool
+    units: list[str] = field(default_factory=list)  # the agency units answering it, by name
+    link_choices: dict[str, Any] = field(default_factory=dict)
+
+
+def staff_actions(request: Request) -> list[Action]:
+    """The steps the lifecycle allows staff on this request now, in the lifecycle's order. A step whose
+    condition this request cannot meet is left out (answering locally when the agency holds records, relaying
+    what only CCSS holds); approving waits, and says so, until the request is linked to people."""
+    actions = []
+    for trigger in lifecycle.allowed_triggers(request.state, "staff", request.kind):
+        if trigger == "prepare_locally" and not lifecycle.may(request.state, trigger, "staff", scope=request.scope):
+            continue
+        if trigger == "relay" and request.scope == "provider":
+            continue
+        blocked = ""
+        if trigger == "approve" and (request.requester_id is None or request.subject_id is None):
+            blocked = "Link this request to the person asking and the person it is about first (below)."
+        actions.append(Action(trigger, action_label(trigger), action_description(trigger), blocked))
+    return actions
+
+
+def unit_name(agreement: Agreement, unit_id: str) -> str:
+    try:
+        return agreement.text(agreement.unit(unit_id).name, "en", "adult")
+    except KeyError:
+        return unit_id
+
+
+def answer_view(agreement: Agreement, answer: UnitAnswer) -> dict:
+    """A unit's answer as staff read it: grounds spelled out with their section and plain meaning."""
+    body = answer.body or {}
+    ncnd = body.get("neither_confirm_nor_deny")
+    return {
+        "unit": answer.unit, "unit_name": unit_name(agreement, answer.unit),
+        "answered_on": _date(body.get("answered_on")), "released": body.get("released", []),
+        "withheld": [{**item, "ground_line": ground_line(item.get("ground", ""))} for item in body.get("withheld", [])],
+        "not_held": body.get("not_held", []), "corrected": body.get("corrected", []),
+        "not_corrected": body.get("not_corrected", []), "statement_attached": body.get("statement_attached", []),
+        "neither_confirm_nor_deny": {**ncnd, "ground_line": ground_line(ncnd.get("ground", ""))} if ncnd else None,
+        "note": body.get("note", ""),
+    }
+
+
+def _date(text: Any) -> date | None:
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+async def link_choices(session: AsyncSession, request: Request, find: str, chosen_ref: str) -> dict[str, Any]:
+    """Candidates for the person asking (from a search, or the name they typed), and, once one is chosen,
+    the people it may be about: themselves and anyone they have a recorded authority for."""
+    requester = await store.person_by_ref(session, chosen_ref) if chosen_ref else None
+    if requester is None and request.requester_id is not None:
+        requester = await session.get(Person, request.requester_id)
+    search = find or ("" if requester else request.requester_name)
+    candidates = (await store.find_people(session, search, None, 10))[0] if search else []
+    subjects = [requester, *await store.may_act_for(session, requester)] if requester else []
+    return {"find": search, "candidates": candidates, "requester": requester, "subjects": subjects,
+            "chosen_missing": bool(chosen_ref) and requester is None}
+
+
+async def load(session: AsyncSession, agreement: Agreement, request: Request, today: date, relay_days: int,
+               find: str = "", chosen_ref: str = "") -> RequestPage:
+    people = await store.people_by_id(session, {request.requester_id, request.subject_id})
+    needs_link = request.state == "submitted" and (request.requester_id is None or request.subject_id is None)
+    page = RequestPage(
+        request=request, requester=people.get(request.requester_id), subject=people.get(request.subject_id),
+        due=due_of(request, today, relay_days), timeline=timeline(await store.events_of(session, request)),
+        answers=[answer_view(agreement, a) for a in await store.answers_of(session, request)],
+        actions=staff_actions(request), needs_link=needs_link,
+        units=[unit_name(agreement, unit) for unit in request.units],
+    )
+    if needs_link:
+        page.link_choices = await link_choices(session, request, find, chosen_ref)
+    return page

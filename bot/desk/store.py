@@ -1,0 +1,150 @@
+"""The provider desk's reads. Every list is paged by a key the database has an index for (state, due_on
+and id for requests; id for people), so a page costs the same with a million rows as with ten."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Authority, ChatLink, ContactRequest, Family, Person, Request, RequestEvent, UnitAnswer
+
+COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of a huge state is a full index scan
+_CURSOR = re.compile(r"^(?:d\.(\d{4}-\d{2}-\d{2})\.(\d{1,18})|n\.(\d{1,18}))$")
+
+
+class BadCursor(ValueError):
+    """A page link that this desk did not make."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page of a state starts: after (due_on, id), or among the undated after id."""
+
+    due_on: date | None
+    id: int
+
+    def __str__(self) -> str:
+        return f"d.{self.due_on.isoformat()}.{self.id}" if self.due_on else f"n.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        if not text:
+            return None
+        found = _CURSOR.match(text)
+        if not found:
+            raise BadCursor("That page link is not one this desk made; start again from the first page.")
+        try:
+            return cls(date.fromisoformat(found[1]), int(found[2])) if found[1] else cls(None, int(found[3]))
+        except ValueError:
+            raise BadCursor("That page link is not one this desk made; start again from the first page.") from None
+
+
+async def queue_page(session: AsyncSession, state: str, after: Cursor | None, limit: int
+                     ) -> tuple[list[Request], Cursor | None]:
+    """Requests in one state, earliest due date first (so overdue ones lead), then those with no due date
+    yet, oldest first. Two index range scans on (state, due_on), never a sort of the whole state."""
+    rows: list[Request] = []
+    if after is None or after.due_on is not None:
+        dated = select(Request).where(Request.state == state, Request.due_on.is_not(None))
+        if after is not None:
+            dated = dated.where(or_(Request.due_on > after.due_on,
+                                    (Request.due_on == after.due_on) & (Request.id > after.id)))
+        rows += list(await session.exec(dated.order_by(Request.due_on, Request.id).limit(limit + 1)))
+    if len(rows) <= limit:
+        undated = select(Request).where(Request.state == state, Request.due_on.is_(None))
+        if after is not None and after.due_on is None:
+            undated = undated.where(Request.id > after.id)
+        rows += list(await session.exec(undated.order_by(Request.id).limit(limit + 1 - len(rows))))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], Cursor(last.due_on, last.id)
+
+
+async def capped_count(session: AsyncSession, *where) -> int:
+    inner = select(Request.id).where(*where).limit(COUNT_CAP).subquery()
+    return (await session.exec(select(func.count()).select_from(inner))).one()
+
+
+async def request_by_ref(session: AsyncSession, ref: str, lock: bool = False) -> Request | None:
+    """A request staff may see: any but a draft, which is the family's own until they send it."""
+    query = select(Request).where(Request.ref == ref, Request.state != "draft")
+    return (await session.exec(query.with_for_update() if lock else query)).first()
+
+
+async def events_of(session: AsyncSession, request: Request) -> list[RequestEvent]:
+    query = select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.seq)
+    return list(await session.exec(query))
+
+
+async def answers_of(session: AsyncSession, request: Request) -> list[UnitAnswer]:
+    query = select(UnitAnswer).where(UnitAnswer.request_id == request.id).order_by(UnitAnswer.unit)
+    return list(await session.exec(query))
+
+
+async def person_by_ref(session: AsyncSession, ref: str, lock: bool = False) -> Person | None:
+    query = select(Person).where(Person.ref == ref)
+    return (await session.exec(query.with_for_update() if lock else query)).first()
+
+
+async def family_by_ref(session: AsyncSession, ref: str) -> Family | None:
+    return (await session.exec(select(Family).where(Family.ref == ref))).first()
+
+
+async def people_by_id(session: AsyncSession, ids: set[int]) -> dict[int, Person]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {p.id: p for p in await session.exec(select(Person).where(Person.id.in_(ids)))}
+
+
+def _name_terms(q: str) -> list:
+    terms = []
+    for word in q.lower().split()[:4]:
+        like = f"%{word.replace('%', '').replace('_', '')}%"
+        terms.append(or_(func.lower(Person.given_name).like(like), func.lower(Person.family_name).like(like)))
+    return terms
+
+
+async def find_people(session: AsyncSession, q: str, before: int | None, limit: int) -> tuple[list[Person], int | None]:
+    """People, newest first; `q` is a person's or family's reference, a programme id, or words of a name."""
+    query = select(Person)
+    q = q.strip()
+    if q:
+        family = await family_by_ref(session, q)
+        exact = [Person.ref == q, Person.participant_id == q] + ([Person.family_id == family.id] if family else [])
+        query = query.where(or_(*exact, and_(*_name_terms(q))))
+    if before is not None:
+        query = query.where(Person.id < before)
+    rows = list(await session.exec(query.order_by(Person.id.desc()).limit(limit + 1)))
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
+async def authorities(session: AsyncSession, person: Person) -> tuple[list[tuple[Authority, Person]],
+                                                                        list[tuple[Authority, Person]]]:
+    """(who may act for this person, whom this person may act for), each with the other person."""
+    acting_for = await session.exec(select(Authority, Person).join(Person, Person.id == Authority.actor_id)
+                                    .where(Authority.subject_id == person.id).order_by(Authority.id))
+    acts_for = await session.exec(select(Authority, Person).join(Person, Person.id == Authority.subject_id)
+                                  .where(Authority.actor_id == person.id).order_by(Authority.id))
+    return list(acting_for), list(acts_for)
+
+
+async def may_act_for(session: AsyncSession, actor: Person) -> list[Person]:
+    """Everyone this person has a live (unrevoked) authority to act for."""
+    query = (select(Person).join(Authority, Authority.subject_id == Person.id)
+             .where(Authority.actor_id == actor.id, Authority.revoked_at.is_(None)).order_by(Person.given_name))
+    return list(await session.exec(query))
+
+
+async def open_contacts(session: AsyncSession, limit: int = 50) -> list[tuple[ContactRequest, Person | None]]:
+    """Families asking to talk to someone, oldest first, with the person when their chat is enrolled."""
+    query = (select(ContactRequest, Person).join(ChatLink, ChatLink.id == ContactRequest.chat_link_id)
+             .outerjoin(Person, Person.id == ChatLink.person_id)
+             .where(ContactRequest.handled_at.is_(None)).order_by(ContactRequest.id).limit(limit))
+    return list(await session.exec(query))

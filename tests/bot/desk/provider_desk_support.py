@@ -1,0 +1,94 @@
+"""Driving the provider desk over HTTP as staff would: the real app (tono.app.create_app) on a seeded
+database, a cookie-keeping client, sign-in through the login form, requests made in the family chat."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from sqlmodel import select
+
+from bot.enrolment import issue_code
+from bot.models import Person, Request, StaffAccount
+from tests.bot.chat_driver import FamilyChat
+
+SECRET = "provider-desk-tests-secret-0123456789-abcdefghij"
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+CSRF_IN_PAGE = re.compile(r'name="csrf" value="([^"]+)"')
+STAFF_LOGIN, STAFF_PASSWORD = "kaimahi", "demo-kaimahi-2026"
+
+
+def make_app(seeded_url: str, keys_dir):
+    from protocol.agreement import load_agreement
+    from tono.app import create_app
+    from tono.settings import load_settings
+
+    settings = load_settings(TONO_DATABASE_URL=seeded_url, TONO_KEYS_DIR=str(keys_dir), TONO_SECRET_KEY=SECRET)
+    return create_app(settings, load_agreement(), start_telegram=False, run_loops=False)
+
+
+def client_for(app) -> httpx.AsyncClient:
+    """A browser: keeps cookies, follows no redirects, talks to the app in process."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.20", 50000)),
+                             base_url="http://desk.test")
+
+
+def csrf_in(page: httpx.Response) -> str:
+    found = CSRF_IN_PAGE.search(page.text)
+    assert found, f"no CSRF field in the page ({page.status_code}):\n{page.text[:2000]}"
+    return found.group(1)
+
+
+async def sign_in(client: httpx.AsyncClient, login: str = STAFF_LOGIN, password: str = STAFF_PASSWORD) -> str:
+    """Sign in through the login form; returns a CSRF token for the session's forms."""
+    page = await client.get("/provider/login", headers=HTML)
+    signed = await client.post("/provider/login", headers=HTML,
+                               data={"login": login, "password": password, "csrf": csrf_in(page)})
+    assert signed.status_code == 303, signed.text
+    return csrf_in(await client.get("/provider/", headers=HTML))
+
+
+async def post_form(client: httpx.AsyncClient, path: str, csrf: str, **fields) -> httpx.Response:
+    return await client.post(path, headers=HTML, data={"csrf": csrf, **fields})
+
+
+async def family_asks(app, *, enrolled: bool = True, key: str = "aroha", kind: str = "access") -> str:
+    """A family makes a request in the chat (Aroha, P-0001, about herself); returns its reference."""
+    conversations, sessions = app.state.conversations, app.state.sessions
+    chat = FamilyChat(conversations, key)
+    if enrolled:
+        async with sessions.begin() as session:
+            aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
+            code = await issue_code(session, aroha)
+        await chat.command("start", code)
+        await chat.press("Not now")
+    else:
+        await chat.command("start")
+        await chat.press("Not now")
+    if kind == "access":
+        for label in ("What do you hold about me?", "Mine", "The agency", "Skip", "A copy here", "No"):
+            await chat.press(label)
+    else:
+        for label in ("Something is wrong", "Mine", "The agency"):
+            await chat.press(label)
+        await chat.send("My attendance is wrong")
+        await chat.send("I came to 8 of 8 sessions")
+    if not enrolled:
+        await chat.send("Aroha Parata")
+    await chat.press("Send my request")
+    async with sessions() as session:
+        return (await session.exec(select(Request).order_by(Request.id.desc()))).first().ref
+
+
+async def staff_token(app, label: str = "tests") -> str:
+    from bot.desk.auth import create_token
+
+    async with app.state.sessions.begin() as session:
+        staff = (await session.exec(select(StaffAccount).where(StaffAccount.login == STAFF_LOGIN))).one()
+        token, _row = await create_token(session, staff, label)
+    return token
+
+
+async def request_row(app, ref: str) -> Request:
+    async with app.state.sessions() as session:
+        return (await session.exec(select(Request).where(Request.ref == ref))).one()
