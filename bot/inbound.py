@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button
 from bot.i18n import Plain, _
-from bot.models import InformationUse, Request, UnitAnswer
+from bot.models import CorrectionStatement, InformationUse, Request, UnitAnswer
 from bot.notify import notify
 from bot.request_moves import move, record_still
 from protocol.messages import Envelope
@@ -73,6 +73,11 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
         await record_still(session, request, "opened", "officer", who, {"what": "the unit's records",
                                                                         "unit": body["unit"]})
     elif envelope.type == "correction.statement_attached":
+        for statement in await session.exec(select(CorrectionStatement).where(
+                CorrectionStatement.request_id == request.id, CorrectionStatement.attached_on.is_(None))):
+            if statement.item_key.split(":", 1)[-1] == body["item_id"]:
+                statement.attached_on = date.fromisoformat(body["attached_on"])
+                session.add(statement)
         await notify(session, request, _("Your statement is now attached to the record, so it is always read with "
                                          "it."))
     else:

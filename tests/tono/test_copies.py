@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from agency import answering
-from agency.models import AgencyRequest, Officer, Task
+from agency.models import AgencyRecord, AgencyRequest, Officer, Task
 from bot import delivery
 from bot.copies.items import answer_items
 from bot.copies.pdf import Page, TooLarge, copy_pdf
@@ -272,3 +272,53 @@ async def test_who_has_seen_names_ccss_staff_and_the_agency_units_that_opened_th
     assert "a CCSS staff member opened request BFF-2026-000001" in seen
     assert "an officer of " in seen and agreement.text(agreement.unit("evaluation").name, "en", "adult") in seen
     assert "Kaimahi" not in seen and officer.login not in seen
+
+
+@pytest.mark.parametrize(("typed", "answer"), [("", "That message was empty"),
+                                               ("x" * 10_000, "I can take up to 5000")],
+                         ids=["empty", "10000-characters"])
+async def test_a_statement_of_correction_that_is_empty_or_too_long_gets_a_clear_answer_and_nothing_is_sent(
+        world, typed, answer):  # noqa: F811
+    from bot.models import CorrectionStatement
+    from linkqueue.tables import QUEUE_TABLES
+
+    sessions, link, conversations, agreement = world
+    chat = await _family_asks(conversations, sessions, kind="correction")
+    await _staff_relay(sessions, link, agreement)
+    await link.settle()
+    async with sessions() as session:
+        agency_request = (await session.exec(select(AgencyRequest))).one()
+    for unit in ("evaluation", "service-reporting"):
+        officer, task = await _officer_task(sessions, unit)
+        async with sessions.begin() as session:
+            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
+            await answering.claim(session, task, officer)
+            records = await answering.unit_records(session, task, agency_request)
+            await answering.answer(session, task, officer, answering.Answer(
+                not_corrected={records[0].id: "The record says what was seen at the time."}), link.agency, TODAY)
+    await link.settle()
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        await move(session, request, "prepare", "staff", actor_label="kaimahi")
+        await delivery.deliver(session, request, "kaimahi")
+    await chat.press_action("copies:BFF-2026-000001", screen=0)
+    attach = next(b.action for r in chat.said.replies for row in r.buttons for b in row
+                  if b.action.startswith("statement:"))
+    await chat.press_action(attach, screen=0)
+    async with sessions() as session:
+        queued = len((await session.exec(select(QUEUE_TABLES["provider"].outbox.c.id))).all())
+
+    await chat.send(typed)
+
+    assert answer in chat.all_text
+    async with sessions() as session:
+        assert (await session.exec(select(CorrectionStatement))).all() == []
+        assert len((await session.exec(select(QUEUE_TABLES["provider"].outbox.c.id))).all()) == queued
+    await chat.send("I left the session early because my son was sick; I did not miss it.")
+    await link.settle()
+    async with sessions() as session:
+        [statement] = (await session.exec(select(CorrectionStatement))).all()
+        record = await session.get(AgencyRecord, int(statement.item_key.split(":")[1]))
+    assert statement.attached_on == TODAY
+    assert record.statement_of_correction == statement.statement
+    assert "Your statement has gone to the agency" in chat.all_text
