@@ -85,6 +85,11 @@ class RecordIn(Input):
         return value
 
 
+class VersionIn(Input):
+    title: Words(200) = Field(description="The item's title, as the family will read it.")
+    text: Words(20_000) = Field(description="The item's text, in the version's language and register.")
+
+
 class TokenIn(Input):
     label: Words(100) = Field(description="What the token is for, e.g. 'Case system sync'.")
 
@@ -97,6 +102,7 @@ LABELS = {
     "language": "The language", "actor_ref": "The person who may act", "relationship": "The relationship",
     "evidence": "How CCSS knows", "title": "The title", "body": "The record", "record_date": "The record's date",
     "label": "The label", "limit": "The page size", "after": "The page", "state": "The state", "q": "The search",
+    "text": "The text",
 }  # fmt: skip
 
 

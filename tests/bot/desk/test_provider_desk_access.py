@@ -35,6 +35,10 @@ PAGES = {
     ("GET", "/provider/requests/{ref}"): ({}, None, {200}),
     ("POST", "/provider/requests/{ref}/steps/{trigger}"): ({"trigger": "approve"}, {"identity_checked": "id_seen"},
                                                            {303}),
+    ("GET", "/provider/requests/{ref}/prepare"): ({}, None, {409}),  # the sample request is not being prepared
+    ("POST", "/provider/requests/{ref}/prepare/{item_key}/{language}/{register}"): ({}, {"title": "Group",
+                                                                                        "text": "You came."},
+                                                                                   {409}),
     ("POST", "/provider/requests/{ref}/link"): ({"ref": "unlinked"},
                                                 {"requester_ref": "P-0001", "subject_ref": "P-0001"}, {303}),
     ("GET", "/provider/people"): ({}, None, {200}),
@@ -112,12 +116,13 @@ async def _samples(app) -> dict[str, str]:
         token_id = (await session.exec(select(StaffToken.id).order_by(StaffToken.id.desc()))).first()
     return {**refs, "contact_id": str(contacts[0].id), "contact_id:second": str(contacts[1].id),
             "authority_id": str(authorities[0].id), "authority_id:second": str(authorities[1].id),
-            "token_id": str(token_id), "trigger": "approve", "person": "P-0001", "_token": token}
+            "token_id": str(token_id), "trigger": "approve", "person": "P-0001", "_token": token,
+            "item_key": "evaluation:1", "language": "en", "register": "child"}
 
 
 def _path(template: str, given: dict, samples: dict) -> str:
     path = template
-    for name in ("ref", "trigger", "contact_id", "authority_id", "token_id"):
+    for name in ("ref", "trigger", "contact_id", "authority_id", "token_id", "item_key", "language", "register"):
         if "{" + name + "}" not in path:
             continue
         value = given.get(name)

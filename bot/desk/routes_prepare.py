@@ -1,0 +1,63 @@
+"""The "prepare the answer" page: each item the family will get, its adult text as released, and the
+versions staff write beside it. Opening it is recorded in the request's history (it shows the records).
+
+No `from __future__ import annotations`: see routes_queue."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bot.desk import prepare
+from bot.desk.context import DeskContext, DeskProblem
+from bot.desk.forms import VersionIn
+from bot.desk.web import back_to, form_values, parse, problem_page, with_error
+from bot.models import StaffAccount
+from bot.request_moves import record_opening
+
+
+def prepare_router(ctx: DeskContext) -> APIRouter:
+    desk = ctx.desk
+    router = APIRouter(prefix="/provider/requests", include_in_schema=False)
+    Staff = Annotated[StaffAccount, Depends(desk.current_account)]
+
+    async def show(request: Request, staff: StaffAccount, ref: str, *, status: int = 200,
+                   problem: DeskProblem | None = None, typed: dict | None = None) -> Response:
+        async with ctx.sessions.begin() as session:
+            found = await prepare.request_preparing(session, ref)
+            await record_opening(session, found, "staff", staff.display_name, prepare.SEEN_AS)
+            page = await prepare.load(session, ctx.agreement, found, typed, problem.sentence if problem else "")
+        context: dict[str, Any] = {"page": page, "r": page.request, "aims": prepare.AIM, "section": "queue"}
+        return desk.render(request, "prepare.html", with_error(context, problem) if problem else context,
+                           status_code=status)
+
+    @router.get("/{ref}/prepare")
+    async def prepare_page(request: Request, staff: Staff, ref: str) -> Response:
+        """Each item the family will get, with its versions to write and what is still missing."""
+        try:
+            return await show(request, staff, ref)
+        except DeskProblem as problem:
+            return problem_page(ctx, request, problem)
+
+    @router.post("/{ref}/prepare/{item_key}/{language}/{register}", dependencies=[Depends(desk.require_csrf)])
+    async def save_version(request: Request, staff: Staff, ref: str, item_key: str, language: str,
+                           register: str) -> Response:
+        """Write or rewrite one version (language and register) of one item."""
+        values: dict = {}
+        try:
+            prepare.check_variant(language, register)
+            values = await form_values(request)
+            data = parse(VersionIn, values)
+            done = await prepare.save(ctx, staff, ref, item_key, language, register, data)
+        except DeskProblem as problem:
+            if problem.status != 422 or not values:
+                return problem_page(ctx, request, problem)
+            typed = {"key": (item_key, language, register), "title": values.get("title", "")[:200],
+                     "text": values.get("text", "")[:20_000]}
+            try:
+                return await show(request, staff, ref, status=422, problem=problem, typed=typed)
+            except DeskProblem as other:
+                return problem_page(ctx, request, other)
+        return back_to(ctx, f"/provider/requests/{ref}/prepare#{prepare.anchor_of(item_key)}", done)
+
+    return router
