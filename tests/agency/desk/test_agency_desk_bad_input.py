@@ -39,7 +39,8 @@ async def snapshot(world) -> dict:
             "requests": [(r.id, r.state, r.due_on) for r in await session.exec(select(AgencyRequest))],
             "events": (await session.exec(select(func.count()).select_from(AgencyEvent).where(
                 AgencyEvent.trigger != "opened"))).one(),
-            "sent": (await session.exec(select(func.count()).select_from(QUEUE_TABLES["agency"].outbox))).one(),
+            "sent": (await session.exec(select(func.count()).select_from(QUEUE_TABLES["agency"].outbox).where(
+                QUEUE_TABLES["agency"].outbox.c.type != "records.opened"))).one(),
             "records": [(r.id, r.body) for r in await session.exec(select(AgencyRecord).order_by(AgencyRecord.id))],
             "outcomes": (await session.exec(select(func.count()).select_from(InformationUse))).one(),
         }
