@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from agency import answering
-from agency.models import AgencyRecord, AgencyRequest, Officer, Task
+from agency.models import AgencyRecord
 from bot import delivery
 from bot.copies.items import answer_items
 from bot.copies.pdf import Page, TooLarge, copy_pdf
@@ -18,7 +18,7 @@ from bot.i18n import LANGUAGES, REGISTERS, format_day, say
 from bot.models import ChatLink, ItemVersion, Request
 from bot.request_moves import move
 from tests.bot.chat_driver import TODAY
-from tests.tono.test_journey import _family_asks, _officer_task, _staff_relay, world  # noqa: F401
+from tests.tono.test_journey import _family_asks, _officer_task, _staff_relay, units_answer, world  # noqa: F401
 
 COMBINATIONS = [(language, register) for language in LANGUAGES for register in REGISTERS]
 MACRONS = "Kua tae mai a Mere ki ngā hui ā-rōpū: ā ē ī ō ū"
@@ -29,19 +29,13 @@ async def _answered(world, withhold=True):  # noqa: F811
     chat = await _family_asks(conversations, sessions)
     await _staff_relay(sessions, link, agreement)
     await link.settle()
-    async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
-    for unit in ("evaluation", "service-reporting"):
-        officer, task = await _officer_task(sessions, unit)
-        async with sessions.begin() as session:
-            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
-            await answering.claim(session, task, officer)
-            records = await answering.unit_records(session, task, agency_request)
+    def give(unit, records):
+        if unit == "service-reporting" and withhold:
             sister = {records[-1].id: ("another_persons_affairs", "Mostly about your sister.")}
-            given = (answering.Answer(release=[records[0].id], withhold=sister)
-                     if unit == "service-reporting" and withhold else answering.Answer(release=[r.id for r in records]))
-            await answering.answer(session, task, officer, given, link.agency, TODAY)
-    await link.settle()
+            return answering.Answer(release=[records[0].id], withhold=sister)
+        return answering.Answer(release=[r.id for r in records])
+
+    await units_answer(sessions, link, give)
     async with sessions.begin() as session:
         request = (await session.exec(select(Request))).one()
         await move(session, request, "prepare", "staff", actor_label="kaimahi")
@@ -226,17 +220,7 @@ async def _ask_and_answer_through(sessions, link, conversations, agreement, user
         await user.next_message()
     await _staff_relay(sessions, link, agreement)
     await link.settle()
-    async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
-    for unit in ("evaluation", "service-reporting"):
-        officer, task = await _officer_task(sessions, unit)
-        async with sessions.begin() as session:
-            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
-            await answering.claim(session, task, officer)
-            records = await answering.unit_records(session, task, agency_request)
-            await answering.answer(session, task, officer, answering.Answer(release=[r.id for r in records]),
-                                   link.agency, TODAY)
-    await link.settle()
+    await units_answer(sessions, link, lambda unit, records: answering.Answer(release=[r.id for r in records]))
     async with sessions.begin() as session:
         await move(session, (await session.exec(select(Request))).one(), "prepare", "staff", actor_label="kaimahi")
 
@@ -286,17 +270,8 @@ async def test_a_statement_of_correction_that_is_empty_or_too_long_gets_a_clear_
     chat = await _family_asks(conversations, sessions, kind="correction")
     await _staff_relay(sessions, link, agreement)
     await link.settle()
-    async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
-    for unit in ("evaluation", "service-reporting"):
-        officer, task = await _officer_task(sessions, unit)
-        async with sessions.begin() as session:
-            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
-            await answering.claim(session, task, officer)
-            records = await answering.unit_records(session, task, agency_request)
-            await answering.answer(session, task, officer, answering.Answer(
-                not_corrected={records[0].id: "The record says what was seen at the time."}), link.agency, TODAY)
-    await link.settle()
+    await units_answer(sessions, link, lambda unit, records: answering.Answer(
+        not_corrected={records[0].id: "The record says what was seen at the time."}))
     async with sessions.begin() as session:
         request = (await session.exec(select(Request))).one()
         await move(session, request, "prepare", "staff", actor_label="kaimahi")

@@ -74,6 +74,20 @@ async def _officer_task(sessions, unit: str):
         return officer, task
 
 
+async def units_answer(sessions, link, give) -> None:
+    """Each unit's officer claims its task and answers with `give(unit, records)`; then the queue settles."""
+    async with sessions() as session:
+        agency_request = (await session.exec(select(AgencyRequest))).one()
+    for unit in ("evaluation", "service-reporting"):
+        officer, task = await _officer_task(sessions, unit)
+        async with sessions.begin() as session:
+            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
+            await answering.claim(session, task, officer)
+            records = await answering.unit_records(session, task, agency_request)
+            await answering.answer(session, task, officer, give(unit, records), link.agency, TODAY)
+    await link.settle()
+
+
 async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world):
     sessions, link, conversations, agreement = world
     await _family_asks(conversations, sessions)
@@ -121,18 +135,9 @@ async def test_a_correction_is_answered_with_a_corrected_record(world):
     await _staff_relay(sessions, link, agreement)
     await link.settle()
 
-    async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
-    for unit in ("evaluation", "service-reporting"):
-        officer, task = await _officer_task(sessions, unit)
-        async with sessions.begin() as session:
-            task, officer = await session.get(Task, task.id), await session.get(Officer, officer.id)
-            await answering.claim(session, task, officer)
-            records = await answering.unit_records(session, task, agency_request)
-            given = (answering.Answer(corrected={records[0].id: "Attended 8 of 8 group sessions."})
-                     if unit == "service-reporting" else answering.Answer(not_held=["No attendance records."]))
-            await answering.answer(session, task, officer, given, link.agency, TODAY)
-    await link.settle()
+    await units_answer(sessions, link, lambda unit, records: (
+        answering.Answer(corrected={records[0].id: "Attended 8 of 8 group sessions."})
+        if unit == "service-reporting" else answering.Answer(not_held=["No attendance records."])))
 
     async with sessions() as session:
         request = (await session.exec(select(Request))).one()
