@@ -3,10 +3,11 @@ versions staff write beside it. Opening it is recorded in the request's history 
 
 No `from __future__ import annotations`: see routes_queue."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, Field, ValidationError
 
 from bot.desk import prepare
 from bot.desk.context import DeskContext, DeskProblem
@@ -60,4 +61,23 @@ def prepare_router(ctx: DeskContext) -> APIRouter:
                 return problem_page(ctx, request, other)
         return back_to(ctx, f"/provider/requests/{ref}/prepare#{prepare.anchor_of(item_key)}", done)
 
+    @router.post("/{ref}/prepare/reading-level", dependencies=[Depends(desk.require_csrf)])
+    async def reading_level(request: Request, staff: Staff, ref: str) -> dict:
+        """The reading level of a text as staff type it (the live meter on the prepare page)."""
+        json_body = request.headers.get("content-type", "").startswith("application/json")
+        try:
+            body = ReadingIn.model_validate(await request.json() if json_body else dict(await request.form()))
+        except (ValueError, ValidationError):
+            raise HTTPException(422, "Send the text (up to 20,000 characters) and the register: adult or "
+                                     "child.") from None
+        level = prepare.reading(body.text, body.register)
+        if level is None:
+            return {"grade": None, "aim": prepare.AIM[body.register], "word": ""}
+        return {"grade": level.shown, "aim": level.aim, "word": level.word}
+
     return router
+
+
+class ReadingIn(BaseModel):
+    text: str = Field("", max_length=20_000)
+    register: Literal["adult", "child"]

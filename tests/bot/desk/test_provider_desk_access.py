@@ -39,6 +39,8 @@ PAGES = {
     ("POST", "/provider/requests/{ref}/prepare/{item_key}/{language}/{register}"): ({}, {"title": "Group",
                                                                                         "text": "You came."},
                                                                                    {409}),
+    ("POST", "/provider/requests/{ref}/prepare/reading-level"): ({}, {"text": "You came to the group.",
+                                                                    "register": "child"}, {200}),
     ("POST", "/provider/requests/{ref}/link"): ({"ref": "unlinked"},
                                                 {"requester_ref": "P-0001", "subject_ref": "P-0001"}, {303}),
     ("GET", "/provider/people"): ({}, None, {200}),

@@ -204,3 +204,23 @@ async def test_who_may_prepare_and_what_is_refused(app, client):
     assert too_long.status_code == 422 and "at most 200 characters" in too_long.text
     assert no_csrf.status_code == 403
     assert await _versions(app) == []
+
+
+
+async def test_the_live_meter_gives_the_reading_level_of_a_text_as_it_is_typed(app, client):
+    url = "/provider/requests/BFF-2026-000001/prepare/reading-level"
+    anonymous = await client.post(url, json={"text": "You came to the group.", "register": "child"})
+    csrf = await sign_in(client)
+    typed = "You came to the group on Monday. You liked the games. You want to come back."
+
+    easy = await client.post(url, json={"text": typed, "register": "child"}, headers={"X-CSRF-Token": csrf})
+    hard = await client.post(url, json={"text": "Comprehensive documentation regarding participation "
+                                                "characteristics necessitates consideration.", "register": "child"},
+                             headers={"X-CSRF-Token": csrf})
+    forged = await client.post(url, json={"text": typed, "register": "child"})
+    wrong = await client.post(url, json={"text": typed, "register": "baby"}, headers={"X-CSRF-Token": csrf})
+
+    assert anonymous.status_code == 401
+    assert easy.json()["word"] == "OK" and easy.json()["aim"] == 4
+    assert hard.json()["word"] == "Too hard"
+    assert (forged.status_code, wrong.status_code) == (403, 422)
