@@ -80,6 +80,17 @@ class Conversations:
             session.add_all([conversation, link])
         return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register)
 
+    async def copies_document(self, channel: str, chat_key: str, ref: str, language: str, register: str):
+        """The PDF copies of a delivered request, if this chat may have them (the web chat downloads them)."""
+        async with self.sessions.begin() as session:
+            link = await self.link_of(session, channel, chat_key)
+            if link is None:
+                return None
+            chat = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
+            got = await FamilyDesk(session, self.agreement, self.today(), self.outbox).copies(chat, ref, language,
+                                                                                              register)
+            return got.document if got else None
+
     async def link_of(self, session: AsyncSession, channel: str, chat_key: str) -> ChatLink | None:
         return (await session.exec(
             select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_key == chat_key)

@@ -4,6 +4,7 @@ families without Telegram. A page, and one JSON endpoint that runs a turn."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -103,7 +104,23 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
             waiting = await take_pending(session, link.id) if link else []
         return _out(waiting, waiting[0].language if waiting else "en")
 
+    @router.get("/copies/{filename}", include_in_schema=False)
+    async def copy_download(filename: str, tono_chat: str | None = Cookie(None)) -> Response:
+        """A copy the chat was offered, made again on the spot after checking the chat may have it."""
+        match = COPY_NAME.match(filename)
+        if not match or not tono_chat or len(tono_chat) > 100:
+            raise HTTPException(404, "There is no such copy.")
+        document = await conversations.copies_document(CHANNEL, chat_key(tono_chat), *match.groups())
+        if document is None:
+            raise HTTPException(404, "There is no such copy for this chat.")
+        return Response(document.content, media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{document.filename}"',
+                                 "Cache-Control": "no-store"})
+
     return router
+
+
+COPY_NAME = re.compile(r"^([A-Z]{1,6}-\d{4}-\d{6})-(en|mi)-(adult|child)\.pdf$")
 
 
 def _document_link(filename: str) -> str:

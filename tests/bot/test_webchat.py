@@ -134,3 +134,14 @@ async def test_news_from_tono_waits_for_the_page_and_is_handed_over_once(web):
     assert [m["html"] for m in first["messages"]] == [
         "Your statement is now attached to the record, so it is always read with it."]
     assert second["messages"] == []
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "BFF-2026-000001-fr-adult.pdf", "x.pdf",
+                                  "BFF-2026-000001-en-adult.pdf"])
+async def test_a_copy_that_is_not_this_chats_is_not_found(web, name):
+    client, _app = web
+    await client.get("/chat/")
+
+    response = await client.get(f"/chat/copies/{name}")
+
+    assert response.status_code == 404

@@ -297,3 +297,18 @@ async def test_a_statement_of_correction_that_is_empty_or_too_long_gets_a_clear_
     assert statement.attached_on == TODAY
     assert record.statement_of_correction == statement.statement
     assert "Your statement has gone to the agency" in chat.all_text
+
+
+async def test_the_web_chat_downloads_a_copy_only_for_the_chat_it_was_offered_to(world):  # noqa: F811
+    sessions, link, conversations, agreement = world
+    await _answered(world)
+    await _write_versions(sessions, "mi", "child")
+    async with sessions.begin() as session:
+        await delivery.deliver(session, (await session.exec(select(Request))).one(), "kaimahi")
+
+    mine = await conversations.copies_document("test", "aroha", "BFF-2026-000001", "mi", "child")
+    missing = await conversations.copies_document("test", "aroha", "BFF-2026-000001", "en", "child")
+    someone_else = await conversations.copies_document("test", "stranger", "BFF-2026-000001", "mi", "child")
+
+    assert MACRONS in _pdf_text(mine.content)
+    assert (missing, someone_else) == (None, None)
