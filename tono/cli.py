@@ -89,6 +89,21 @@ def _enrol(args: argparse.Namespace) -> int:
     return 0
 
 
+def _verify_events(args: argparse.Namespace) -> int:
+    from tono.startup import check_migrated
+    from tono.verify import broken_chains
+
+    settings = load_settings()
+    asyncio.run(check_migrated(settings))
+    checked, problems = asyncio.run(broken_chains(settings))
+    for line in problems:
+        print(line, file=sys.stderr)
+    if problems:
+        return 1
+    print(f"All {checked} request histories check out.")
+    return 0
+
+
 def _agreement_check(args: argparse.Namespace) -> int:
     from protocol.agreement import DEFAULT_AGREEMENT_PATH, check_agreement
 
@@ -138,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("--qr", help="also write the link as a QR code PNG to this file")
     enrol.add_argument("--bot", help="the bot's @username (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
     enrol.set_defaults(handler=_enrol)
+
+    commands.add_parser("verify-events", help="check every request's tamper-evident history (exit 1 if broken)"
+                        ).set_defaults(handler=_verify_events)
 
     agreement = commands.add_parser("agreement", help="the programme agreement").add_subparsers(
         dest="agreement", required=True
