@@ -70,9 +70,9 @@ def prepare_router(ctx: DeskContext) -> APIRouter:
         except (ValueError, ValidationError):
             raise HTTPException(422, "Send the text (up to 20,000 characters) and the register: adult or "
                                      "child.") from None
-        level = prepare.reading(body.text, body.register)
+        level = prepare.reading(body.text, body.audience)
         if level is None:
-            return {"grade": None, "aim": prepare.AIM[body.register], "word": ""}
+            return {"grade": None, "aim": prepare.AIM[body.audience], "word": ""}
         return {"grade": level.shown, "aim": level.aim, "word": level.word}
 
     return router
@@ -80,4 +80,5 @@ def prepare_router(ctx: DeskContext) -> APIRouter:
 
 class ReadingIn(BaseModel):
     text: str = Field("", max_length=20_000)
-    register: Literal["adult", "child"]
+    # "register" is also a pydantic BaseModel attribute, so the field has another name and takes this one.
+    audience: Literal["adult", "child"] = Field(alias="register")
