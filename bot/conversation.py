@@ -20,7 +20,7 @@ from bot.flows.chat import Incoming, Reply
 from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo
 from bot.i18n import LANGUAGES, Text
-from bot.models import ChatLink, Conversation, Person
+from bot.models import ChatLink, Conversation, Person, SeenUpdate
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
 from protocol.queue import Outbox
@@ -54,15 +54,25 @@ class Conversations:
         self.engine = engine
         self.today = today
 
-    async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None) -> Said:
+    async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
+                     once: str | None = None) -> Said:
+        """One turn. `once` names the update (a Telegram update_id, a web chat turn id): a redelivered
+        update changes nothing and says nothing the second time."""
         try:
-            return await self._handle(channel, chat_key, incoming, language_hint)
+            return await self._handle(channel, chat_key, incoming, language_hint, once)
         except IntegrityError:
-            # Two first messages from a new chat raced to create it; the other one did. Go again.
-            return await self._handle(channel, chat_key, incoming, language_hint)
+            # Two first messages from a new chat raced to create it, or one update arrived twice at once;
+            # the other one won. Go again: now the chat exists, or the update is known.
+            return await self._handle(channel, chat_key, incoming, language_hint, once)
 
-    async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None) -> Said:
+    async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None,
+                      once: str | None) -> Said:
         async with self.sessions.begin() as session:
+            if once is not None:
+                if await session.get(SeenUpdate, once) is not None:
+                    return Said([], 0, None, "en", "adult")
+                session.add(SeenUpdate(key=once))
+                await session.flush()
             link, first = await self._link(session, channel, chat_key, hint)
             conversation = (await session.exec(
                 select(Conversation).where(Conversation.chat_link_id == link.id).with_for_update()

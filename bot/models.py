@@ -288,3 +288,13 @@ class InformationUse(SQLModel, table=True):
     summary: str = Field(sa_column=Column(Text, nullable=False))
     reported_on: date
     received_at: datetime = Field(default_factory=utcnow)
+
+
+class SeenUpdate(SQLModel, table=True):
+    """An update a channel already handled (a Telegram update_id, a web chat turn id): a redelivered one
+    changes nothing the second time. Kept two days; Telegram redelivers within hours at most."""
+
+    __tablename__ = "provider_seen_update"
+
+    key: str = Field(primary_key=True, max_length=96)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

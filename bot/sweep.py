@@ -4,17 +4,18 @@ and mark requests whose due date is near so staff see a reminder on the desk."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
+from sqlmodel import delete, select
 
 from bot.family import AGENCY_CLOCK
 from bot.i18n import Plain, _
-from bot.models import Request
+from bot.models import Request, SeenUpdate
 from bot.notify import notify
 from protocol import deadlines
 from protocol.agreement import Agreement
+from protocol.clock import utcnow
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,6 @@ async def sweep(sessions: async_sessionmaker, agreement: Agreement, today: date)
             request.reminded_on = today
             session.add(request)
             reminded += 1
+        # Updates seen more than two days ago cannot come again (Telegram keeps them for a day at most).
+        await session.exec(delete(SeenUpdate).where(SeenUpdate.seen_at < utcnow() - timedelta(days=2)))
     return Swept(told, reminded)

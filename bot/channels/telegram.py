@@ -83,16 +83,17 @@ class TelegramChannel:
         router.callback_query.register(self.on_button)
         return router
 
-    async def on_message(self, message: Message) -> None:
+    async def on_message(self, message: Message, event_update: Update) -> None:
         if message.chat.type != "private":
             return  # families talk to Tono one to one; a group is never a family's chat
         hint = message.from_user.language_code if message.from_user else None
         key = str(message.chat.id)
         async with self.order(key):
-            said = await self.conversations.handle(CHANNEL, key, incoming_from(message), hint)
+            said = await self.conversations.handle(CHANNEL, key, incoming_from(message), hint,
+                                                   once=f"tg:{event_update.update_id}")
             await self.send(message.chat.id, said)
 
-    async def on_button(self, query: CallbackQuery) -> None:
+    async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         message = query.message
         hint_language = language_from_hint(query.from_user.language_code)
         if message is None or isinstance(message, InaccessibleMessage):
@@ -111,7 +112,8 @@ class TelegramChannel:
                 await query.answer(say(_("That button does nothing here."), hint_language, "adult"))
             else:
                 screen, action = token
-                said = await self.conversations.handle(CHANNEL, key, Incoming("button", action=action, screen=screen))
+                said = await self.conversations.handle(CHANNEL, key, Incoming("button", action=action, screen=screen),
+                                                       once=f"tg:{event_update.update_id}")
                 notice = say(said.notice, said.language, said.register) if said.notice else None
                 await query.answer(notice)
                 if said.notice is None:

@@ -41,6 +41,7 @@ class TurnIn(BaseModel):
     screen: int | None = Field(None, ge=0, le=10**9)
     command: str = Field("", max_length=32, pattern=r"^[a-z]*$")
     media: str = Field("", max_length=16)
+    turn: str | None = Field(None, pattern=r"^[A-Za-z0-9-]{8,64}$", description="Names this turn: a repeat is ignored")
 
 
 class ButtonOut(BaseModel):
@@ -91,7 +92,9 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
             raise HTTPException(403, "No chat cookie: open /chat/ first.")
         incoming = Incoming(body.kind, text=body.text, action=body.action, screen=body.screen,
                             command=body.command, media=body.media)
-        said = await conversations.handle(CHANNEL, chat_key(tono_chat), incoming)
+        key = chat_key(tono_chat)
+        once = f"web:{key[:24]}:{body.turn}" if body.turn else None
+        said = await conversations.handle(CHANNEL, key, incoming, once=once)
         return _out([said], said.language)
 
     @router.get("/updates", response_model=TurnOut)

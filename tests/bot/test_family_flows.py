@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.conversation import Conversations
 from bot.enrolment import issue_code
+from bot.flows.chat import Incoming
 from bot.i18n import _, format_day, say
 from bot.models import ChatLink, ContactRequest, EnrolmentCode, Person, Request, RequestEvent
 from protocol.agreement import load_agreement
@@ -413,3 +414,16 @@ async def _make_request(chat, send: bool = True) -> None:
     await chat.press("No")
     if send:
         await chat.press("Send my request")
+
+
+async def test_an_update_delivered_twice_changes_nothing_the_second_time(new_chat, sessions):
+    chat = await _enrolled(new_chat, sessions)
+    await _make_request(chat, send=False)
+    screen = chat.said.screen
+    press = Incoming("button", action="send", screen=screen)
+
+    first = await chat.conversations.handle("test", chat.key, press, once="tg:777")
+    again = await chat.conversations.handle("test", chat.key, press, once="tg:777")
+
+    assert first.replies and again.replies == []
+    assert len(await _requests(sessions)) == 1

@@ -145,3 +145,23 @@ async def test_a_copy_that_is_not_this_chats_is_not_found(web, name):
     response = await client.get(f"/chat/copies/{name}")
 
     assert response.status_code == 404
+
+
+async def test_a_repeated_web_chat_post_changes_nothing_the_second_time(web):
+    client, app = web
+    await client.get("/chat/")
+    said = await _turn(client, kind="command", command="start")
+    said = await _press(client, said, "Not now")
+    for label in ("What do you hold about me?", "Mine", "CCSS", "Skip", "A copy here", "No"):
+        said = await _press(client, said, label)
+    said = await _turn(client, kind="text", text="Hemi Walker")
+    screen, action = _token(said, "Send my request")
+    body = {"kind": "button", "screen": screen, "action": action, "turn": "a-repeated-turn-0001"}
+
+    first = await client.post("/chat/turn", json=body, headers=HEADERS)
+    again = await client.post("/chat/turn", json=body, headers=HEADERS)
+
+    assert "Your request is sent" in first.json()["messages"][0]["html"]
+    assert again.json()["messages"] == []
+    async with app.state.sessions() as session:
+        assert len((await session.exec(select(Request))).all()) == 1
