@@ -21,6 +21,7 @@ from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo
 from bot.i18n import LANGUAGES, Text
 from bot.models import ChatLink, Conversation, Person, SeenUpdate
+from bot.notify import queue_replies
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
 from protocol.queue import Outbox
@@ -53,6 +54,12 @@ class Conversations:
         self.agreement = agreement
         self.engine = engine
         self.today = today
+        self._pushed: set[str] = set()
+
+    def push_replies(self, channel: str) -> None:
+        """Replies on `channel` go through the notification outbox, in the turn's own transaction (a channel
+        that pushes, like Telegram, so a reply decided is a reply sent even if the bot dies right after)."""
+        self._pushed.add(channel)
 
     async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
                      once: str | None = None) -> Said:
@@ -88,6 +95,8 @@ class Conversations:
             flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds
             conversation.updated_at = link.last_seen_at = utcnow()
             session.add_all([conversation, link])
+            if channel in self._pushed:
+                queue_replies(session, link.id, turn.replies, state.screen, chat.language, chat.register)
         return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register)
 
     async def copies_document(self, channel: str, chat_key: str, ref: str, language: str, register: str):

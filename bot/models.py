@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from protocol.clock import utcnow
@@ -186,21 +186,37 @@ class ContactRequest(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A message to a family decided in a transaction (a request moved, a question came): kept here in the
-    same transaction, then sent by the notifier, so a crash never loses it (a transactional outbox)."""
+    """One message to a family's chat, decided in a transaction: a turn's reply on a pushing channel
+    (Telegram), or news about a request (it moved, a question came). Kept here in the same transaction,
+    then sent by the notifier in order per chat, so a crash never loses it (a transactional outbox)."""
 
     __tablename__ = "provider_notification"
-    __table_args__ = (Index("ix_provider_notification_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_provider_notification_pending", "sent_at", "next_attempt_at"),
+        Index("ix_provider_notification_chat_order", "chat_link_id", "sent_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     chat_link_id: int = Field(foreign_key="provider_chat_link.id", index=True)
     request_id: int | None = Field(default=None, foreign_key="provider_request.id")
     text: dict = Field(sa_column=Column(JSON, nullable=False))  # bot.i18n.to_json of what to say
-    buttons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [[label json, action]]
+    # rows of [label json, action]: [[[label, action], [label, action]], [[label, action]]]
+    buttons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    screen: int = 0  # the conversation screen the buttons belong to (0: a notice, checked when pressed)
+    # A turn's reply is said in the language and register of that turn; news (None) in the chat's current ones.
+    language: str | None = Field(default=None, max_length=8)
+    audience: str | None = Field(default=None, max_length=8)  # the register ("register" shadows pydantic)
+    document_name: str | None = Field(default=None, max_length=200)
+    # The copies, kept only until sent (then cleared: the outbox is not a second store of records).
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
     next_attempt_at: datetime = Field(default_factory=utcnow)
     attempts: int = 0
+    parts_sent: int = 0  # a long text goes as several messages; those already sent are never sent again
+    claimed_until: datetime | None = None  # a sender is on it until then (another worker leaves it alone)
+    in_doubt: int = 0  # times a sender died mid-send and it was sent again (the one case a copy can repeat)
     sent_at: datetime | None = None
+    failed_at: datetime | None = None  # the channel refused it for good (the family blocked the bot …)
     last_error: str | None = Field(default=None, max_length=500)
 
 

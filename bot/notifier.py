@@ -1,31 +1,83 @@
-"""Sending the notifications that transactions left in the outbox: to Telegram by pushing, to the web
-chat when the page next asks. A notification is marked sent only after its channel took it."""
+"""Sending what transactions left in the notification outbox: pushed to Telegram, handed to the web chat
+when its page next asks.
+
+The rules a careful sender keeps:
+- In order per chat: one sender drains a chat at a time, oldest first; a message that must wait holds
+  back the ones after it, so a family never reads an answer before its question.
+- Paced under the platform's limits (bot/pacing.py); a 429 waits its retry_after and goes again.
+- Server errors and dropped connections back off (1 s, 2 s, 4 s … up to 5 minutes) and go again.
+- A refusal for good (the family blocked the bot) is recorded, not retried for ever.
+- Never twice: a message is claimed before it is sent and marked sent in the same step that claims the
+  next, and a long text remembers which parts went. The one unavoidable gap is a crash after Telegram
+  took a message and before we wrote that down (the Bot API has no idempotency key): the claim's lease
+  runs out, the message is sent again and counted in `in_doubt`, because a repeated message is better
+  than a lost one.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
+from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.channels.common import button_token, split_text
 from bot.conversation import Said
 from bot.flows.chat import Button, Reply
-from bot.i18n import from_json
+from bot.i18n import from_json, say
 from bot.models import ChatLink, Notification
-from bot.notify import NOTICE_SCREEN
+from bot.pacing import Pacer
 from protocol.clock import utcnow
 
 log = logging.getLogger(__name__)
-Sender = Callable[[str, Said], Awaitable[None]]  # (chat key, what to say)
+Keyboard = list[list[tuple[str, str]]]  # rows of (label, button token)
+
+
+class RetryAfter(Exception):
+    """The platform asked us to wait this many seconds before sending anything more."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """The platform refused this message for good (blocked bot, chat gone, message it cannot take)."""
+
+
+class PushTarget(Protocol):
+    """A channel that takes pushed messages. Any other exception from it is taken as passing trouble."""
+
+    channel: str
+    text_limit: int
+
+    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None: ...
+
+    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
+                            keyboard: Keyboard | None) -> None: ...
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … seconds up to 5 minutes, spread a little so many chats do not retry in step."""
+    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2))
+
+
+def button_rows(notification: Notification) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(from_json(label), action) for label, action in row) for row in notification.buttons)
 
 
 def as_said(notification: Notification, link: ChatLink) -> Said:
-    buttons = tuple((Button(from_json(label), action),) for row in notification.buttons for label, action in [row])
-    return Said([Reply(from_json(notification.text), buttons)], NOTICE_SCREEN, None, link.language, link.audience)
+    return Said([Reply(from_json(notification.text), button_rows(notification))], notification.screen, None,
+                notification.language or link.language, notification.audience or link.audience)
 
 
 async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
@@ -40,49 +92,175 @@ async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
     return [as_said(row, link) for row in rows]
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    parts: list[str]
+    parts_sent: int
+    keyboard: Keyboard | None
+    document_name: str | None
+    document: bytes | None
+
+
 class Notifier:
-    """Pushes notifications to the channels that take pushes (Telegram)."""
+    """Pushes one channel's messages from the outbox."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], senders: dict[str, Sender]):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], target: PushTarget, pacer: Pacer | None = None,
+                 *, lease: timedelta = timedelta(seconds=30), concurrency: int = 32):
         self.sessions = sessions
-        self.senders = senders
+        self.target = target
+        self.pacer = pacer or Pacer()
+        self.lease = lease
+        self._draining: dict[int, asyncio.Task] = {}
+        self._room = asyncio.Semaphore(concurrency)
+        self._wakeup = asyncio.Event()
+        self.sent = 0  # messages (parts) the platform took, since start
 
-    async def deliver(self, limit: int = 50) -> int:
-        if not self.senders:
-            return 0
-        async with self.sessions() as session:
-            rows = (await session.exec(
-                select(Notification, ChatLink).join(ChatLink, ChatLink.id == Notification.chat_link_id)
-                .where(Notification.sent_at.is_(None), Notification.next_attempt_at <= utcnow(),
-                       ChatLink.channel.in_(list(self.senders)))
-                .order_by(Notification.id).limit(limit))).all()
-        sent = 0
-        for notification, link in rows:
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next tick."""
+        self._wakeup.set()
+
+    async def run(self, idle: float = 1.0) -> None:
+        while True:
             try:
-                await self.senders[link.channel](link.chat_key, as_said(notification, link))
-            except Exception as error:
-                log.warning("notification %s not sent: %s", notification.id, type(error).__name__)
-                await self._record(notification.id, error)
-                continue
-            await self._record(notification.id, None)
-            sent += 1
-        return sent
+                await self._start_drains()
+            except Exception:
+                log.exception("looking for notifications to send failed; trying again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
+            self._wakeup.clear()
 
-    async def _record(self, notification_id: int, error: Exception | None) -> None:
+    async def deliver(self) -> int:
+        """Send everything due now and wait until it is sent or must wait (tests and tools use this)."""
+        before = self.sent
+        while await self._start_drains() or self._draining:
+            await asyncio.gather(*list(self._draining.values()), return_exceptions=True)
+        return self.sent - before
+
+    async def stop(self) -> None:
+        for task in list(self._draining.values()):
+            task.cancel()
+        await asyncio.gather(*list(self._draining.values()), return_exceptions=True)
+
+    async def _start_drains(self) -> int:
+        now = utcnow()
+        earlier = aliased(Notification)
+        async with self.sessions() as session:
+            # Chats whose oldest waiting message is due (a later one never goes first).
+            chats = (await session.exec(
+                select(Notification.chat_link_id, ChatLink.chat_key).join(ChatLink)
+                .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
+                       Notification.next_attempt_at <= now,
+                       or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+                       ChatLink.channel == self.target.channel,
+                       ~select(earlier.id).where(earlier.chat_link_id == Notification.chat_link_id,
+                                                 earlier.id < Notification.id, earlier.sent_at.is_(None),
+                                                 earlier.failed_at.is_(None)).exists())
+                .limit(500))).all()
+        started = 0
+        for chat_link_id, chat_key in chats:
+            if chat_link_id not in self._draining:
+                task = asyncio.create_task(self._drain(chat_link_id, chat_key))
+                self._draining[chat_link_id] = task
+                task.add_done_callback(lambda _t, c=chat_link_id: self._drained(c))
+                started += 1
+        return started
+
+    def _drained(self, chat_link_id: int) -> None:
+        self._draining.pop(chat_link_id, None)
+        self.wake()  # a message queued while this chat was finishing would otherwise wait for the next tick
+
+    async def _drain(self, chat_link_id: int, chat_key: str) -> None:
+        async with self._room:
+            claimed = await self._claim(chat_link_id)
+            while claimed is not None:
+                try:
+                    sent_parts = await self._send(chat_key, claimed)
+                except RetryAfter as wait:
+                    self.pacer.pause(wait.seconds)
+                    await self._release(claimed.id, None)
+                    return
+                except Undeliverable as refusal:
+                    log.warning("notification %s refused for good: %s", claimed.id, refusal)
+                    claimed = await self._finish(claimed.id, chat_link_id, failed=str(refusal))
+                    continue
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.warning("notification %s not sent yet: %s", claimed.id, type(error).__name__)
+                    await self._release(claimed.id, error)  # the parts that went are already recorded
+                    return
+                claimed = await self._finish(claimed.id, chat_link_id, parts_sent=sent_parts)
+
+    async def _send(self, chat_key: str, claimed: _Claimed) -> int:
+        if claimed.document is not None:
+            await self.pacer.slot(chat_key)
+            await self.target.send_document(chat_key, claimed.document_name or "copies.pdf", claimed.document,
+                                            claimed.parts[0][:1024] if claimed.parts else "", claimed.keyboard)
+            self.sent += 1
+            return 1
+        for index in range(claimed.parts_sent, len(claimed.parts)):
+            last = index == len(claimed.parts) - 1
+            await self.pacer.slot(chat_key)
+            await self.target.send_text(chat_key, claimed.parts[index], claimed.keyboard if last else None)
+            self.sent += 1
+            if not last:
+                await self._record_part(claimed.id, index + 1)
+        return len(claimed.parts)
+
+    async def _claim(self, chat_link_id: int, session: AsyncSession | None = None) -> _Claimed | None:
+        """The chat's oldest unsent message, claimed for one lease, if it is due and nobody else has it."""
+        if session is None:
+            async with self.sessions.begin() as session:
+                return await self._claim(chat_link_id, session)
+        now = utcnow()
+        row = (await session.exec(
+            select(Notification).where(Notification.chat_link_id == chat_link_id, Notification.sent_at.is_(None),
+                                       Notification.failed_at.is_(None))
+            .order_by(Notification.id).limit(1).with_for_update())).first()
+        if row is None or row.next_attempt_at > now or (row.claimed_until is not None and row.claimed_until > now):
+            return None
+        if row.claimed_until is not None:  # a sender died holding it: it may or may not have gone
+            row.in_doubt += 1
+            log.warning("notification %s was being sent when a sender stopped; sending it again", row.id)
+        row.claimed_until = now + self.lease
+        session.add(row)
+        link = await session.get(ChatLink, chat_link_id)
+        language, register = row.language or link.language, row.audience or link.audience
+        text = say(from_json(row.text), language, register)
+        keyboard = [[(say(b.label, language, register), button_token(row.screen, b.action)) for b in buttons]
+                    for buttons in button_rows(row)] or None
+        parts = [text] if row.document is not None else split_text(text, self.target.text_limit)
+        return _Claimed(row.id, parts, row.parts_sent, keyboard, row.document_name, row.document)
+
+    async def _finish(self, notification_id: int, chat_link_id: int, *, parts_sent: int = 0,
+                      failed: str | None = None) -> _Claimed | None:
+        """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction."""
         async with self.sessions.begin() as session:
             row = await session.get(Notification, notification_id)
-            if error is None:
-                row.sent_at = utcnow()
+            now = utcnow()
+            if failed is None:
+                row.sent_at, row.parts_sent = now, parts_sent
             else:
+                row.failed_at, row.last_error = now, failed[:500]
+            row.claimed_until, row.document = None, None
+            session.add(row)
+            await session.flush()
+            return await self._claim(chat_link_id, session)
+
+    async def _record_part(self, notification_id: int, parts_sent: int) -> None:
+        async with self.sessions.begin() as session:
+            row = await session.get(Notification, notification_id)
+            row.parts_sent = parts_sent
+            session.add(row)
+
+    async def _release(self, notification_id: int, error: Exception | None) -> None:
+        async with self.sessions.begin() as session:
+            row = await session.get(Notification, notification_id)
+            row.claimed_until = None
+            if error is not None:
                 row.attempts += 1
-                row.next_attempt_at = utcnow() + timedelta(seconds=min(300, 2 ** row.attempts))
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
                 row.last_error = f"{type(error).__name__}: {error}"[:500]
             session.add(row)
 
-    async def run(self, interval: float = 1.0) -> None:
-        while True:
-            try:
-                await self.deliver()
-            except Exception:
-                log.exception("delivering notifications failed")
-            await asyncio.sleep(interval)

@@ -1,12 +1,12 @@
-"""Telling a family something outside a conversation turn: the message is written to the notification
-outbox in the caller's transaction, and the notifier sends it (so it is never lost or sent half-way)."""
+"""Telling a family something: the message is written to the notification outbox in the caller's
+transaction, and the notifier sends it (so it is never lost, and never sent half-way or twice)."""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.chat import Button
-from bot.i18n import Text, to_json
+from bot.flows.chat import Button, Reply
+from bot.i18n import to_json
 from bot.models import Notification, Request
 
 # Buttons on a notification are not tied to a conversation screen; the engine checks their action
@@ -14,11 +14,27 @@ from bot.models import Notification, Request
 NOTICE_SCREEN = 0
 
 
-async def notify(session: AsyncSession, request: Request, text: Text, *buttons: Button) -> None:
-    """Queue a message about a request to the chat the family made it from."""
+def button_rows(rows: tuple[tuple[Button, ...], ...]) -> list:
+    return [[[to_json(b.label), b.action] for b in row] for row in rows]
+
+
+async def notify(session: AsyncSession, request: Request, text, *buttons: Button) -> None:
+    """Queue news about a request to the chat the family made it from (said in the chat's language then)."""
     if request.chat_link_id is None:
         return  # made at the desk for a family with no chat: staff tell them in person
-    session.add(Notification(
-        chat_link_id=request.chat_link_id, request_id=request.id, text=to_json(text),
-        buttons=[[to_json(b.label), b.action] for b in buttons],
-    ))
+    session.add(Notification(chat_link_id=request.chat_link_id, request_id=request.id, text=to_json(text),
+                             buttons=button_rows(tuple((b,) for b in buttons)), screen=NOTICE_SCREEN))
+
+
+def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[Reply], screen: int, language: str,
+                  register: str) -> None:
+    """Queue a turn's replies for a channel that pushes (Telegram), in the turn's own transaction: if the
+    bot dies after the turn is saved, the replies still go; if it dies before, neither happened."""
+    for reply in replies:
+        document = reply.document
+        session.add(Notification(
+            chat_link_id=chat_link_id, text=to_json(document.caption if document and document.caption
+                                                    else reply.text),
+            buttons=button_rows(reply.buttons), screen=screen if reply.screen is None else reply.screen,
+            language=language, audience=register, document_name=document.filename if document else None,
+            document=document.content if document else None))

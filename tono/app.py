@@ -18,7 +18,6 @@ from bot.channels.telegram import TelegramChannel, webhook_secret
 from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
 from bot.desk import install_provider_desk
-from bot.notifier import Notifier
 from bot.sweep import sweep as provider_sweep
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
@@ -59,8 +58,7 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base)
                 if settings.telegram_bot_token else None)
     secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
-    senders = {"telegram": lambda key, said: telegram.send(int(key), said)} if telegram else {}
-    notifier = Notifier(sessions, senders)
+    notifier = telegram.notifier if telegram else None  # the web chat takes its news when its page asks
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -69,7 +67,7 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
                 await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
             else:
                 await telegram.start_polling()
-        loops = (link.run(), notifier.run(), _sweep_forever(sessions, agreement))
+        loops = (link.run(), _sweep_forever(sessions, agreement))
         background = [asyncio.create_task(loop) for loop in loops] if run_loops else []
         yield
         for task in background:

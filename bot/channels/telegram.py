@@ -10,11 +10,13 @@ import asyncio
 import hashlib
 import hmac
 import logging
+from contextlib import asynccontextmanager
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramNotFound, TelegramRetryAfter
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -26,11 +28,13 @@ from aiogram.types import (
     Update,
 )
 
-from bot.channels.common import ChatOrder, button_token, read_token, split_text
-from bot.conversation import Conversations, Said, language_from_hint
+from bot.channels.common import TELEGRAM_TEXT_LIMIT, ChatOrder, read_token
+from bot.conversation import Conversations, language_from_hint
 from bot.flows import COMMAND_DESCRIPTIONS
-from bot.flows.chat import Incoming, Reply
+from bot.flows.chat import Incoming
 from bot.i18n import LANGUAGES, _, say
+from bot.notifier import Keyboard, Notifier, RetryAfter, Undeliverable
+from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -51,13 +55,26 @@ def incoming_from(message: Message) -> Incoming:
     return Incoming("media", media=kind)
 
 
-def keyboard(reply: Reply, screen: int, language: str, register: str) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
+    if not keyboard:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[
-        [InlineKeyboardButton(text=say(b.label, language, register), callback_data=button_token(screen, b.action))
-         for b in row] for row in reply.buttons
+        [InlineKeyboardButton(text=label, callback_data=token) for label, token in row] for row in keyboard
     ])
+
+
+@asynccontextmanager
+async def _telegram_refusals():
+    """aiogram's errors in the notifier's terms: wait as told, give up on a refusal for good, else retry."""
+    try:
+        yield
+    except TelegramRetryAfter as error:
+        raise RetryAfter(error.retry_after) from error
+    except (TelegramForbiddenError, TelegramNotFound) as error:
+        raise Undeliverable(error.message) from error
+    except TelegramBadRequest as error:
+        # Telegram will never take this message as it is (chat gone, text it cannot parse): record why.
+        raise Undeliverable(error.message) from error
 
 
 def webhook_secret(secret_key: str) -> str:
@@ -68,14 +85,26 @@ def webhook_secret(secret_key: str) -> str:
 class TelegramChannel:
     """One bot, its dispatcher, and the way its updates reach the conversations."""
 
-    def __init__(self, token: str, conversations: Conversations, api_base: str | None = None):
+    channel = CHANNEL
+    text_limit = TELEGRAM_TEXT_LIMIT
+
+    def __init__(self, token: str, conversations: Conversations, api_base: str | None = None,
+                 pacer: Pacer | None = None):
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         self.conversations = conversations
+        conversations.push_replies(CHANNEL)
+        self.notifier = Notifier(conversations.sessions, self, pacer)
         self.order = ChatOrder()
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(self._router())
         self._polling: asyncio.Task | None = None
+        self._sending: asyncio.Task | None = None
+
+    def start_sending(self) -> None:
+        """Start pushing the outbox (replies and news) to Telegram."""
+        if self._sending is None:
+            self._sending = asyncio.create_task(self.notifier.run())
 
     def _router(self) -> Router:
         router = Router(name="family-chat")
@@ -89,9 +118,9 @@ class TelegramChannel:
         hint = message.from_user.language_code if message.from_user else None
         key = str(message.chat.id)
         async with self.order(key):
-            said = await self.conversations.handle(CHANNEL, key, incoming_from(message), hint,
-                                                   once=f"tg:{event_update.update_id}")
-            await self.send(message.chat.id, said)
+            await self.conversations.handle(CHANNEL, key, incoming_from(message), hint,
+                                            once=f"tg:{event_update.update_id}")
+        self.notifier.wake()  # the replies wait in the outbox, saved with the turn
 
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         message = query.message
@@ -106,47 +135,40 @@ class TelegramChannel:
             return
         token = read_token(query.data)
         key = str(message.chat.id)
+        if token is None:
+            await query.answer(say(_("That button does nothing here."), hint_language, "adult"))
+            return
+        screen, action = token
         async with self.order(key):
-            if token is None:
-                said = None
-                await query.answer(say(_("That button does nothing here."), hint_language, "adult"))
-            else:
-                screen, action = token
-                said = await self.conversations.handle(CHANNEL, key, Incoming("button", action=action, screen=screen),
-                                                       once=f"tg:{event_update.update_id}")
-                notice = say(said.notice, said.language, said.register) if said.notice else None
-                await query.answer(notice)
-                if said.notice is None:
-                    await self._clear_buttons(message)
-            if said is not None:
-                await self.send(message.chat.id, said)
+            said = await self.conversations.handle(CHANNEL, key, Incoming("button", action=action, screen=screen),
+                                                   once=f"tg:{event_update.update_id}")
+        self.notifier.wake()
+        await query.answer(say(said.notice, said.language, said.register) if said.notice else None)
+        if said.notice is None and said.replies:
+            await self._clear_buttons(message)
 
     async def _clear_buttons(self, message: Message) -> None:
-        """Take the buttons off a message once one of them was used, so old choices do not linger."""
+        """Take the buttons off a message once one of them was used, so old choices do not linger. Best
+        effort and paced like any send: the screen check guards a button that stays."""
         try:
+            await self.notifier.pacer.slot(str(message.chat.id))
             await self.bot.edit_message_reply_markup(chat_id=message.chat.id, message_id=message.message_id)
-        except Exception:  # the message may be too old to edit; the screen check still guards it
+        except Exception:  # the message may be too old to edit
             log.debug("could not clear buttons", exc_info=True)
 
-    async def send(self, chat_id: int, said: Said) -> None:
-        for reply in said.replies:
-            screen = said.screen if reply.screen is None else reply.screen
-            markup = keyboard(reply, screen, said.language, said.register)
-            if reply.document is not None:
-                await self._send_document(chat_id, reply, said, markup)
-                continue
-            parts = split_text(say(reply.text, said.language, said.register))
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+    # --- PushTarget: the notifier sends through these -------------------------------------------------------
 
-    async def _send_document(self, chat_id: int, reply: Reply, said: Said, markup) -> None:
+    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_message(int(chat_key), text, reply_markup=markup(keyboard))
+
+    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
+                            keyboard: Keyboard | None) -> None:
         """A copy as a Telegram document, with "sending a document…" shown while it uploads."""
-        document = reply.document
-        caption = say(document.caption or reply.text, said.language, said.register)[:1024]
-        await self.bot.send_chat_action(chat_id, "upload_document")
-        await self.bot.send_document(chat_id, BufferedInputFile(document.content, filename=document.filename),
-                                     caption=caption, reply_markup=markup)
+        async with _telegram_refusals():
+            await self.bot.send_chat_action(int(chat_key), "upload_document")
+            await self.bot.send_document(int(chat_key), BufferedInputFile(content, filename=filename),
+                                         caption=caption, reply_markup=markup(keyboard))
 
     async def set_commands(self) -> None:
         """The menu commands with their descriptions, in English (the default) and te reo Māori."""
@@ -158,12 +180,14 @@ class TelegramChannel:
     async def start_polling(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.set_commands()
+        self.start_sending()
         self._polling = asyncio.create_task(
             self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
         )
 
     async def start_webhook(self, url: str, secret: str) -> None:
         await self.set_commands()
+        self.start_sending()
         await self.bot.set_webhook(url, secret_token=secret, allowed_updates=["message", "callback_query"])
 
     async def feed(self, update: dict) -> None:
@@ -177,4 +201,9 @@ class TelegramChannel:
             except (TimeoutError, asyncio.CancelledError):
                 self._polling.cancel()
             self._polling = None
+        if self._sending is not None:
+            self._sending.cancel()
+            await asyncio.gather(self._sending, return_exceptions=True)
+            self._sending = None
+        await self.notifier.stop()
         await self.bot.session.close()

@@ -63,11 +63,15 @@ class FakeTelegram(ChatMethods):
         bot_username: str = "tono_test_bot",
         per_chat_limit: float | None = None,
         global_limit: float | None = None,
+        per_chat_burst: int = 1,
     ) -> None:
         self.token = token
         self.bot = {"id": int(token.split(":")[0]), "is_bot": True, "first_name": "Tono", "username": bot_username}
         # Flood limits (messages per second), off by default: Telegram's are about 1 per chat and 30 per bot.
         self.per_chat_limit, self.global_limit = per_chat_limit, global_limit
+        self.per_chat_burst = per_chat_burst
+        self._buckets: dict[Any, tuple[float, float]] = {}
+        self.paced: list[tuple[Any, float]] = []  # (chat id, when) of every paced call the flood limits let through
         self.base_url = ""
         self.users: dict[int, FakeUser] = {}
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -196,7 +200,18 @@ class FakeTelegram(ChatMethods):
         if method not in _PACED:
             return
         now = time.monotonic()
-        windows = [(self._sent_at[params.get("chat_id")], self.per_chat_limit), (self._sent_at["*"], self.global_limit)]
+        chat = params.get("chat_id")
+        if self.per_chat_limit is not None and self.per_chat_burst > 1:
+            # Telegram tolerates short bursts in one chat: a bucket of `per_chat_burst`, refilled per_chat_limit/s.
+            tokens, at = self._buckets.get(chat, (float(self.per_chat_burst), now))
+            tokens = min(self.per_chat_burst, tokens + (now - at) * self.per_chat_limit)
+            if tokens < 1:
+                retry_after = max(1, math.ceil((1 - tokens) / self.per_chat_limit))
+                raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+            windows = [(self._sent_at["*"], self.global_limit)]
+        else:
+            tokens, at = 0.0, now
+            windows = [(self._sent_at[chat], self.per_chat_limit), (self._sent_at["*"], self.global_limit)]
         for window, limit in windows:
             while window and now - window[0] >= 1.0:
                 window.popleft()
@@ -205,6 +220,9 @@ class FakeTelegram(ChatMethods):
                 raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
         for window, _ in windows:
             window.append(now)
+        if self.per_chat_limit is not None and self.per_chat_burst > 1:
+            self._buckets[chat] = (tokens - 1, now)
+        self.paced.append((chat, now))
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

@@ -164,7 +164,7 @@ async def test_a_clarification_goes_to_the_family_and_their_answer_back_to_the_a
         assert (await session.exec(select(Request))).one().state == "clarifying"
         notice = (await session.exec(select(Notification).order_by(Notification.id.desc()))).first()
     assert "Which term do you mean?" in say(from_json(notice.text), "en", "adult")
-    [[_label, action]] = notice.buttons
+    [[[_label, action]]] = notice.buttons  # rows of buttons
     await chat.press_action(action, screen=0)
     await chat.send("Term 1 this year")
     await link.settle()

@@ -119,7 +119,7 @@ async def test_a_clarification_asked_at_the_desk_is_answered_in_the_chat_and_sho
     async with tono.sessions() as session:
         assert (await session.exec(select(Request))).one().state == "clarifying"
         notice = (await session.exec(select(Notification).order_by(Notification.id.desc()))).first()
-    [[_label, action]] = notice.buttons
+    [[[_label, action]]] = notice.buttons  # rows of buttons
     await chat.press_action(action, screen=0)
     await chat.send("Term 1 this year")
     await tono.link.settle()
