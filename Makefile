@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install catalogues lint format clean
+.PHONY: run test bench install catalogues lint format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tono needs Python 3.11 or newer: set PYTHON=python3.11")'
@@ -27,6 +27,15 @@ run: $(STAMP) catalogues
 test: $(STAMP) catalogues
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The benchmarks of BENCHMARKS.md, at the sizes the figures there were taken with (long: about half an hour).
+bench: $(STAMP) catalogues
+	$(BIN)/python -m benchmarks.chat_load --chats 200 --updates 5000 --database sqlite
+	$(BIN)/python -m benchmarks.chat_load --chats 200 --updates 5000 --database postgresql
+	$(BIN)/python -m benchmarks.pacing --notifications 1000
+	$(BIN)/python -m benchmarks.memory --conversations 10000
+	$(BIN)/python -m benchmarks.scale --sizes 10000,100000,1000000 --database sqlite
+	$(BIN)/python -m benchmarks.scale --sizes 10000,100000,1000000 --database postgresql
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -39,6 +39,8 @@ class AgencyRequest(SQLModel, table=True):
     relayed: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     clarification_answer: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
+    # The hash of the newest event: a history cut short (its newest events deleted) no longer ends here.
+    history_head: str = Field(default="", max_length=64)
 
 
 class Task(SQLModel, table=True):
@@ -48,6 +50,7 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("request_id", "unit_id"),
         Index("ix_agency_task_unit_state_due", "unit_id", "state", "due_on"),
+        Index("ix_agency_task_state_due", "state", "due_on"),  # the deadline sweep, across every unit
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -25,7 +25,9 @@ async def _append(session: AsyncSession, request_id: int, task_id: int | None, s
                         to_state=step.dest, detail=jsonable({**dict(step.context), **(note or {})}),
                         prev_hash=last.hash if last else GENESIS)
     event.hash = event_hash(event.prev_hash, fields_of(event))
-    session.add(event)
+    request = await session.get(AgencyRequest, request_id)
+    request.history_head = event.hash
+    session.add_all([event, request])
     return event
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import chat_limits
 from bot.family import FamilyDesk
 from bot.flows import ENGINE
 from bot.flows.chat import Incoming, Reply
@@ -36,6 +37,7 @@ class Said:
     notice: Text | None
     language: str
     register: str
+    sending: tuple[int, ...] = ()  # outbox rows this turn queued and claimed, for the channel to send at once
 
 
 def language_from_hint(hint: str | None) -> str:
@@ -54,17 +56,24 @@ class Conversations:
         self.agreement = agreement
         self.engine = engine
         self.today = today
-        self._pushed: set[str] = set()
+        self._pushed: dict[str, timedelta] = {}
 
-    def push_replies(self, channel: str) -> None:
+    def push_replies(self, channel: str, lease: timedelta) -> None:
         """Replies on `channel` go through the notification outbox, in the turn's own transaction (a channel
-        that pushes, like Telegram, so a reply decided is a reply sent even if the bot dies right after)."""
-        self._pushed.add(channel)
+        that pushes, like Telegram, so a reply decided is a reply sent even if the bot dies right after).
+        The turn also claims them for `lease`, so the channel sends them at once (see `Said.sending`)."""
+        self._pushed[channel] = lease
+
+    def pushes(self, channel: str) -> bool:
+        return channel in self._pushed
 
     async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
                      once: str | None = None) -> Said:
         """One turn. `once` names the update (a Telegram update_id, a web chat turn id): a redelivered
         update changes nothing and says nothing the second time."""
+        # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat_limits.py).
+        if slow := await chat_limits.refusal(self, channel, chat_key, incoming, language_from_hint(language_hint)):
+            return Said(*slow)
         try:
             return await self._handle(channel, chat_key, incoming, language_hint, once)
         except IntegrityError:
@@ -95,9 +104,12 @@ class Conversations:
             flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds
             conversation.updated_at = link.last_seen_at = utcnow()
             session.add_all([conversation, link])
+            sending = ()
             if channel in self._pushed:
-                queue_replies(session, link.id, turn.replies, state.screen, chat.language, chat.register)
-        return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register)
+                rows = await queue_replies(session, link.id, turn.replies, state.screen, chat.language,
+                                           chat.register, claim_for=self._pushed[channel])
+                sending = tuple(row.id for row in rows if row.claimed_until is not None)
+        return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register, sending)
 
     async def copies_document(self, channel: str, chat_key: str, ref: str, language: str, register: str):
         """The PDF copies of a delivered request, if this chat may have them (the web chat downloads them)."""

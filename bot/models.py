@@ -133,6 +133,8 @@ class Request(SQLModel, table=True):
     units: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the agency's fan-out
     clarification: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # open question
     late_told_on: date | None = None  # when the family was told the agency is late (told once)
+    # The hash of the newest event: a history cut short (its newest events deleted) no longer ends here.
+    history_head: str = Field(default="", max_length=64)
     reminded_on: date | None = None  # when staff were last reminded that the due date is near
     read_together: bool | None = None  # the family's choice when copies were ready: None until they chose
     delivered_at: datetime | None = None
@@ -177,6 +179,8 @@ class ContactRequest(SQLModel, table=True):
     """A family asked to talk to a person; staff see it on the desk until it is dealt with."""
 
     __tablename__ = "provider_contact_request"
+    # The desk lists the ones still waiting, oldest first: without it, every one ever handled is read first.
+    __table_args__ = (Index("ix_provider_contact_request_waiting", "handled_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     chat_link_id: int = Field(foreign_key="provider_chat_link.id", index=True)

@@ -112,6 +112,9 @@ class Notifier:
         self.pacer = pacer or Pacer()
         self.lease = lease
         self._draining: dict[int, asyncio.Task] = {}
+        # Chats (by key) whose turn is sending the replies it claimed: the loop leaves them alone even once the
+        # claim's lease has run out (pacing or a 429 pause can hold a turn's replies longer than the lease).
+        self._turns_sending: dict[str, int] = {}
         self._room = asyncio.Semaphore(concurrency)
         self._wakeup = asyncio.Event()
         self.sent = 0  # messages (parts) the platform took, since start
@@ -159,12 +162,68 @@ class Notifier:
                 .limit(500))).all()
         started = 0
         for chat_link_id, chat_key in chats:
-            if chat_link_id not in self._draining:
+            if chat_link_id not in self._draining and chat_key not in self._turns_sending:
                 task = asyncio.create_task(self._drain(chat_link_id, chat_key))
                 self._draining[chat_link_id] = task
                 task.add_done_callback(lambda _t, c=chat_link_id: self._drained(c))
                 started += 1
         return started
+
+    async def send_claimed(self, chat_key: str, said: Said) -> None:
+        """Send a turn's replies that the turn itself queued and claimed (`Said.sending`): straight away,
+        with no scan and no claim of their own. Anything that cannot go now is released to the loop."""
+        batch = [self._prepare(notification_id, (reply.document.caption if reply.document and reply.document.caption
+                                                 else reply.text), reply.buttons,
+                               said.screen if reply.screen is None else reply.screen, said.language,
+                               said.register, reply.document.filename if reply.document else None,
+                               reply.document.content if reply.document else None)
+                 for notification_id, reply in zip(said.sending, said.replies, strict=True)]
+        # One transaction marks the turn's sent replies (not one each): a crash between sending and marking
+        # makes them all in doubt, as it would one; the commit it saves is most of a reply's cost on SQLite.
+        done: dict[int, tuple[int, str | None]] = {}  # id -> (parts sent, refusal for good)
+        self._turns_sending[chat_key] = self._turns_sending.get(chat_key, 0) + 1
+        try:
+            for index, claimed in enumerate(batch):
+                try:
+                    done[claimed.id] = (await self._send(chat_key, claimed), None)
+                except Undeliverable as refusal:
+                    log.warning("notification %s refused for good: %s", claimed.id, refusal)
+                    done[claimed.id] = (0, str(refusal))
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    if isinstance(error, RetryAfter):
+                        self.pacer.pause(error.seconds)
+                    else:
+                        log.warning("notification %s not sent yet: %s", claimed.id, type(error).__name__)
+                    await self._release(claimed.id, None if isinstance(error, RetryAfter) else error)
+                    for later in batch[index + 1:]:
+                        await self._release(later.id, None)
+                    self.wake()
+                    return
+        finally:
+            try:
+                await self._mark(done)
+            finally:
+                if self._turns_sending[chat_key] == 1:
+                    del self._turns_sending[chat_key]
+                    self.wake()  # news that came meanwhile was left for the loop
+                else:
+                    self._turns_sending[chat_key] -= 1
+
+    async def _mark(self, done: dict[int, tuple[int, str | None]]) -> None:
+        if not done:
+            return
+        async with self.sessions.begin() as session:
+            now = utcnow()
+            for row in await session.exec(select(Notification).where(Notification.id.in_(list(done)))):
+                parts, refusal = done[row.id]
+                if refusal is None:
+                    row.sent_at, row.parts_sent = now, parts
+                else:
+                    row.failed_at, row.last_error = now, refusal[:500]
+                row.claimed_until, row.document = None, None
+                session.add(row)
 
     def _drained(self, chat_link_id: int) -> None:
         self._draining.pop(chat_link_id, None)
@@ -226,16 +285,24 @@ class Notifier:
         row.claimed_until = now + self.lease
         session.add(row)
         link = await session.get(ChatLink, chat_link_id)
-        language, register = row.language or link.language, row.audience or link.audience
-        text = say(from_json(row.text), language, register)
-        keyboard = [[(say(b.label, language, register), button_token(row.screen, b.action)) for b in buttons]
-                    for buttons in button_rows(row)] or None
-        parts = [text] if row.document is not None else split_text(text, self.target.text_limit)
-        return _Claimed(row.id, parts, row.parts_sent, keyboard, row.document_name, row.document)
+        return self._prepare(row.id, from_json(row.text), button_rows(row), row.screen,
+                             row.language or link.language, row.audience or link.audience, row.document_name,
+                             row.document, row.parts_sent)
 
-    async def _finish(self, notification_id: int, chat_link_id: int, *, parts_sent: int = 0,
+    def _prepare(self, notification_id: int, text, buttons: tuple[tuple[Button, ...], ...], screen: int,
+                 language: str, register: str, document_name: str | None, document: bytes | None,
+                 parts_sent: int = 0) -> _Claimed:
+        """A message rendered for the target: its parts (a long text split), its keyboard, its document."""
+        rendered = say(text, language, register)
+        keyboard = [[(say(b.label, language, register), button_token(screen, b.action)) for b in row]
+                    for row in buttons] or None
+        parts = [rendered] if document is not None else split_text(rendered, self.target.text_limit)
+        return _Claimed(notification_id, parts, parts_sent, keyboard, document_name, document)
+
+    async def _finish(self, notification_id: int, chat_link_id: int | None, *, parts_sent: int = 0,
                       failed: str | None = None) -> _Claimed | None:
-        """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction."""
+        """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction
+        (with no `chat_link_id`, only mark it: the next one is already the caller's)."""
         async with self.sessions.begin() as session:
             row = await session.get(Notification, notification_id)
             now = utcnow()
@@ -245,6 +312,8 @@ class Notifier:
                 row.failed_at, row.last_error = now, failed[:500]
             row.claimed_until, row.document = None, None
             session.add(row)
+            if chat_link_id is None:
+                return None
             await session.flush()
             return await self._claim(chat_link_id, session)
 

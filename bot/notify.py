@@ -3,11 +3,15 @@ transaction, and the notifier sends it (so it is never lost, and never sent half
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button, Reply
 from bot.i18n import to_json
 from bot.models import Notification, Request
+from protocol.clock import utcnow
 
 # Buttons on a notification are not tied to a conversation screen; the engine checks their action
 # against the server's state whenever one is pressed (see bot/flows/engine.py: NOTICE_SCREEN).
@@ -26,15 +30,28 @@ async def notify(session: AsyncSession, request: Request, text, *buttons: Button
                              buttons=button_rows(tuple((b,) for b in buttons)), screen=NOTICE_SCREEN))
 
 
-def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[Reply], screen: int, language: str,
-                  register: str) -> None:
+async def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[Reply], screen: int, language: str,
+                        register: str, claim_for: timedelta | None = None) -> list[Notification]:
     """Queue a turn's replies for a channel that pushes (Telegram), in the turn's own transaction: if the
-    bot dies after the turn is saved, the replies still go; if it dies before, neither happened."""
+    bot dies after the turn is saved, the replies still go; if it dies before, neither happened.
+
+    With `claim_for`, the rows are claimed for that long so the channel can send them straight after the
+    commit (no second transaction to claim them); not when older messages still wait in this chat, which
+    must go first (the notifier's loop sends those, then these).
+    """
+    rows = []
+    older = (await session.exec(select(Notification.id).where(
+        Notification.chat_link_id == chat_link_id, Notification.sent_at.is_(None),
+        Notification.failed_at.is_(None)).limit(1))).first() if claim_for else None
+    claimed_until = utcnow() + claim_for if claim_for and older is None else None
     for reply in replies:
         document = reply.document
-        session.add(Notification(
+        rows.append(Notification(
             chat_link_id=chat_link_id, text=to_json(document.caption if document and document.caption
                                                     else reply.text),
             buttons=button_rows(reply.buttons), screen=screen if reply.screen is None else reply.screen,
             language=language, audience=register, document_name=document.filename if document else None,
-            document=document.content if document else None))
+            document=document.content if document else None, claimed_until=claimed_until))
+    session.add_all(rows)
+    await session.flush()
+    return rows

@@ -41,7 +41,8 @@ async def _append(session: AsyncSession, request: Request, last: RequestEvent | 
         detail=jsonable(detail), prev_hash=last.hash if last else GENESIS,
     )
     event.hash = event_hash(event.prev_hash, fields_of(event))
-    session.add(event)
+    request.history_head = event.hash
+    session.add_all([event, request])
     return event
 
 

@@ -18,13 +18,23 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from deskkit import csrf
-from deskkit.middleware import DeskHeaders
+from deskkit.middleware import DeskHeaders, RequestLimits
 from deskkit.sessions import EIGHT_HOURS, HALF_AN_HOUR, Session, SessionCookies, derive_key, first_cookie, sign, unsign
 from deskkit.templating import desk_templates
-from deskkit.throttle import LoginThrottle, Throttle
+from deskkit.throttle import LoginThrottle, RateLimit, Throttle, too_many_sentence
 
 HERE = Path(__file__).parent
 FLASH_SECONDS = 5 * 60
+# The largest field a desk form takes is about 20,000 characters; as UTF-8, percent-encoded, that is under
+# a quarter of this (and Starlette's form parser takes no field over 1 MB anyway). A desk whose JSON API
+# carries more (whole records) says so with `max_api_body`.
+MAX_BODY = 1024 * 1024
+# A person at a desk posts a form every few seconds at most: 60 a minute is far more than hands can do,
+# and few enough that a stuck script cannot fill the history of a request.
+FORMS_PER_MINUTE = 60
+# A case system's sync pages through the queue and its changes: 300 calls a minute (5 a second) keeps a
+# big sync moving while one runaway tool cannot crowd out the desk for everyone else.
+API_CALLS_PER_MINUTE = 300
 LoadAccount = Callable[[str, Any], Awaitable[Any]]
 
 
@@ -57,13 +67,18 @@ class Desk:
     def __init__(self, *, prefix: str, title: str, cookie: str, secret: str, load_account: LoadAccount,
                  templates_dirs: Iterable[str | Path] = (), secure_cookies: bool = False,
                  max_age: int = EIGHT_HOURS, idle_timeout: int = HALF_AN_HOUR, throttle: Throttle | None = None,
-                 account_label: Callable[[Any], str] = _label, clock: Callable[[], float] = time.time) -> None:
+                 account_label: Callable[[Any], str] = _label, clock: Callable[[], float] = time.time,
+                 max_body: int = MAX_BODY, max_api_body: int | None = None, form_rate: RateLimit | None = None,
+                 api_rate: RateLimit | None = None) -> None:
         if not prefix.startswith("/") or prefix.endswith("/"):
             raise ValueError(f"A desk prefix starts with / and does not end with one: {prefix!r}")
         self.prefix, self.title, self.load_account, self.account_label = prefix, title, load_account, account_label
         self.sessions = SessionCookies(secret, cookie, prefix, secure=secure_cookies, max_age=max_age,
                                        idle_timeout=idle_timeout, clock=clock)
         self.throttle: Throttle = throttle or LoginThrottle()
+        self.max_body, self.max_api_body = max_body, max_api_body or max_body
+        self.form_rate = form_rate or RateLimit(FORMS_PER_MINUTE, 60)
+        self.api_rate = api_rate or RateLimit(API_CALLS_PER_MINUTE, 60)
         self.login_path, self.logout_path = f"{prefix}/login", f"{prefix}/logout"
         self.static_path = f"{prefix}/static/deskkit"
         self.login_cookie, self.flash_cookie = f"{cookie}_login", f"{cookie}_flash"
@@ -116,9 +131,18 @@ class Desk:
         """Dependency: refuse (403) a POST (PUT, PATCH, DELETE) without this session's CSRF token."""
         if csrf.is_exempt(request):
             return
-        if self.session(request) is None:
+        session = self.session(request)
+        if session is None:
             raise self.sign_in_first(request)
+        # Per login rather than per session, so signing in again does not reset the count; before the
+        # token, so a flood of posts is turned away before its forms are read.
+        self.check_rate(self.form_rate, f"{session.kind}:{session.account_id}")
         await csrf.check(request, self.visit(request).csrf_token)
+
+    def check_rate(self, limit: RateLimit, key: str) -> None:
+        """Refuse (429, with Retry-After) one more call by `key` when it is over `limit`."""
+        if wait := limit.hit(key):
+            raise HTTPException(429, too_many_sentence(wait), headers={"retry-after": str(wait)})
 
     # -- responses --------------------------------------------------------------------------------------
 
@@ -177,10 +201,13 @@ class Desk:
     # -- wiring -----------------------------------------------------------------------------------------
 
     def install(self, app: FastAPI) -> None:
-        """Serve deskkit's CSS and add the desk's response headers (refreshed session, no caching, no framing)."""
+        """Serve deskkit's CSS, add the desk's response headers (refreshed session, no caching, no framing)
+        and refuse odd addresses and request bodies over `max_body` before anything reads them."""
         app.mount(self.static_path, StaticFiles(directory=HERE / "static"), name=f"{self.sessions.name}_static")
         app.add_middleware(DeskHeaders, prefix=self.prefix, static_path=self.static_path,
                            cookie=self.sessions.name, state_key=self._state_key)
+        app.add_middleware(RequestLimits, prefix=self.prefix, max_bytes=self.max_body,
+                           api_max_bytes=self.max_api_body)
 
     def login_router(self, verify: Callable[[str, str], Awaitable[tuple[str, Any] | None]], *,
                      home: str | None = None) -> APIRouter:

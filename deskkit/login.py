@@ -68,7 +68,8 @@ def login_router(desk: Desk, verify: Verify, *, home: str) -> APIRouter:
             # Refused before the password is looked at, so a locked-out guesser learns nothing, even when right.
             if wait := await desk.throttle.wait_seconds(login, ip):
                 return page(request, 429, login, next, wait_sentence(wait), wait)
-            who = await verify(login, password)
+            # A login never holds a control character; one with a NUL would not even reach PostgreSQL.
+            who = await verify(login, password) if login.isprintable() else None
             if who is None:
                 wait = await desk.throttle.failed(login, ip)
                 return page(request, 401, login, next, WRONG + (" " + wait_sentence(wait) if wait else ""), wait)

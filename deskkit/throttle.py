@@ -1,5 +1,6 @@
 """Login slow-down (DESIGN.md §8): after a few wrong passwords, for one login or from one address,
-refuse further tries for a while, longer each time, and say how long.
+refuse further tries for a while, longer each time, and say how long. And request rates: `RateLimit`
+caps how often one login (or one chat) may call, so a runaway script cannot crowd out everyone else.
 
 `LoginThrottle` keeps its counts in memory. With several desk worker processes each keeps its own,
 so an attacker gets up to (workers × limit) tries per window: still slow, but pass a shared
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -92,3 +94,47 @@ class LoginThrottle:
         if len(self._records) > 10_000:
             for key in [k for k, r in self._records.items() if self._forgotten(r, now)]:
                 del self._records[key]
+
+
+class RateLimit:
+    """At most `limit` uses in any `window` seconds for each key (a sliding window), kept in this process's
+    memory: with several workers each counts its own share, as LoginThrottle does.
+
+    With `count_refused` a refused use counts too, so a caller that keeps going at full speed stays refused
+    until it really slows down (the family chat); without it a caller that honours Retry-After is served
+    again as soon as the window allows (the desks' APIs).
+    """
+
+    def __init__(self, limit: int, window: float, *, count_refused: bool = False, max_keys: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("A rate limit needs at least one use in a window longer than zero seconds.")
+        self.limit, self.window, self.count_refused, self.max_keys = limit, window, count_refused, max_keys
+        self.clock = clock
+        self._uses: dict[str, deque[float]] = {}
+
+    def hit(self, key: str) -> int:
+        """Count one use of `key`: 0 when it may go ahead, else the whole seconds to wait before the next."""
+        now = self.clock()
+        uses = self._uses.get(key)
+        if uses is None:
+            self._prune(now)
+            # Only the latest `limit` uses matter: the oldest of them says when the window has room again.
+            uses = self._uses[key] = deque(maxlen=self.limit)
+        full = len(uses) == self.limit and now - uses[0] < self.window
+        if full and not self.count_refused:
+            return max(1, math.ceil(uses[0] + self.window - now))
+        uses.append(now)
+        return max(1, math.ceil(uses[0] + self.window - now)) if full else 0
+
+    def _prune(self, now: float) -> None:
+        # Bounds memory when many keys come and go; only keys quiet for a whole window are forgotten.
+        if len(self._uses) >= self.max_keys:
+            for key in [k for k, uses in self._uses.items() if not uses or now - uses[-1] >= self.window]:
+                del self._uses[key]
+
+
+def too_many_sentence(seconds: int) -> str:
+    """The one sentence a rate-limited desk caller reads (with Retry-After saying the same in seconds)."""
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many requests in a short time. Please wait {seconds} {unit}, then try again; nothing was changed."

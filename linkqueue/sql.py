@@ -10,16 +10,17 @@ and a consumer applies stored messages in order, each in the same transaction as
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linkqueue.tables import QUEUE_TABLES
 from protocol.clock import utcnow
-from protocol.messages import Envelope, new_message
+from protocol.messages import IDENTIFIER, Envelope, new_message
 from protocol.queue import Handler, Receipt, ReceiptStatus
 from protocol.receiving import check_incoming
 from protocol.signing import KeyRing, sign
@@ -28,27 +29,37 @@ log = logging.getLogger(__name__)
 
 MAX_APPLY_ATTEMPTS = 5
 LEASE = timedelta(seconds=30)  # how long a pusher may hold a message before another may try it
+MAX_BACKOFF = timedelta(minutes=5)
 
 
 class AlreadyApplied(Exception):
     """Another consumer applied this message first."""
 
 
-def backoff(attempts: int) -> timedelta:
-    """Wait longer after each failed delivery: 1 s, 2 s, 4 s … up to 5 minutes."""
-    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)))
+class DeliveryFailed(Exception):
+    """A deliverer could not hand a message over; `reason` is one sentence, safe to keep and log."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def backoff(attempts: int, longest: timedelta = MAX_BACKOFF) -> timedelta:
+    """Wait longer after each failed delivery: 1 s, 2 s, 4 s … up to `longest` (5 minutes unless told)."""
+    return min(longest, timedelta(seconds=2 ** min(30, max(0, attempts - 1))))
 
 
 class SqlQueueEnd:
     """One organisation's end of the linked queue, on its own database."""
 
     def __init__(self, side: str, party: str, sessions: async_sessionmaker[AsyncSession], private_key,
-                 keyring: KeyRing) -> None:
+                 keyring: KeyRing, *, max_backoff: timedelta = MAX_BACKOFF) -> None:
         self.side = side
         self.party = party
         self.sessions = sessions
         self.private_key = private_key
         self.keyring = keyring
+        self.max_backoff = max_backoff
         self.t = QUEUE_TABLES[side]
 
     # --- sending -------------------------------------------------------------------------------------
@@ -77,13 +88,24 @@ class SqlQueueEnd:
         return last + 1
 
     async def _claim_outgoing(self, limit: int) -> list:
-        """Lease a batch of undelivered messages so that two pushers never send the same one at once."""
+        """Lease a batch of undelivered messages so that two pushers never send the same one at once.
+
+        A message waits while an earlier one of its request is leased or backing off: the receiver
+        applies a request's messages in order, so sending a later one first only gets it refused.
+        """
         box = self.t.outbox
+        earlier = box.alias("earlier")
         now = utcnow()
+        waits = exists().where(
+            earlier.c.recipient == box.c.recipient, earlier.c.stream == box.c.stream,
+            earlier.c.sequence < box.c.sequence, earlier.c.delivered_at.is_(None), earlier.c.rejected_at.is_(None),
+            earlier.c.next_attempt_at > now,
+        )
         async with self.sessions.begin() as session:
             rows = (await _run(session,
                 select(box.c.id, box.c.stream, box.c.envelope)
-                .where(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None), box.c.next_attempt_at <= now)
+                .where(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None), box.c.next_attempt_at <= now,
+                       ~waits)
                 .order_by(box.c.stream, box.c.sequence).limit(limit)
                 .with_for_update(skip_locked=True)
             )).all()
@@ -97,23 +119,42 @@ class SqlQueueEnd:
 
         No transaction is held while the receiver works: a crash after the receiver stored a message
         but before we record it only means it is sent again, and the receiver answers "duplicate".
+        When `deliver` raises, the receiver could not be reached or could not answer: that message is
+        tried again after a back-off, and the rest of the batch waits for the next round rather than
+        queue up behind the same unreachable receiver.
         """
         delivered = 0
         held_back: set[str] = set()  # streams whose earlier message must arrive first
-        for row in await self._claim_outgoing(limit):
+        rows = await self._claim_outgoing(limit)
+        untried: list[str] = []
+        for position, row in enumerate(rows):
             if row.stream in held_back:
-                await self._record(row.id, Receipt(ReceiptStatus.RETRY_LATER, "an earlier message waits"))
+                untried.append(row.id)
                 continue
             try:
                 receipt = await deliver(row.envelope)
             except Exception as error:  # the receiver or the network failed: try again later
-                receipt = Receipt(ReceiptStatus.RETRY_LATER, f"delivery failed: {type(error).__name__}")
+                # Only a DeliveryFailed says why in words safe to keep; others may quote the message itself.
+                reason = error.reason if isinstance(error, DeliveryFailed) else type(error).__name__
+                await self._record(row.id, Receipt(ReceiptStatus.RETRY_LATER, f"delivery failed: {reason}"))
+                untried.extend(later.id for later in rows[position + 1:])
+                break
             await self._record(row.id, receipt)
             if receipt.delivered:
                 delivered += 1
             else:
                 held_back.add(row.stream)
+        await self._release(untried)
         return delivered
+
+    async def _release(self, message_ids: list[str]) -> None:
+        """Give back the lease on messages this round did not try, without counting it as an attempt."""
+        if not message_ids:
+            return
+        box = self.t.outbox
+        async with self.sessions.begin() as session:
+            await _run(session, update(box).where(box.c.id.in_(message_ids), box.c.delivered_at.is_(None))
+                                  .values(next_attempt_at=utcnow()))
 
     async def _record(self, message_id: str, receipt: Receipt) -> None:
         box = self.t.outbox
@@ -122,12 +163,12 @@ class SqlQueueEnd:
             if receipt.delivered:
                 values = {"delivered_at": now, "last_error": None}
             elif receipt.status is ReceiptStatus.REJECTED:
-                values = {"rejected_at": now, "last_error": receipt.reason}
+                values = {"rejected_at": now, "last_error": receipt.reason[:1000]}
                 log.error("message %s was rejected by its receiver: %s", message_id, receipt.reason)
             else:
                 attempts = (await _run(session, select(box.c.attempts).where(box.c.id == message_id))).scalar()
-                values = {"attempts": attempts + 1, "next_attempt_at": now + backoff(attempts + 1),
-                          "last_error": receipt.reason}
+                wait = backoff(attempts + 1, self.max_backoff)
+                values = {"attempts": attempts + 1, "next_attempt_at": now + wait, "last_error": receipt.reason[:1000]}
             await _run(session, update(box).where(box.c.id == message_id).values(**values))
 
     # --- receiving -----------------------------------------------------------------------------------
@@ -144,14 +185,16 @@ class SqlQueueEnd:
     async def _accept(self, session: AsyncSession, raw: str) -> Receipt:
         inbox, streams = self.t.inbox, self.t.stream_in
         header = _peek(raw)
-        if header and (await _run(session, select(inbox.c.id).where(inbox.c.id == header["id"]))).first():
-            return Receipt(ReceiptStatus.DUPLICATE, "this message was already received")
         where = None
         last = 0
         if header:
             where = and_(streams.c.sender == header["sender"], streams.c.stream == header["stream"])
             last = (await _run(session,
                 select(streams.c.last_sequence).where(where).with_for_update())).scalar() or 0
+            # Looked for only now, under the stream's lock: a copy of this message that another delivery
+            # stored while we waited for it is visible, and is a duplicate, not a message out of order.
+            if (await _run(session, select(inbox.c.id).where(inbox.c.id == header["id"]))).first():
+                return Receipt(ReceiptStatus.DUPLICATE, "this message was already received")
         verdict = check_incoming(raw, self.keyring, self.party, last, False, receiving_as=self.side)
         if verdict.outcome == "duplicate":
             return Receipt(ReceiptStatus.DUPLICATE, verdict.reason)
@@ -171,17 +214,24 @@ class SqlQueueEnd:
                                                          last_sequence=envelope.sequence))
         return Receipt(ReceiptStatus.ACCEPTED)
 
+    async def refuse(self, raw: str, reason: str) -> Receipt:
+        """Keep something that could not even be offered to `accept` (not text, too large) as a dead letter."""
+        async with self.sessions.begin() as session:
+            await self._dead_letter(session, raw, _peek(raw), reason)
+        return Receipt(ReceiptStatus.REJECTED, reason)
+
     async def _dead_letter(self, session: AsyncSession, raw: str, header: dict | None, reason: str) -> None:
         letters = self.t.dead_letter
         message_id = header["id"] if header else None
+        reason = _storable(reason)
         if message_id is not None:
             seen = await _run(session, select(letters.c.id).where(
                 letters.c.message_id == message_id, letters.c.reason == reason))
             if seen.first():
                 return  # the same message refused for the same reason is kept once
         await _run(session, insert(letters).values(
-            message_id=message_id, sender=(header or {}).get("sender"), raw=raw[:1_000_000], reason=reason,
-            received_at=utcnow(),
+            message_id=message_id, sender=(header or {}).get("sender"), raw=_storable(raw[:1_000_000]),
+            reason=reason, received_at=utcnow(),
         ))
 
     async def receive(self, session: AsyncSession, limit: int = 1) -> list[Envelope]:
@@ -262,15 +312,29 @@ async def _run(session: AsyncSession, statement):
 
 
 def _peek(raw: str) -> dict | None:
-    """The id, sender and stream of a message, if it is well-formed enough to have them."""
+    """The id, sender and stream of a message, if it is well-formed enough to have them.
+
+    Only values shaped like identifiers are looked up: a NUL or a lone surrogate in one would make the
+    database refuse the query itself (PostgreSQL takes no NUL; neither database takes a lone surrogate).
+    """
     import json
 
     try:
         data = json.loads(raw)
-        if isinstance(data, dict) and isinstance(data.get("id"), str) and isinstance(data.get("sender"), str):
+        if isinstance(data, dict) and all(_code(data.get(field)) for field in ("id", "sender")):
             request = data.get("request")
             return {"id": data["id"][:64], "sender": data["sender"][:64],
-                    "stream": request if isinstance(request, str) else ""}
-    except (ValueError, TypeError):
+                    "stream": request if _code(request) else ""}
+    except (ValueError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
         pass
     return None
+
+
+def _code(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(IDENTIFIER, value) is not None
+
+
+def _storable(text: str) -> str:
+    """Text as a text column can keep it, for inspection: no NUL (PostgreSQL refuses one) and no lone
+    surrogate (it has no UTF-8), each written out as an escape instead."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

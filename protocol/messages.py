@@ -95,8 +95,13 @@ _NCND_GROUNDS = [code for code, ground in WITHHOLDING_GROUNDS.items() if ground.
 
 # --- Pieces the schemas are made of ---------------------------------------------------------------------
 
+# Free text may hold line breaks and tabs, never other control characters: a NUL cannot be stored by
+# PostgreSQL, so a message carrying one would fail half-way at the receiver instead of being refused here.
+NO_CONTROL_CHARACTERS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]*$"
+
+
 def _text(limit: int = FREE_TEXT) -> dict:
-    return {"type": "string", "minLength": 1, "maxLength": limit}
+    return {"type": "string", "minLength": 1, "maxLength": limit, "pattern": NO_CONTROL_CHARACTERS}
 
 
 def _list(item: dict, *, unique: bool = False, at_least: int = 0) -> dict:
@@ -268,8 +273,12 @@ def _explain(error: ValidationError, prefix: str) -> tuple[str, str]:
         field = _field(path, value["required"][0])
         return field, f"The field {field} is not allowed here{why}."
     if rule == "additionalProperties":
-        field = _field(path, min(set(error.instance) - set(error.schema.get("properties", {}))))
+        name = min(set(error.instance) - set(error.schema.get("properties", {})))
+        # A name the sender made up is quoted and cut short, so a reason stays one short line that is safe to log.
+        field = _field(path, name if re.fullmatch(r"[A-Za-z0-9_]{1,40}", name) else _show(name))
         return field, f"The field {field} is not part of this kind of message."
+    if rule == "pattern" and value == NO_CONTROL_CHARACTERS:
+        return path, f"The field {path} holds a control character (such as NUL), which free text may not."
     listed = ", ".join(map(str, value)) if isinstance(value, list) else value
     sentence = _SENTENCES.get(rule, "breaks the rule {rule}").format(value=listed, rule=rule)
     return path, f"The field {path or 'message'} {sentence}."

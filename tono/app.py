@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hmac
 import logging
 import secrets
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -19,23 +21,28 @@ from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
 from bot.desk import install_provider_desk
 from bot.sweep import sweep as provider_sweep
+from deskkit.middleware import RequestLimits
+from linkqueue.http import inbox_router
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
 from tono import migrate
 from tono.database import make_engine, make_sessionmaker
-from tono.link import Link
+from tono.link import link_for
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-async def _sweep_forever(sessions, agreement: Agreement, interval: float = 900) -> None:
-    """The deadline sweep of both organisations, every 15 minutes (cheap: it reads by indexed due dates)."""
+async def _sweep_forever(sessions, agreement: Agreement, role: str = "both", interval: float = 900) -> None:
+    """The deadline sweep of the organisations this Tono runs (TONO_ROLE), every 15 minutes (cheap: it reads by
+    indexed due dates)."""
     while True:
         try:
-            await provider_sweep(sessions, agreement, nz_today())
-            await agency_sweep(sessions, agreement, nz_today())
+            if role != "agency":
+                await provider_sweep(sessions, agreement, nz_today())
+            if role != "provider":
+                await agency_sweep(sessions, agreement, nz_today())
         except Exception:
             log.exception("the deadline sweep failed; it runs again later")
         await asyncio.sleep(interval)
@@ -53,21 +60,26 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
-    link = Link(sessions, agreement, settings.keys_dir)
+    link = link_for(settings, agreement, sessions)  # TONO_ROLE: both organisations here, or one of them
     conversations = Conversations(sessions, agreement, outbox=link.provider)
-    telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base)
+    telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base,
+                                lease=timedelta(seconds=settings.send_lease))
                 if settings.telegram_bot_token else None)
     secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
     notifier = telegram.notifier if telegram else None  # the web chat takes its news when its page asks
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Everything made at start-up lives as long as the process: move it out of the collector's way, so
+        # a full collection does not walk it in the middle of a request (200 ms pauses at a million records).
+        gc.collect()
+        gc.freeze()
         if telegram is not None and start_telegram:
             if settings.public_url:
                 await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
             else:
                 await telegram.start_polling()
-        loops = (link.run(), _sweep_forever(sessions, agreement))
+        loops = (link.run(), _sweep_forever(sessions, agreement, settings.role))
         background = [asyncio.create_task(loop) for loop in loops] if run_loops else []
         yield
         for task in background:
@@ -83,16 +95,26 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     app.state.engine, app.state.sessions, app.state.conversations = engine, sessions, conversations
     app.state.telegram, app.state.link, app.state.notifier = telegram, link, notifier
     secure = bool(settings.public_url and settings.public_url.startswith("https://"))
-    app.include_router(webchat_router(conversations, secure_cookies=secure))
     desk_secret = settings.secret_key or _per_process_secret()
-    install_provider_desk(app, sessions=sessions, agreement=agreement, outbox=link.provider, secret=desk_secret,
-                          secure_cookies=secure, today=nz_today)
-    install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
-                        secure_cookies=secure, today=nz_today)
+    # As one organisation (TONO_ROLE), Tono serves only that organisation's pages, plus the inbox where
+    # the other organisation's server delivers its messages.
+    if link.provider is not None:
+        app.include_router(webchat_router(conversations, secure_cookies=secure))
+        # A chat turn is a few kilobytes; a Telegram update well under one megabyte. Anything bigger is
+        # refused before it is read (deskkit.middleware.RequestLimits, as the desks do).
+        app.add_middleware(RequestLimits, prefix="/chat", max_bytes=256 * 1024)
+        app.add_middleware(RequestLimits, prefix="/telegram", max_bytes=1024 * 1024)
+        install_provider_desk(app, sessions=sessions, agreement=agreement, outbox=link.provider,
+                              secret=desk_secret, secure_cookies=secure, today=nz_today)
+    if link.agency is not None:
+        install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
+                            secure_cookies=secure, today=nz_today)
+    if link.inbox is not None:
+        app.include_router(inbox_router(link.inbox))
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
-        return RedirectResponse("/chat/")
+        return RedirectResponse("/chat/" if link.provider is not None else "/agency/")
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict:

@@ -53,13 +53,18 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from tono.app import create_app
-    from tono.startup import agreement_from, check_migrated
+    from tono.startup import agreement_from, check_migrated, check_signing_keys
 
     settings = load_settings()
     agreement = agreement_from(settings)
+    check_signing_keys(settings, agreement)
     asyncio.run(check_migrated(settings))
     _check_port_free(args.host, args.port)
     print(f"Tono is serving on http://{args.host}:{args.port}/ (health: /healthz). Stop it with Ctrl+C.")
+    if settings.role != "both":
+        other = "agency" if settings.role == "provider" else "provider"
+        print(f"It runs as the {settings.role} only: it sends to the {other} at {settings.peer_url} and takes the "
+              f"{other}'s messages at /protocol/inbox.")
     uvicorn.run(create_app(settings, agreement), host=args.host, port=args.port, log_level="info")
     return 0
 

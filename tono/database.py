@@ -34,6 +34,12 @@ def _begin_immediate(connection) -> None:
 
 def make_engine(database_url: str, **kwargs) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+    if database_url.startswith("sqlite") and ":memory:" not in database_url:
+        # One connection per process, so transactions queue in asyncio, first come first served. With a
+        # pool, every connection's BEGIN IMMEDIATE waits in SQLite's busy handler instead, which sleeps up
+        # to 100 ms between tries and under load starves some until "database is locked" (a lost turn).
+        # One writer at a time either way; another process still waits in the busy handler.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60, **kwargs}
     engine = create_async_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _tune_sqlite)

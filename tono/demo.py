@@ -73,16 +73,21 @@ def _officer_login(unit_id: str) -> str:
 
 
 async def seed_demo(settings: Settings, agreement: Agreement) -> list[tuple[str, str, str, str]]:
-    """Load the demo; return the desk logins as (desk, login, password, who)."""
+    """Load the demo (only this organisation's part when TONO_ROLE names one); return the desk logins as
+    (desk, login, password, who)."""
+    sides = ("provider", "agency") if settings.role == "both" else (settings.role,)
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
-            await _seed(session, agreement)
+            if "provider" in sides:
+                await _seed_provider(session, agreement)
+            if "agency" in sides:
+                await _seed_agency(session, agreement)
     finally:
         await engine.dispose()
-    logins = [("provider desk", login, password, who) for login, password, who in STAFF]
+    logins = [("provider desk", login, password, who) for login, password, who in STAFF if "provider" in sides]
     logins += [("agency desk", _officer_login(unit.id), f"demo-{unit.id}-2026", f"Officer, {unit.id} unit")
-               for unit in agreement.units]
+               for unit in agreement.units if "agency" in sides]
     return logins
 
 
@@ -95,7 +100,7 @@ async def _get_or_add(session: AsyncSession, model, lookup: dict, **values):
     return found
 
 
-async def _seed(session: AsyncSession, agreement: Agreement) -> None:
+async def _seed_provider(session: AsyncSession, agreement: Agreement) -> None:
     people: dict[str, Person] = {}
     for family_ref, family_name, members in FAMILIES:
         family = await _get_or_add(session, Family, {"ref": family_ref}, name=family_name)
@@ -110,6 +115,9 @@ async def _seed(session: AsyncSession, agreement: Agreement) -> None:
     for login, password, who in STAFF:
         if (await session.exec(select(StaffAccount).where(StaffAccount.login == login))).first() is None:
             session.add(StaffAccount(login=login, display_name=who, password_hash=hash_password(password)))
+
+
+async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:
     for unit in agreement.units:
         await _get_or_add(session, Unit, {"id": unit.id}, name=agreement.text(unit.name, "en", "adult")
                           if not isinstance(unit.name, str) else unit.name)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tono.db"
+ROLES = ("both", "provider", "agency")  # both: the embedded default, one process for both organisations
 
 # Plain URLs people copy from their hosting panel are accepted and given the async driver Tono uses.
 _ASYNC_DRIVERS = {
@@ -47,6 +50,52 @@ def normalise_database_url(raw: str) -> str:
     return url.set(drivername=driver).render_as_string(hide_password=False)
 
 
+def _is_this_machine(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_peer_url(raw: str) -> str:
+    """The other organisation's base URL, checked; messages carry families' information, so only https
+    leaves this machine."""
+    text = raw.strip()
+    shown = repr(text) if "@" not in text else "the value given"  # never repeat what may hold a password
+    try:
+        url = urlsplit(text)
+        host, _port = url.hostname, url.port  # .port raises on a port that is not a number
+    except ValueError:
+        host = None
+    if host is not None and (url.username or url.password):
+        # Not repeated back: the message would put the password in a terminal or a log.
+        raise SettingsError("TONO_PEER_URL must not carry a user name or password; messages are signed, so the "
+                            "inbox needs none.")
+    if url_problem := (
+        "is not a web address" if host is None or url.scheme not in ("http", "https") else
+        "must not have a query or a fragment" if url.query or url.fragment else None
+    ):
+        raise SettingsError(f"TONO_PEER_URL {url_problem} ({shown}); use the other organisation's base "
+                            "address, e.g. https://agency.example.org.")
+    if url.scheme == "http" and not _is_this_machine(host):
+        raise SettingsError(f"TONO_PEER_URL must use https:// (messages carry families' information), not "
+                            f"{shown}; plain http:// is only for a server on this machine (127.0.0.1).")
+    base = text.rstrip("/")
+    return base.removesuffix("/protocol/inbox")  # the inbox's own address works too
+
+
+def _seconds(name: str, value: object, least: float, most: float) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = float("nan")
+    if not least <= seconds <= most:
+        raise SettingsError(f"{name} must be a number of seconds from {least:g} to {most:g}, not {value!r}.")
+    return seconds
+
+
 class Settings(BaseSettings):
     """Everything Tono can be told from outside. Secrets come only from here, never from the repository."""
 
@@ -59,6 +108,13 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(None, alias="TONO_SECRET_KEY")
     agreement: Path | None = Field(None, alias="TONO_AGREEMENT")
     keys_dir: Path = Field(Path(".tono/keys"), alias="TONO_KEYS_DIR")
+    role: str = Field("both", alias="TONO_ROLE")
+    peer_url: str | None = Field(None, alias="TONO_PEER_URL")
+    # The longest wait between two tries of one message; short in tests, minutes in real life.
+    link_max_backoff: float = Field(300.0, alias="TONO_LINK_MAX_BACKOFF_SECONDS")
+    # How long a chat message being sent is held by its sender: after a crash it is sent again once this
+    # has passed (and counted in doubt). Longer than any one send (a 50 MB upload), short enough to recover.
+    send_lease: float = Field(30.0, alias="TONO_SEND_LEASE_SECONDS")
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +128,43 @@ class Settings(BaseSettings):
             raise SettingsError("TONO_SECRET_KEY is too short: use at least 32 random characters "
                                 "(e.g. the output of `python -c 'import secrets; print(secrets.token_urlsafe(48))'`).")
         return value
+
+    @field_validator("role", mode="before")
+    @classmethod
+    def _role_is_known(cls, value: object) -> str:
+        role = str(value).strip().lower()
+        if role not in ROLES:
+            raise SettingsError(f"TONO_ROLE must be both, provider or agency, not {value!r}.")
+        return role
+
+    @field_validator("peer_url")
+    @classmethod
+    def _peer_url_is_usable(cls, value: str | None) -> str | None:
+        return normalise_peer_url(value) if value is not None and value.strip() else None
+
+    @field_validator("link_max_backoff", mode="before")
+    @classmethod
+    def _backoff_is_sensible(cls, value: object) -> float:
+        return _seconds("TONO_LINK_MAX_BACKOFF_SECONDS", value, 0.1, 86_400)
+
+    @field_validator("send_lease", mode="before")
+    @classmethod
+    def _lease_is_sensible(cls, value: object) -> float:
+        return _seconds("TONO_SEND_LEASE_SECONDS", value, 1, 3_600)
+
+    @model_validator(mode="after")
+    def _role_has_what_it_needs(self) -> Settings:
+        if self.role == "both" and self.peer_url:
+            raise SettingsError("TONO_PEER_URL is set, but TONO_ROLE is both (one process for both organisations): "
+                                "set TONO_ROLE=provider or TONO_ROLE=agency, or unset TONO_PEER_URL.")
+        if self.role != "both" and not self.peer_url:
+            other = "agency" if self.role == "provider" else "provider"
+            raise SettingsError(f"TONO_ROLE={self.role} needs TONO_PEER_URL, the {other}'s server "
+                                f"(e.g. https://{other}.example.org), to send it messages.")
+        if self.role == "agency" and self.telegram_bot_token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is set, but TONO_ROLE=agency: families talk to the provider, "
+                                "so give the token to the provider's server.")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

@@ -75,3 +75,17 @@ async def check_migrated(settings: Settings) -> None:
             f"The database is at migration {current or 'none'}, but this Tono needs {head}: "
             "run `tono db upgrade`."
         )
+
+
+def check_signing_keys(settings: Settings, agreement: Agreement) -> None:
+    """As one organisation, Tono signs with its own private key only and checks the other's signatures
+    with the agreement's public keys: say now, in one sentence, if either is missing."""
+    if settings.role == "both":
+        return  # one process holds both demo keys, made on first run (tono/keys.py)
+    from tono.keys import SigningKeyError
+    from tono.link import keys_for_one_side
+
+    try:
+        keys_for_one_side(agreement, settings.keys_dir, settings.role)
+    except SigningKeyError as error:
+        raise StartupError(str(error)) from None

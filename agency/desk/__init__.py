@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from deskkit.desk import Desk
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
+from protocol.receiving import MAX_MESSAGE_BYTES
 
 HERE = Path(__file__).parent
 STATIC_PATH = "/agency/static/agency"
@@ -44,8 +45,10 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     async def verify(login: str, password: str):
         return await store.verify_login(sessions, login, password)
 
+    # An answer by API may carry whole records (up to 100,000 characters each), as one protocol message does.
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=secret, load_account=load,
-                templates_dirs=[HERE / "templates"], secure_cookies=secure_cookies, account_label=label)
+                templates_dirs=[HERE / "templates"], secure_cookies=secure_cookies, account_label=label,
+                max_api_body=MAX_MESSAGE_BYTES)
     desk.templates.env.filters["day"] = lambda value: views.day(date.fromisoformat(value) if isinstance(
         value, str) else value)
     desk.templates.env.globals.update(agency_static=STATIC_PATH, unit_names=unit_names)
@@ -56,4 +59,5 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     app.include_router(page_router(desk, actions))
     app.include_router(outcome_router(desk, actions))
     app.include_router(token_router(desk, actions))
-    app.include_router(api_router(actions))
+    app.include_router(api_router(actions, desk))
+    app.state.agency_desk = desk

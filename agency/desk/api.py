@@ -22,6 +22,7 @@ from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, Transfe
 from agency.desk.views import record_view, task_view
 from agency.models import InformationUse, Officer, Task
 from agency.moves import record_opening
+from deskkit.desk import Desk
 
 NO_TOKEN = "Send your agency API token as 'Authorization: Bearer <token>' (make one at /agency/tokens)."
 BAD_TOKEN = "That API token is not valid, or it has been revoked."
@@ -51,12 +52,14 @@ def _outcome(use: InformationUse) -> dict:
             "reported_on": use.reported_on.isoformat()}
 
 
-def api_router(actions: Actions) -> APIRouter:
+def api_router(actions: Actions, desk: Desk | None = None) -> APIRouter:
     router = APIRouter(prefix="/agency/api", tags=["agency desk API"], route_class=OneSentenceErrors, responses={
         401: {"model": Problem, "description": "No token, or a token that is not valid."},
         404: {"model": Problem, "description": "No such task in the token's unit (nor any other unit's)."},
         409: {"model": Problem, "description": "The lifecycle does not allow this move now; the detail says why."},
-        422: {"model": Problem, "description": "The input is not right; the detail says what to change."}})
+        413: {"model": Problem, "description": "The body is over 16 MB, the most one protocol message carries."},
+        422: {"model": Problem, "description": "The input is not right; the detail says what to change."},
+        429: {"model": Problem, "description": "Too many calls by this officer; wait Retry-After seconds."}})
     bearer = HTTPBearer(auto_error=False, description="An agency API token from /agency/tokens.")
 
     async def token_officer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Officer:
@@ -65,6 +68,9 @@ def api_router(actions: Actions) -> APIRouter:
         officer = await store.officer_for_token(actions.sessions, credentials.credentials)
         if officer is None:
             raise HTTPException(401, BAD_TOKEN, headers={"WWW-Authenticate": "Bearer"})
+        if desk is not None:
+            # Per officer, however many tokens they made, so more tokens do not mean more calls.
+            desk.check_rate(desk.api_rate, f"officer:{officer.id}")
         return officer
 
     TokenOfficer = Annotated[Officer, Depends(token_officer)]

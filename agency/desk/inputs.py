@@ -7,10 +7,11 @@ from collections import Counter
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
 from agency.answering import Answer
 from agency.models import AgencyRecord
+from deskkit.text import CONTROL_CHARACTERS, kept_characters
 from protocol.deadlines import ExtensionGround
 from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT, WITHHOLDING_GROUNDS
 
@@ -25,7 +26,8 @@ class InputError(ValueError):
 
 
 def _text(limit: int, *, required: bool = True):
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=int(required), max_length=limit)]
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=int(required), max_length=limit),
+                     AfterValidator(kept_characters)]
 
 
 ShortText, FreeText, RecordText, OptionalText = _text(SHORT_TEXT), _text(FREE_TEXT), _text(RECORD_TEXT), \
@@ -100,6 +102,7 @@ _PROBLEMS = {
     "model_attributes_type": "must be an object", "dict_type": "must be an object",
 "greater_than_equal": "must be 1 or more",
     "less_than_equal": "is too large to be an id",
+    CONTROL_CHARACTERS: "has a control character (such as NUL) that cannot be kept: remove it and try again",
 }
 
 

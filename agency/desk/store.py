@@ -69,13 +69,24 @@ async def queue_page(session: AsyncSession, unit_id: str, view: str, page: int, 
     """One page of the unit's tasks and how many there are, on the (unit_id, state, due_on) index.
 
     To do: earliest due date first, which puts every overdue task first too (overdue means due before
-    today). Finished: latest due date first."""
-    where = (Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view]))
-    order = (Task.due_on, Task.id) if view == "todo" else (Task.due_on.desc(), Task.id.desc())
-    total = (await session.exec(select(func.count()).select_from(Task).where(*where))).one()
+    today). Finished: latest due date first.
+
+    Each state is read in the index's own order, only as far as this page, and the states are merged here:
+    one query over both states had the database sort the unit's whole history for every page (half a
+    second at 100,000 requests). Whole rows are read only for the page's tasks."""
+    todo = view == "todo"
+    order = (Task.due_on, Task.id) if todo else (Task.due_on.desc(), Task.id.desc())
+    end = page * PAGE_SIZE
+    total = (await session.exec(select(func.count()).select_from(Task).where(
+        Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view])))).one()
+    keys = []
+    for state in QUEUE_VIEWS[view]:
+        keys += (await session.exec(select(Task.due_on, Task.id).where(Task.unit_id == unit_id, Task.state == state)
+                                    .order_by(*order).limit(end))).all()
+    ids = [task_id for _, task_id in sorted(keys, reverse=not todo)[end - PAGE_SIZE:end]]
     found = list(await session.exec(
-        select(Task, AgencyRequest).join(AgencyRequest, AgencyRequest.id == Task.request_id).where(*where)
-        .order_by(*order).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
+        select(Task, AgencyRequest).join(AgencyRequest, AgencyRequest.id == Task.request_id).where(Task.id.in_(ids))
+        .order_by(*order))) if ids else []
     names = await officer_names(session, {t.claimed_by for t, _ in found if t.claimed_by})
     rows = [QueueRow(t, r, names.get(t.claimed_by), t.state in QUEUE_VIEWS["todo"] and is_overdue(t.due_on, today),
                      working_days_left(t.due_on, today)) for t, r in found]

@@ -14,6 +14,7 @@ from agency.desk.actions import Actions
 from agency.desk.views import moment
 from agency.models import Officer
 from deskkit.desk import Desk, Message
+from deskkit.text import has_control_characters
 
 TOO_MANY = (f"You already have {store.MOST_TOKENS} tokens that work. Revoke one you no longer use, then make a new "
             "one.")
@@ -43,9 +44,10 @@ def token_router(desk: Desk, actions: Actions) -> APIRouter:
     async def make(request: Request, officer: CurrentOfficer) -> Response:
         """Make a new token and show it, once."""
         label = inputs.form_fields(await request.form(), "label").get("label", "").strip()
-        if not label or len(label) > 100:
+        if not label or len(label) > 100 or has_control_characters(label):
             return await page(request, officer, status=422, label=label[:100],
-                              error="Name the token (at most 100 characters), e.g. the case system that uses it.")
+                              error="Name the token in plain words (at most 100 characters), e.g. the case system "
+                                    "that uses it.")
         async with actions.sessions.begin() as session:
             token = await store.create_token(session, officer, label)
         if token is None:

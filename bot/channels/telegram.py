@@ -7,10 +7,12 @@ only Telegram knows: that the person pressing a button is the person whose chat 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -27,6 +29,7 @@ from aiogram.types import (
     Message,
     Update,
 )
+from aiogram.utils.backoff import Backoff, BackoffConfig
 
 from bot.channels.common import TELEGRAM_TEXT_LIMIT, ChatOrder, read_token
 from bot.conversation import Conversations, language_from_hint
@@ -38,6 +41,9 @@ from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
+UPDATES = ["message", "callback_query"]
+POLL_SECONDS = 25
+POLL_BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)  # aiogram's own
 MEDIA_KINDS = ("photo", "sticker", "voice", "video_note", "video", "audio", "document", "animation", "location",
                "contact", "poll")
 
@@ -89,17 +95,18 @@ class TelegramChannel:
     text_limit = TELEGRAM_TEXT_LIMIT
 
     def __init__(self, token: str, conversations: Conversations, api_base: str | None = None,
-                 pacer: Pacer | None = None):
+                 pacer: Pacer | None = None, lease: timedelta = timedelta(seconds=30)):
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
         self.conversations = conversations
-        conversations.push_replies(CHANNEL)
-        self.notifier = Notifier(conversations.sessions, self, pacer)
+        self.notifier = Notifier(conversations.sessions, self, pacer, lease=lease)
+        conversations.push_replies(CHANNEL, self.notifier.lease)
         self.order = ChatOrder()
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(self._router())
         self._polling: asyncio.Task | None = None
         self._sending: asyncio.Task | None = None
+        self._sends: dict[str, asyncio.Task] = {}  # per chat: the latest turn's sending, which waits for the one before
 
     def start_sending(self) -> None:
         """Start pushing the outbox (replies and news) to Telegram."""
@@ -118,9 +125,9 @@ class TelegramChannel:
         hint = message.from_user.language_code if message.from_user else None
         key = str(message.chat.id)
         async with self.order(key):
-            await self.conversations.handle(CHANNEL, key, incoming_from(message), hint,
-                                            once=f"tg:{event_update.update_id}")
-        self.notifier.wake()  # the replies wait in the outbox, saved with the turn
+            said = await self.conversations.handle(CHANNEL, key, incoming_from(message), hint,
+                                                   once=f"tg:{event_update.update_id}")
+        self._after_turn(key, said)
 
     async def on_button(self, query: CallbackQuery, event_update: Update) -> None:
         message = query.message
@@ -142,10 +149,69 @@ class TelegramChannel:
         async with self.order(key):
             said = await self.conversations.handle(CHANNEL, key, Incoming("button", action=action, screen=screen),
                                                    once=f"tg:{event_update.update_id}")
-        self.notifier.wake()
         await query.answer(say(said.notice, said.language, said.register) if said.notice else None)
-        if said.notice is None and said.replies:
-            await self._clear_buttons(message)
+        self._after_turn(key, said, used=message if said.notice is None and said.replies else None)
+
+    def _after_turn(self, key: str, said, used: Message | None = None) -> None:
+        """Send the turn's replies, which are safe in the outbox already, in the background: the update is
+        done once its turn is committed (see _poll), and a chat's sends stay in turn order, each turn's after
+        the one before. Whatever the turn could not claim (older messages wait first) goes by the loop."""
+        previous = self._sends.get(key)
+
+        async def send() -> None:
+            if previous is not None:
+                await asyncio.gather(previous, return_exceptions=True)
+            if said.sending:
+                await self.notifier.send_claimed(key, said)
+            if len(said.sending) < len(said.replies):
+                self.notifier.wake()
+            if used is not None:
+                await self._clear_buttons(used)
+
+        task = asyncio.create_task(send())
+        self._sends[key] = task
+        task.add_done_callback(lambda done: self._sends.pop(key, None) if self._sends.get(key) is done else None)
+
+    async def flush(self) -> None:
+        """Wait until every turn's replies so far have been sent (tests, and a clean stop)."""
+        while self._sends:
+            await asyncio.gather(*list(self._sends.values()), return_exceptions=True)
+
+    async def _poll(self) -> None:
+        """Long polling that confirms updates to Telegram only once their turns are committed.
+
+        aiogram's own polling confirms an update when it starts handling it, so a bot killed mid-turn loses
+        that update for good. Here a batch is confirmed (the next getUpdates' offset) after every turn in it
+        is saved; a redelivered update is recognised by its update_id and changes nothing (Conversations.
+        handle). An update whose turn failed is left unconfirmed, so Telegram gives it again, up to three
+        times before it is given up (a poison update must not stop the chat for everyone).
+        """
+        backoff, offset, failures = Backoff(POLL_BACKOFF), None, {}
+        while True:
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES,
+                                                      request_timeout=POLL_SECONDS + 15)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # Telegram unreachable: wait and ask again, as aiogram does
+                log.warning("getUpdates failed (%s); asking again in %.1f s", type(error).__name__, backoff.next_delay)
+                await backoff.asleep()
+                continue
+            backoff.reset()
+            if not updates:
+                continue
+            results = await asyncio.gather(*(self.dispatcher.feed_update(self.bot, u) for u in updates),
+                                           return_exceptions=True)
+            offset = updates[-1].update_id + 1
+            for update, result in zip(updates, results, strict=True):
+                if isinstance(result, Exception) and not isinstance(result, asyncio.CancelledError):
+                    failures[update.update_id] = failures.get(update.update_id, 0) + 1
+                    log.error("update %s failed (%s), try %d", update.update_id, type(result).__name__,
+                              failures[update.update_id], exc_info=result)
+                    if failures[update.update_id] < 3:
+                        offset = min(offset, update.update_id)
+            if len(failures) > 1000:
+                failures.clear()
 
     async def _clear_buttons(self, message: Message) -> None:
         """Take the buttons off a message once one of them was used, so old choices do not linger. Best
@@ -181,26 +247,23 @@ class TelegramChannel:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.set_commands()
         self.start_sending()
-        self._polling = asyncio.create_task(
-            self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False)
-        )
+        self._polling = asyncio.create_task(self._poll())
 
     async def start_webhook(self, url: str, secret: str) -> None:
         await self.set_commands()
         self.start_sending()
-        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=["message", "callback_query"])
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
 
     async def feed(self, update: dict) -> None:
         await self.dispatcher.feed_webhook_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
 
     async def stop(self) -> None:
         if self._polling is not None:
-            await self.dispatcher.stop_polling()
-            try:
-                await asyncio.wait_for(self._polling, timeout=10)
-            except (TimeoutError, asyncio.CancelledError):
-                self._polling.cancel()
+            self._polling.cancel()  # what was not confirmed yet is given again on the next start
+            await asyncio.gather(self._polling, return_exceptions=True)
             self._polling = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.flush(), timeout=10)
         if self._sending is not None:
             self._sending.cancel()
             await asyncio.gather(self._sending, return_exceptions=True)

@@ -78,9 +78,24 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
             "lang": language, "words": words, "start": start[:64],
         })
         if not request.cookies.get(COOKIE):
-            response.set_cookie(COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict",
-                                secure=secure_cookies, max_age=60 * 60 * 24 * 180, path="/chat")
+            give_cookie(response, secrets.token_urlsafe(32))
         return response
+
+    def give_cookie(response: Response, secret: str) -> None:
+        response.set_cookie(COOKIE, secret, httponly=True, samesite="strict", secure=secure_cookies,
+                            max_age=60 * 60 * 24 * 180, path="/chat")
+
+    async def new_cookie_once_linked(key: str, response: Response) -> None:
+        """A chat that now knows who the family is gets a new secret, as a desk does at sign-in: a cookie
+        someone planted in this browser before the enrolment link was opened no longer reaches it."""
+        secret = secrets.token_urlsafe(32)
+        async with conversations.sessions.begin() as session:
+            link = await conversations.link_of(session, CHANNEL, key)
+            if link is None or link.person_id is None:
+                return
+            link.chat_key = chat_key(secret)
+            session.add(link)
+        give_cookie(response, secret)
 
     @router.post("/turn", response_model=TurnOut)
     async def turn(body: TurnIn, response: Response, tono_chat: str | None = Cookie(None),
@@ -95,6 +110,8 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         key = chat_key(tono_chat)
         once = f"web:{key[:24]}:{body.turn}" if body.turn else None
         said = await conversations.handle(CHANNEL, key, incoming, once=once)
+        if body.kind == "command" and body.command == "start" and body.text:
+            await new_cookie_once_linked(key, response)
         return _out([said], said.language)
 
     @router.get("/updates", response_model=TurnOut)

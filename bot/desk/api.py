@@ -24,7 +24,7 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="ProviderStaffToken",
 
 
 def api_router(ctx: DeskContext) -> APIRouter:
-    caller = auth.api_caller(ctx.sessions, ctx.desk.current_account)
+    caller = auth.api_caller(ctx.sessions, ctx.desk)
     router = APIRouter(prefix="/provider/api", tags=["provider desk API"], route_class=ApiRoute,
                        dependencies=[Depends(BEARER)], responses=ERRORS)
     Caller = Annotated[StaffAccount, Depends(caller)]

@@ -39,7 +39,8 @@ class Problem(BaseModel):
     detail: str
 
 
-ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 409, 422)}
+# 413: a body over the desk's limit; 429: too many calls by one staff member in a minute (see Retry-After).
+ERRORS = {status: {"model": Problem} for status in (400, 401, 403, 404, 409, 413, 422, 429)}
 
 
 class DueOut(BaseModel):

@@ -40,7 +40,7 @@ def authority_out(authority: Authority, actor: Person, subject: Person) -> Autho
 
 
 def people_api_router(ctx: DeskContext) -> APIRouter:
-    caller = auth.api_caller(ctx.sessions, ctx.desk.current_account)
+    caller = auth.api_caller(ctx.sessions, ctx.desk)
     router = APIRouter(prefix="/provider/api", tags=["provider desk API"], route_class=ApiRoute,
                        dependencies=[Depends(BEARER)], responses=ERRORS)
     Caller = Annotated[StaffAccount, Depends(caller)]

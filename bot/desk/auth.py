@@ -13,6 +13,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import StaffAccount, StaffToken
+from deskkit.desk import Desk
 from deskkit.passwords import check_password
 from protocol.clock import utcnow
 
@@ -82,8 +83,9 @@ async def staff_for_token(sessions: async_sessionmaker, token: str) -> StaffAcco
     return found if found is not None and found.active else None
 
 
-def api_caller(sessions: async_sessionmaker, current_account: Callable[[Request], Awaitable[StaffAccount]]):
-    """Dependency for the JSON API: a bearer token for anything; the desk's session cookie for reading only."""
+def api_caller(sessions: async_sessionmaker, desk: Desk):
+    """Dependency for the JSON API: a bearer token for anything; the desk's session cookie for reading only.
+    Each staff member's calls are counted together, however many tokens they use (429 when too many)."""
 
     async def caller(request: Request) -> StaffAccount:
         token = bearer_token(request)
@@ -91,10 +93,12 @@ def api_caller(sessions: async_sessionmaker, current_account: Callable[[Request]
             staff = await staff_for_token(sessions, token)
             if staff is None:
                 raise HTTPException(401, BAD_TOKEN, headers={"WWW-Authenticate": "Bearer"})
-            return staff
-        if request.method not in ("GET", "HEAD"):
+        elif request.method not in ("GET", "HEAD"):
             raise HTTPException(401, TOKEN_FOR_CHANGES, headers={"WWW-Authenticate": "Bearer"})
-        return await current_account(request)
+        else:
+            staff = await desk.current_account(request)
+        desk.check_rate(desk.api_rate, f"{KIND}:{staff.id}")
+        return staff
 
     return caller
 

@@ -7,9 +7,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from deskkit.csrf import FIELD as CSRF_FIELD
+from deskkit.text import CONTROL_CHARACTERS, kept_characters
 from protocol.lifecycle import IdentityCheck
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
@@ -21,7 +31,8 @@ PROGRAMME_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"
 
 
 def Words(limit: int):  # noqa: N802 (reads as a type in the models below)
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limit)]
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limit),
+                     AfterValidator(kept_characters)]
 
 
 class Input(BaseModel):
@@ -126,6 +137,8 @@ def sentence(errors: Sequence[Mapping[str, Any]]) -> str:
         return f"{label} is missing: fill it in."
     if kind == "string_too_long":
         return f"{label} is too long: at most {ctx.get('max_length')} characters."
+    if kind == CONTROL_CHARACTERS:
+        return f"{label} has a control character (such as NUL) that cannot be kept: remove it and try again."
     if kind in ("enum", "literal_error"):
         return f"{label} must be one of: {_choices(ctx)}."
     if kind.startswith("date"):

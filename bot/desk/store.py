@@ -52,8 +52,10 @@ async def queue_page(session: AsyncSession, state: str, after: Cursor | None, li
     if after is None or after.due_on is not None:
         dated = select(Request).where(Request.state == state, Request.due_on.is_not(None))
         if after is not None:
-            dated = dated.where(or_(Request.due_on > after.due_on,
-                                    (Request.due_on == after.due_on) & (Request.id > after.id)))
+            # `due_on >=` repeats what the OR implies, so PostgreSQL starts the index range at the cursor
+            # instead of reading and discarding every earlier row of the state (SQLite found it either way).
+            dated = dated.where(Request.due_on >= after.due_on, or_(
+                Request.due_on > after.due_on, (Request.due_on == after.due_on) & (Request.id > after.id)))
         rows += list(await session.exec(dated.order_by(Request.due_on, Request.id).limit(limit + 1)))
     if len(rows) <= limit:
         undated = select(Request).where(Request.state == state, Request.due_on.is_(None))

@@ -16,6 +16,9 @@ from bot.i18n import Text, _
 
 MENU = "menu"
 NOTICE_SCREEN = 0  # buttons on notifications belong to no screen; their action is checked on the server
+# Telegram's callback_data is at most 64 bytes, and Tono's own actions are short printable codes; anything
+# else was not made by Tono (a forged press), and a NUL in it would even be refused by PostgreSQL.
+ACTION_LIMIT = 64
 # Direction marks and invisible formatting can make typed text show something other than what it
 # says (a reference that reads backwards, a name that hides another); they are removed, other
 # scripts (right-to-left ones included) are kept as typed.
@@ -139,6 +142,9 @@ class Engine:
         turn.replies.append(reply)
 
     async def _button(self, turn: Turn, step: Step, incoming: Incoming) -> None:
+        if len(incoming.action) > ACTION_LIMIT or not incoming.action.isprintable():
+            turn.notice = _("That button does nothing here.")
+            return
         if incoming.screen == NOTICE_SCREEN:
             prefix, _sep, rest = incoming.action.partition(":")
             handler = self.notices.get(prefix)

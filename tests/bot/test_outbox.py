@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversations
-from bot.i18n import Plain, to_json
+from bot.i18n import Plain, from_json, say, to_json
 from bot.models import ChatLink, Notification
 from bot.notifier import Notifier, RetryAfter, Undeliverable
 from bot.pacing import Pacer
@@ -285,19 +285,86 @@ async def test_sixty_chats_at_once_stay_under_thirty_messages_a_second(flooding_
     assert busiest <= 30
 
 
-async def test_a_turns_replies_wait_in_the_outbox_with_the_turn_and_go_when_the_sender_runs(
-        flooding_telegram, sessions):
+def help_update(update_id: int, chat_id: int = 501) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": 0, "text": "/help", "chat": {"id": chat_id, "type": "private",
+                                                                     "first_name": "Aroha"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Aroha"}}}
+
+
+async def test_a_turns_replies_are_saved_with_the_turn_and_sent_straight_away(flooding_telegram, sessions):
     fake, channel = flooding_telegram
     fake.user(501, "Aroha")
 
-    await channel.feed({"update_id": 1, "message": {
-        "message_id": 1, "date": 0, "text": "/help", "chat": {"id": 501, "type": "private", "first_name": "Aroha"},
-        "from": {"id": 501, "is_bot": False, "first_name": "Aroha"}}})
-    async with sessions() as session:
-        waiting = (await session.exec(select(Notification).where(Notification.sent_at.is_(None)))).all()
-    before = texts_received(fake, 501)
-    await channel.notifier.deliver()
+    await channel.feed(help_update(1))
+    await channel.flush()
 
-    assert waiting, "the reply was saved with the turn"
-    assert before == []
-    assert texts_received(fake, 501), "and sent by the outbox's sender"
+    async with sessions() as session:
+        rows = (await session.exec(select(Notification))).all()
+    assert rows and all(row.sent_at is not None and row.claimed_until is None for row in rows)
+    assert len(texts_received(fake, 501)) == len(rows)
+
+
+async def test_a_turns_replies_wait_behind_older_news_in_the_same_chat(flooding_telegram, sessions):
+    fake, channel = flooding_telegram
+    fake.user(501, "Aroha")
+    await channel.feed(help_update(1))  # the chat exists now
+    await channel.flush()
+    async with sessions.begin() as session:
+        link = (await session.exec(select(ChatLink))).one()
+        session.add(Notification(chat_link_id=link.id, text=to_json(Plain("Older news")),
+                                 next_attempt_at=utcnow() + timedelta(seconds=1)))  # e.g. backing off
+
+    await channel.feed(help_update(2))
+    await channel.flush()
+    before = texts_received(fake, 501)
+    await asyncio.sleep(1.1)
+    await channel.notifier.deliver()
+    after = texts_received(fake, 501)
+
+    assert "Older news" not in before
+    assert after[len(before)] == "Older news", "the news went first, then the turn's replies"
+    assert len(after) > len(before) + 1
+
+
+async def test_when_a_turns_reply_cannot_go_the_rest_of_the_turn_waits_and_goes_in_order(flooding_telegram,
+                                                                                        sessions):
+    fake, channel = flooding_telegram
+    fake.user(501, "Aroha")
+    fake.fail_next("sendMessage", 502)
+
+    await channel.feed(help_update(1))
+    await channel.flush()
+    first = texts_received(fake, 501)
+    await until_all_sent(channel.notifier, sessions)
+
+    async with sessions() as session:
+        rows = (await session.exec(select(Notification).order_by(Notification.id))).all()
+    assert first == []
+    assert texts_received(fake, 501) == [say(from_json(row.text), "en", "adult") for row in rows], "in order, once"
+    assert rows[0].attempts == 1 and all(row.in_doubt == 0 for row in rows)
+
+
+async def test_an_update_whose_turn_failed_is_not_confirmed_so_telegram_gives_it_again(flooding_telegram, sessions):
+    fake, channel = flooding_telegram
+    aroha = fake.user(501, "Aroha")
+    handle, failed = channel.conversations.handle, []
+
+    async def fails_once(*args, **kwargs):
+        if not failed:
+            failed.append(True)
+            raise ConnectionError("the database went away mid-turn")
+        return await handle(*args, **kwargs)
+
+    channel.conversations.handle = fails_once
+    await channel.start_polling()
+    await aroha.send_command("/help")
+    reply = await aroha.next_message(timeout=10)
+
+    await asyncio.sleep(0.5)
+    await channel.flush()
+
+    assert failed, "the first try failed"
+    assert reply["text"], "the same update came again and was answered"
+    texts = texts_received(fake, 501)
+    assert len(texts) == len(set(texts)), "and answered once"

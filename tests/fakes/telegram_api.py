@@ -71,6 +71,8 @@ class FakeTelegram(ChatMethods):
         self.per_chat_limit, self.global_limit = per_chat_limit, global_limit
         self.per_chat_burst = per_chat_burst
         self._buckets: dict[Any, tuple[float, float]] = {}
+        self.last_update_id = 0
+        self.delivered_at: dict[int, float] = {}
         self.paced: list[tuple[Any, float]] = []  # (chat id, when) of every paced call the flood limits let through
         self.base_url = ""
         self.users: dict[int, FakeUser] = {}
@@ -151,6 +153,7 @@ class FakeTelegram(ChatMethods):
 
     def queue_update(self, **update: Any) -> dict[str, Any]:
         update = {"update_id": next(self._update_ids), **update}
+        self.last_update_id = update["update_id"]
         self._updates.append(update)
         self._wake()
         return update
@@ -263,7 +266,11 @@ class FakeTelegram(ChatMethods):
                 self._updates = [u for u in self._updates if self._allowed_updates & u.keys()]
             remaining = deadline - time.monotonic()
             if self._updates or self._closing or remaining <= 0:
-                return self._updates[: min(max(limit, 1), 100)]
+                batch = self._updates[: min(max(limit, 1), 100)]
+                now = time.monotonic()
+                for update in batch:  # when each update first left getUpdates (the chat benchmark's clock)
+                    self.delivered_at.setdefault(update["update_id"], now)
+                return batch
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), remaining)
 

@@ -22,6 +22,7 @@ class FakeUser:
         self.id, self.first_name, self.language_code, self.username = user_id, first_name, language_code, username
         self.blocked = False  # set True to make the bot's sends fail with 403, as after a family blocks the bot
         self.messages: list[dict[str, Any]] = []  # every bot message in this chat, in order, edits applied
+        self.arrived_at: list[float] = []  # time.monotonic() when each of .messages arrived
         self.deleted: set[int] = set()  # message ids the bot deleted (they stay in .messages for inspection)
         self._server = server
         self._inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()  # sent and edited bot messages, unread
@@ -58,6 +59,7 @@ class FakeUser:
             self.messages[index] = message  # replaced, not mutated: dicts a test already holds stay as they were
         else:
             self.messages.append(message)
+            self.arrived_at.append(time.monotonic())  # lines up with .messages (edits replace in place)
         self._inbox.put_nowait(message)
         return message
 

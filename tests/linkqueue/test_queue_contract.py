@@ -1,5 +1,6 @@
 """The linked queue's contract (DESIGN.md §3.4): at-least-once delivery, exactly-once apply, order per
-request, refused messages kept as dead letters. Every transport must pass these; today: SQL tables."""
+request, refused messages kept as dead letters. Every transport passes these, on SQLite and PostgreSQL: SQL
+tables in one database, and HTTP between two servers, each with its own database (conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from linkqueue.tables import QUEUE_TABLES
+from protocol.messages import new_message
 from protocol.queue import Receipt, ReceiptStatus
+from protocol.signing import generate_keypair, load_private_key, sign
 
 WITHDRAWN = {"withdrawn_on": "2026-11-25"}
 
@@ -44,7 +47,7 @@ async def test_a_sent_message_is_delivered_and_applied_once(ends):
     handler = Applied()
 
     sent = await _send(provider, sessions)
-    assert await provider.push(agency.accept) == 1
+    assert await provider.push(ends.to_agency) == 1
     assert await agency.consume(handler) == 1
 
     assert handler.seen == [sent.id]
@@ -61,7 +64,7 @@ async def test_sending_is_undone_when_the_senders_transaction_rolls_back(ends):
             raise RuntimeError("the state change failed")
 
     assert await _count(sessions, QUEUE_TABLES["provider"].outbox) == 0
-    assert await provider.push(agency.accept) == 0
+    assert await provider.push(ends.to_agency) == 0
 
 
 async def test_a_message_delivered_twice_is_applied_once(ends):
@@ -69,8 +72,8 @@ async def test_a_message_delivered_twice_is_applied_once(ends):
     handler = Applied()
     sent = await _send(provider, sessions)
 
-    first = await agency.accept(sent.to_json())
-    second = await agency.accept(sent.to_json())
+    first = await ends.to_agency(sent.to_json())
+    second = await ends.to_agency(sent.to_json())
     await agency.consume(handler)
     await agency.consume(handler)
 
@@ -85,13 +88,13 @@ async def test_a_crash_between_delivery_and_acknowledgement_redelivers_and_still
     sent = await _send(provider, sessions)
 
     async def crashes_after_the_receiver_stored_it(raw: str) -> Receipt:
-        await agency.accept(raw)
+        await ends.to_agency(raw)
         raise ConnectionResetError("the sender died before it heard the answer")
 
     assert await provider.push(crashes_after_the_receiver_stored_it) == 0
     assert await provider.undelivered() == 1
     await _make_due(provider, sessions)
-    assert await provider.push(agency.accept) == 1
+    assert await provider.push(ends.to_agency) == 1
     await agency.consume(handler)
 
     assert handler.seen == [sent.id]
@@ -102,7 +105,7 @@ async def test_a_failure_while_applying_changes_nothing_and_the_message_is_appli
     provider, agency, sessions = ends
     handler = Applied(fail_times=1)
     sent = await _send(provider, sessions)
-    await provider.push(agency.accept)
+    await provider.push(ends.to_agency)
 
     assert await agency.consume(handler) == 0
     assert await agency.consume(handler) == 1
@@ -117,7 +120,7 @@ async def test_a_tampered_message_is_refused_kept_as_a_dead_letter_and_never_app
     tampered = json.loads(sent.to_json())
     tampered["body"]["withdrawn_on"] = "2026-11-26"
 
-    receipt = await agency.accept(json.dumps(tampered))
+    receipt = await ends.to_agency(json.dumps(tampered))
     await agency.consume(handler)
 
     assert receipt.status is ReceiptStatus.REJECTED
@@ -137,7 +140,7 @@ async def test_a_refused_message_is_not_sent_again(ends):
     await provider.push(refuses)
     await _make_due(provider, sessions)
 
-    assert await provider.push(agency.accept) == 0
+    assert await provider.push(ends.to_agency) == 0
     assert await provider.undelivered() == 0
 
 
@@ -147,9 +150,9 @@ async def test_a_message_that_arrives_before_an_earlier_one_waits_and_both_apply
     first = await _send(provider, sessions)
     second = await _send(provider, sessions, body={"withdrawn_on": "2026-11-26"})
 
-    early = await agency.accept(second.to_json())
-    await agency.accept(first.to_json())
-    late = await agency.accept(second.to_json())
+    early = await ends.to_agency(second.to_json())
+    await ends.to_agency(first.to_json())
+    late = await ends.to_agency(second.to_json())
     await agency.consume(handler)
 
     assert early.status is ReceiptStatus.RETRY_LATER
@@ -173,20 +176,34 @@ async def test_a_message_for_the_other_side_is_refused(ends):
     provider, agency, sessions = ends
     sent = await _send(provider, sessions)
 
-    receipt = await provider.accept(sent.to_json())
+    receipt = await ends.to_provider(sent.to_json())
 
     assert receipt.status is ReceiptStatus.REJECTED
 
 
-@pytest.mark.parametrize("raw", ["", "not json", "[]", '{"id": 5}', "{" * 10000])
+@pytest.mark.parametrize("raw", ["", "not json", "[]", '{"id": 5}', "{" * 10000],
+                         ids=["empty", "not-json", "a-list", "no-envelope", "nested-too-deep"])
 async def test_malformed_input_is_refused_with_a_reason_and_kept(ends, raw):
     _provider, agency, _sessions = ends
 
-    receipt = await agency.accept(raw)
+    receipt = await ends.to_agency(raw)
 
     assert receipt.status is ReceiptStatus.REJECTED
     assert receipt.reason
     assert len(await agency.dead_letters()) == 1
+
+
+async def test_messages_with_hostile_identifiers_are_refused_with_a_reason_and_kept(ends):
+    provider, agency, sessions = ends
+    genuine = json.loads((await _send(provider, sessions)).to_json())
+    hostile = [{**genuine, field: value} for field in ("id", "sender", "request")
+               for value in ("a\u0000b", "\ud800", "x" * 5000, 7)]
+
+    receipts = [await ends.to_agency(json.dumps(message)) for message in hostile]
+
+    assert {r.status for r in receipts} == {ReceiptStatus.REJECTED}
+    assert all(r.reason for r in receipts)
+    assert {r.reason for r in receipts} <= {letter["reason"] for letter in await agency.dead_letters()}
 
 
 async def test_two_consumers_at_once_never_apply_one_message_twice(ends):
@@ -194,12 +211,105 @@ async def test_two_consumers_at_once_never_apply_one_message_twice(ends):
     handler = Applied()
     for n in range(20):
         await _send(provider, sessions, request=f"BFF-2026-{n:06d}")
-    await provider.push(agency.accept)
+    await provider.push(ends.to_agency)
 
     counts = await asyncio.gather(agency.consume(handler), agency.consume(handler))
 
     assert sum(counts) == 20
     assert len(handler.seen) == len(set(handler.seen)) == 20
+
+
+async def test_a_replayed_message_is_a_duplicate_and_changes_nothing(ends):
+    provider, agency, sessions = ends
+    handler = Applied()
+    sent = await _send(provider, sessions)
+    await provider.push(ends.to_agency)
+    await agency.consume(handler)
+
+    replayed = await ends.to_agency(sent.to_json())
+    await agency.consume(handler)
+
+    assert replayed.status is ReceiptStatus.DUPLICATE
+    assert handler.seen == [sent.id]
+    assert await agency.dead_letters() == []
+
+
+async def test_one_message_delivered_five_times_at_once_is_stored_once(ends):
+    provider, agency, sessions = ends
+    handler = Applied()
+    sent = await _send(provider, sessions)
+
+    receipts = await asyncio.gather(*(ends.to_agency(sent.to_json()) for _ in range(5)))
+    await agency.consume(handler)
+
+    assert sorted(r.status for r in receipts) == [ReceiptStatus.ACCEPTED] + [ReceiptStatus.DUPLICATE] * 4
+    assert handler.seen == [sent.id]
+    assert await agency.dead_letters() == []  # a copy that waited for the first is no message out of order
+
+
+async def test_a_message_from_a_sender_we_hold_no_key_for_is_refused_and_kept(ends):
+    _provider, agency, _sessions = ends
+    stranger_key = load_private_key(generate_keypair()[0])
+    forged = sign(new_message("request.withdrawn", "stranger", "agency", "BFF-2026-000001", 1, WITHDRAWN),
+                  stranger_key)
+
+    receipt = await ends.to_agency(forged.to_json())
+
+    assert receipt.status is ReceiptStatus.REJECTED
+    assert "not a party we hold a public key for" in receipt.reason
+    assert [(letter["message_id"], letter["sender"]) for letter in await agency.dead_letters()] == [
+        (forged.id, "stranger")]
+
+
+async def test_a_later_message_of_a_request_is_not_sent_until_the_earlier_one_has_arrived(ends):
+    provider, agency, sessions = ends
+    first = await _send(provider, sessions)
+    second = await _send(provider, sessions, body={"withdrawn_on": "2026-11-26"})
+    offered: list[str] = []
+
+    async def not_yet_the_first_time(raw: str) -> Receipt:
+        offered.append(json.loads(raw)["id"])
+        if len(offered) == 1:
+            return Receipt(ReceiptStatus.RETRY_LATER, "the receiver is not ready for it")
+        return await ends.to_agency(raw)
+
+    await provider.push(not_yet_the_first_time)
+    await provider.push(not_yet_the_first_time)  # the first is backing off, so the second must wait too
+    waited = list(offered)
+    await _make_due(provider, sessions)
+    delivered = await provider.push(not_yet_the_first_time)
+
+    assert waited == [first.id]
+    assert offered == [first.id, first.id, second.id]
+    assert delivered == 2
+    assert await _attempts(provider, sessions) == {first.id: 1, second.id: 0}
+    assert await agency.dead_letters() == []
+
+
+async def test_when_the_receiver_cannot_be_reached_the_round_stops_and_the_rest_wait_uncounted(ends):
+    provider, _agency, sessions = ends
+    sent = [await _send(provider, sessions, request=f"BFF-2026-{n:06d}") for n in range(3)]
+    tries = 0
+
+    async def nobody_listens(raw: str) -> Receipt:
+        nonlocal tries
+        tries += 1
+        raise ConnectionRefusedError("nobody is listening")
+
+    assert await provider.push(nobody_listens) == 0
+    assert tries == 1
+    assert await _attempts(provider, sessions) == {sent[0].id: 1, sent[1].id: 0, sent[2].id: 0}
+    assert await provider.push(ends.to_agency) == 2  # the others were given back at once
+    await _make_due(provider, sessions)
+    assert await provider.push(ends.to_agency) == 1
+    assert await provider.undelivered() == 0
+
+
+async def _attempts(end, sessions) -> dict[str, int]:
+    box = QUEUE_TABLES[end.side].outbox
+    async with sessions() as session:
+        rows = await (await session.connection()).execute(select(box.c.id, box.c.attempts))
+        return {row.id: row.attempts for row in rows}
 
 
 async def _make_due(end, sessions) -> None:

@@ -332,3 +332,12 @@ def test_stored_json_that_breaks_the_contract_does_not_read_back():
         Envelope.from_json("{not json")
     with pytest.raises(InvalidMessage):
         Envelope.from_json(json.dumps(data | {"body": {"withdrawn_on": "soon"}}))
+
+
+
+def test_free_text_with_a_nul_is_refused_in_plain_words_but_line_breaks_and_tabs_are_kept():
+    error = reason_for("clarification.asked", {"unit": "evaluation", "question": "Which term?\x00"})
+    validate_body("clarification.asked", {"unit": "evaluation", "question": "Which term?\nTerm 1\tor 2"})
+
+    assert error.path == "body.question"
+    assert "control character (such as NUL)" in error.reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from bot.models import RequestEvent
@@ -48,3 +48,21 @@ async def test_a_tampered_event_row_is_found_and_named(verifying, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "provider request BFF-2026-000001" in err and f"event {approve.seq} (approve" in err
+
+
+@pytest.mark.parametrize("removed", ["the newest event", "every event"])
+async def test_a_history_cut_short_is_found_because_the_request_records_its_newest_event(verifying, capsys, removed):
+    sessions = verifying[0]
+    await _journey(verifying)
+    async with sessions.begin() as session:
+        events = (await session.exec(select(RequestEvent).order_by(RequestEvent.seq))).all()
+        gone = [events[-1].id] if removed == "the newest event" else [e.id for e in events]
+        await (await session.connection()).execute(delete(RequestEvent.__table__).where(
+            RequestEvent.__table__.c.id.in_(gone)))
+
+    code = await asyncio.to_thread(main, ["verify-events"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "provider request BFF-2026-000001" in err
+    assert ("were removed" if removed == "the newest event" else "every event of it was removed") in err

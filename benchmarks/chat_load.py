@@ -1,0 +1,161 @@
+"""Chat throughput: K families drive the real bot (aiogram, long polling) through a mixed journey on the
+fake Bot API server in its own process; the same run drives a bare aiogram echo bot on the same kind of
+server as the floor, so the ratio tono/echo is taken side by side on one noisy machine.
+
+    python -m benchmarks.chat_load --chats 200 --updates 5000 --json [--database sqlite|postgresql]
+
+Tono runs as in production: every turn's state change and its replies committed in one transaction
+(SQLite WAL with synchronous=FULL: durable), the replies sent by the outbox's sender. Telegram's flood
+limits are lifted for this run (the fake server does not enforce them and the pacer is opened up),
+because they would measure Telegram's 30 messages a second, not Tono: `benchmarks.pacing` measures those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+
+from bot.channels.telegram import TelegramChannel
+from bot.chat_limits import ChatLimits
+from bot.conversation import Conversations
+from bot.pacing import Pacer
+from protocol.agreement import load_agreement
+from tono.database import make_engine, make_sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+UNPACED = dict(per_chat=1e6, burst=10**6, overall=10**9)
+
+
+def resident_mb() -> float:
+    """This process's resident memory now (Linux), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+class Families:
+    """The families' process (benchmarks/families.py): its server address, then its figures."""
+
+    def __init__(self, kind: str, chats: int, updates: int):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.families", "--kind", kind, "--chats", str(chats),
+             "--updates", str(updates)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        ready = self.process.stdout.readline().split()
+        if not ready or ready[0] != "READY":
+            raise RuntimeError("the families' process did not start")
+        self.base_url, self.token = ready[1], ready[2]
+
+    async def figures(self) -> dict:
+        line = await asyncio.to_thread(self.process.stdout.readline)
+        await asyncio.to_thread(self.process.wait)
+        return json.loads(line)
+
+
+async def echo_floor(chats: int, updates: int) -> dict:
+    """The floor: a bare aiogram bot that answers each text with the same text, nothing stored."""
+    families = Families("echo", chats, updates)
+    bot = Bot(families.token, session=AiohttpSession(api=TelegramAPIServer.from_base(families.base_url)))
+    dispatcher = Dispatcher()
+
+    @dispatcher.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False))
+    try:
+        return await families.figures()
+    finally:
+        await dispatcher.stop_polling()
+        await asyncio.gather(polling, return_exceptions=True)
+        await bot.session.close()
+
+
+def _postgres_admin() -> str:
+    return os.environ.get("TONO_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def fresh_database(kind: str, workdir: Path) -> tuple[str, str | None]:
+    """A new database migrated to head: (url, PostgreSQL database name to drop afterwards)."""
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+        dropped = None
+    else:
+        base = _postgres_admin()
+        dropped = f"tono_bench_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["psql", base, "-qc", f"CREATE DATABASE {dropped}"], check=True, capture_output=True)
+        url = base.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{dropped}"
+    subprocess.run([sys.executable, "-m", "tono.cli", "db", "upgrade"], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "TONO_DATABASE_URL": url})
+    return url, dropped
+
+
+def drop_database(name: str | None) -> None:
+    if name:
+        subprocess.run(["psql", _postgres_admin(), "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"],
+                       capture_output=True)
+
+
+async def tono(chats: int, updates: int, database: str) -> dict:
+    with tempfile.TemporaryDirectory() as workdir:
+        url, dropped = fresh_database(database, Path(workdir))
+        engine = make_engine(url)
+        families = Families("tono", chats, updates)
+        conversations = Conversations(make_sessionmaker(engine), load_agreement())
+        # The families here go faster than any person (no reading time), so the per-chat "slow down" is off.
+        conversations.chat_limits = ChatLimits(turns=10**9)
+        channel = TelegramChannel(families.token, conversations, api_base=families.base_url, pacer=Pacer(**UNPACED))
+        await channel.start_polling()
+        try:
+            figures = await families.figures()
+            figures["rss_mb"] = resident_mb()  # with every family's conversation still in progress
+        finally:
+            await channel.stop()
+            await engine.dispose()
+            drop_database(dropped)
+    return {**figures, "database": database}
+
+
+async def measure(chats: int, updates: int, database: str) -> dict:
+    echo = await echo_floor(chats, updates)
+    ours = await tono(chats, updates, database)
+    ratio = ours["updates_per_s"] / echo["updates_per_s"] if echo["updates_per_s"] else 0.0
+    return {
+        "database": database, "chats": chats, "updates": updates,
+        "tono_updates_per_s": ours["updates_per_s"], "echo_updates_per_s": echo["updates_per_s"],
+        "ratio": round(ratio, 3), "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
+        "echo_p50_ms": echo["p50_ms"], "echo_p99_ms": echo["p99_ms"],
+        "failed_chats": ours["failed_chats"] + echo["failed_chats"], "failures": ours["failures"] + echo["failures"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chats", type=int, default=200)
+    parser.add_argument("--updates", type=int, default=5000)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(measure(args.chats, args.updates, args.database))
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>20}: {value}")
+
+
+if __name__ == "__main__":
+    main()
