@@ -28,7 +28,7 @@ test: $(STAMP) catalogues
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-# The benchmarks of BENCHMARKS.md, at the sizes the figures there were taken with (long: about half an hour).
+# The benchmarks of BENCHMARKS.md, at the sizes the figures there were taken with (long: about an hour).
 bench: $(STAMP) catalogues
 	$(BIN)/python -m benchmarks.chat_load --chats 200 --updates 5000 --database sqlite
 	$(BIN)/python -m benchmarks.chat_load --chats 200 --updates 5000 --database postgresql

@@ -49,10 +49,10 @@ def resident_mb() -> float:
 class Families:
     """The families' process (benchmarks/families.py): its server address, then its figures."""
 
-    def __init__(self, kind: str, chats: int, updates: int):
+    def __init__(self, kind: str, chats: int, updates: int, timeout: float = 30.0):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.families", "--kind", kind, "--chats", str(chats),
-             "--updates", str(updates)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+             "--updates", str(updates), "--timeout", str(timeout)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         ready = self.process.stdout.readline().split()
         if not ready or ready[0] != "READY":
@@ -109,11 +109,11 @@ def drop_database(name: str | None) -> None:
                        capture_output=True)
 
 
-async def tono(chats: int, updates: int, database: str) -> dict:
+async def tono(chats: int, updates: int, database: str, timeout: float = 30.0) -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         url, dropped = fresh_database(database, Path(workdir))
         engine = make_engine(url)
-        families = Families("tono", chats, updates)
+        families = Families("tono", chats, updates, timeout)
         conversations = Conversations(make_sessionmaker(engine), load_agreement())
         # The families here go faster than any person (no reading time), so the per-chat "slow down" is off.
         conversations.chat_limits = ChatLimits(turns=10**9)
@@ -140,6 +140,17 @@ async def measure(chats: int, updates: int, database: str) -> dict:
         "echo_p50_ms": echo["p50_ms"], "echo_p99_ms": echo["p99_ms"],
         "failed_chats": ours["failed_chats"] + echo["failed_chats"], "failures": ours["failures"] + echo["failures"],
     }
+
+
+def run_from_command_line(doc: str, size: str, default: int, measure_one) -> None:
+    """The command line the pacing and memory benchmarks share: a size, a database, --json."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(f"--{size}", type=int, default=default)
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    result = asyncio.run(measure_one(getattr(args, size), args.database))
+    print(json.dumps(result) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in result.items()))
 
 
 def main() -> None:

@@ -10,13 +10,10 @@ time) divided by 30 a second; `rate_limited` counts the 429s the server answered
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import json
 import tempfile
 from pathlib import Path
 
-from benchmarks.chat_load import drop_database, fresh_database
+from benchmarks.chat_load import drop_database, fresh_database, run_from_command_line
 from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversations
 from bot.i18n import Plain, to_json
@@ -61,13 +58,7 @@ async def measure(notifications: int, database: str = "sqlite") -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--notifications", type=int, default=1000)
-    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    result = asyncio.run(measure(args.notifications, args.database))
-    print(json.dumps(result) if args.json else "\n".join(f"{k:>20}: {v}" for k, v in result.items()))
+    run_from_command_line(__doc__, "notifications", 1000, measure)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ The rules a careful sender keeps:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -92,6 +91,15 @@ async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
     return [as_said(row, link) for row in rows]
 
 
+def _record_done(row: Notification, now, parts_sent: int, refusal: str | None) -> None:
+    """Sent, or refused for good: either way no longer claimed, and the copies not kept."""
+    if refusal is None:
+        row.sent_at, row.parts_sent = now, parts_sent
+    else:
+        row.failed_at, row.last_error = now, refusal[:500]
+    row.claimed_until, row.document = None, None
+
+
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -129,8 +137,13 @@ class Notifier:
                 await self._start_drains()
             except Exception:
                 log.exception("looking for notifications to send failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=idle)
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for swallows a cancel that lands as the event is
+            # set (a wake() during shutdown), and this loop then never stops.
+            woken = asyncio.ensure_future(self._wakeup.wait())
+            try:
+                await asyncio.wait({woken}, timeout=idle)
+            finally:
+                woken.cancel()
             self._wakeup.clear()
 
     async def deliver(self) -> int:
@@ -217,12 +230,7 @@ class Notifier:
         async with self.sessions.begin() as session:
             now = utcnow()
             for row in await session.exec(select(Notification).where(Notification.id.in_(list(done)))):
-                parts, refusal = done[row.id]
-                if refusal is None:
-                    row.sent_at, row.parts_sent = now, parts
-                else:
-                    row.failed_at, row.last_error = now, refusal[:500]
-                row.claimed_until, row.document = None, None
+                _record_done(row, now, *done[row.id])
                 session.add(row)
 
     def _drained(self, chat_link_id: int) -> None:
@@ -305,12 +313,7 @@ class Notifier:
         (with no `chat_link_id`, only mark it: the next one is already the caller's)."""
         async with self.sessions.begin() as session:
             row = await session.get(Notification, notification_id)
-            now = utcnow()
-            if failed is None:
-                row.sent_at, row.parts_sent = now, parts_sent
-            else:
-                row.failed_at, row.last_error = now, failed[:500]
-            row.claimed_until, row.document = None, None
+            _record_done(row, utcnow(), parts_sent, failed)
             session.add(row)
             if chat_link_id is None:
                 return None
