@@ -191,9 +191,9 @@ class Notifier:
                                said.register, reply.document.filename if reply.document else None,
                                reply.document.content if reply.document else None)
                  for notification_id, reply in zip(said.sending, said.replies, strict=True)]
-        # One transaction marks the turn's sent replies (not one each): a crash between sending and marking
-        # makes them all in doubt, as it would one; the commit it saves is most of a reply's cost on SQLite.
-        done: dict[int, tuple[int, str | None]] = {}  # id -> (parts sent, refusal for good)
+        # Each reply is marked as soon as it went (a commit each): a crash between sending and marking then
+        # repeats at most the one message in flight, not the whole turn's replies.
+        done: dict[int, tuple[int, str | None]] = {}  # id -> (parts sent, refusal for good), not yet marked
         self._turns_sending[chat_key] = self._turns_sending.get(chat_key, 0) + 1
         try:
             for index, claimed in enumerate(batch):
@@ -214,6 +214,8 @@ class Notifier:
                         await self._release(later.id, None)
                     self.wake()
                     return
+                await self._mark(done)
+                done.clear()
         finally:
             try:
                 await self._mark(done)
