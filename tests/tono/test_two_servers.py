@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from sqlalchemy import func
 from sqlmodel import select
 from starlette.applications import Starlette
@@ -27,6 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from tests.linkqueue.servers import free_port, serving_all
+from tests.tono.test_startup import _agreement_with_keys
 
 SECRET = "two-servers-test-secret-0123456789-abcdefghij"
 CHAT = {"X-Tono-Chat": "1"}
@@ -159,15 +159,6 @@ class Organisation:
         raise AssertionError(f"the {self.role} never answered on /healthz:\n{self.log_tail()}")
 
 
-def _agreement_with_keys(folder: Path, keys: dict[str, str]) -> Path:
-    from protocol.agreement import DEFAULT_AGREEMENT_PATH
-
-    data = yaml.safe_load(DEFAULT_AGREEMENT_PATH.read_text(encoding="utf-8"))
-    for party, key in keys.items():
-        data["parties"][party]["public_key"] = key
-    path = folder / "agreement.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 async def _provider_credentials(database_url: str) -> tuple[str, dict[str, str]]:
