@@ -20,10 +20,13 @@ def test_a_family_makes_a_request_in_the_web_chat_in_a_browser(seeded_url, tmp_p
         page.get_by_role("button", name="Not now").click()
         for label in ("What do you hold about me?", "Mine", "Both CCSS and the agency"):
             page.get_by_role("button", name=label).last.click()
+        # A person reads the question before typing the answer: typed too early, it answers the step before.
+        page.get_by_text("anything in particular").last.wait_for()
         page.get_by_label("Your message").fill("My attendance records")
         page.get_by_role("button", name="Send", exact=True).click()
         page.get_by_role("button", name="A copy here in the chat").last.click()
         page.get_by_role("button", name="No", exact=True).last.click()
+        page.get_by_text("full name").last.wait_for()
         page.get_by_label("Your message").fill("Hemi Walker")
         page.keyboard.press("Enter")
         page.get_by_role("button", name="Send my request").last.click()
