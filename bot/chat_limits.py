@@ -54,14 +54,6 @@ class ChatLimits:
         return self._told.get(chat)
 
 
-def limits_of(conversations: Conversations) -> ChatLimits:
-    """The limits of these conversations (one set per Conversations; a test may set its own first)."""
-    limits = getattr(conversations, "chat_limits", None)
-    if limits is None:
-        limits = conversations.chat_limits = ChatLimits()
-    return limits
-
-
 async def refusal(conversations: Conversations, channel: str, chat_key: str, incoming: Incoming,
                   hint_language: str) -> tuple[list[Reply], int, Text | None, str, str] | None:
     """None when the turn may run; else what to say instead (a Said's fields), having run nothing.
@@ -69,7 +61,7 @@ async def refusal(conversations: Conversations, channel: str, chat_key: str, inc
     The first refused turn reads the chat's language (one short transaction) and says SLOW_DOWN; later ones
     say nothing, except that a pressed button always gets the short note, so its buttons stay on Telegram.
     """
-    limits, key = limits_of(conversations), f"{channel}:{chat_key}"
+    limits, key = conversations.chat_limits, f"{channel}:{chat_key}"
     verdict = limits.check(key)
     if verdict == "go":
         return None

@@ -57,6 +57,7 @@ class Conversations:
         self.engine = engine
         self.today = today
         self._pushed: dict[str, timedelta] = {}
+        self.chat_limits = chat_limits.ChatLimits()  # a test or a benchmark may set its own
 
     def push_replies(self, channel: str, lease: timedelta) -> None:
         """Replies on `channel` go through the notification outbox, in the turn's own transaction (a channel

@@ -56,15 +56,19 @@ async def test_the_chat_page_sets_a_private_cookie_and_speaks_the_browsers_langu
     assert "httponly" in cookie and "samesite=strict" in cookie
 
 
-async def test_a_family_makes_a_request_in_the_web_chat(web, seeded_url):
-    client, app = web
+async def _at_the_summary(client) -> dict:
+    """A new web chat taken through an access request about CCSS to its summary, ready to send."""
     await client.get("/chat/")
-
     said = await _turn(client, kind="command", command="start")
     said = await _press(client, said, "Not now")
     for label in ("What do you hold about me?", "Mine", "CCSS", "Skip", "A copy here", "No"):
         said = await _press(client, said, label)
-    said = await _turn(client, kind="text", text="Hemi Walker")
+    return await _turn(client, kind="text", text="Hemi Walker")
+
+
+async def test_a_family_makes_a_request_in_the_web_chat(web, seeded_url):
+    client, app = web
+    said = await _at_the_summary(client)
     said = await _press(client, said, "Send my request")
 
     assert "Your request is sent" in said["messages"][0]["html"]
@@ -149,12 +153,7 @@ async def test_a_copy_that_is_not_this_chats_is_not_found(web, name):
 
 async def test_a_repeated_web_chat_post_changes_nothing_the_second_time(web):
     client, app = web
-    await client.get("/chat/")
-    said = await _turn(client, kind="command", command="start")
-    said = await _press(client, said, "Not now")
-    for label in ("What do you hold about me?", "Mine", "CCSS", "Skip", "A copy here", "No"):
-        said = await _press(client, said, label)
-    said = await _turn(client, kind="text", text="Hemi Walker")
+    said = await _at_the_summary(client)
     screen, action = _token(said, "Send my request")
     body = {"kind": "button", "screen": screen, "action": action, "turn": "a-repeated-turn-0001"}
 
