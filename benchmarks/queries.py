@@ -21,6 +21,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency import sweep as agency_sweep
+from agency.desk import store as agency_store
 from agency.models import Task
 from benchmarks.seed import FIRST_ID, GIVEN, SURNAMES, UNITS
 from bot import sweep as provider_sweep
@@ -34,6 +35,7 @@ STAFF = ("kaimahi", "demo-kaimahi-2026")  # tono.demo's logins
 OFFICER_UNIT = UNITS[0]
 OFFICER = (f"officer-{OFFICER_UNIT}", f"demo-{OFFICER_UNIT}-2026")
 SAMPLES = 400
+FINISHED_PAGES = 200  # how many pages back the far page of the unit's finished tasks is
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ async def _page(client: httpx.AsyncClient, path: str) -> httpx.Response:
 
 
 async def _samples(sessions: async_sessionmaker[AsyncSession], size: int, rng: random.Random) -> dict:
-    """Inputs for the repetitions: requests, the officer's tasks, chats, and a page cursor mid-way."""
+    """Inputs for the repetitions: requests, the officer's tasks, chats, and page cursors far back."""
     ids = [FIRST_ID + rng.randrange(size) for _ in range(SAMPLES)]
     async with sessions() as session:
         refs = list(await session.exec(select(Request.ref).where(Request.id.in_(ids), Request.state != "draft")))
@@ -69,9 +71,19 @@ async def _samples(sessions: async_sessionmaker[AsyncSession], size: int, rng: r
         middle = (await session.exec(select(Request).where(
             Request.state == "closed", Request.id >= FIRST_ID + size // 2, Request.due_on.is_not(None))
             .order_by(Request.id).limit(1))).first()
+        # Where page FINISHED_PAGES of the unit's finished tasks starts: after the last task of the page before,
+        # as following the desk's "next" links that far would leave it (the deepest there is, in a small database).
+        back = (FINISHED_PAGES - 1) * agency_store.PAGE_SIZE
+        finished = []
+        for state in agency_store.QUEUE_VIEWS["finished"]:
+            finished += (await session.exec(select(Task.due_on, Task.id).where(
+                Task.unit_id == OFFICER_UNIT, Task.state == state).order_by(Task.due_on.desc(), Task.id.desc())
+                .limit(back))).all()
+        deep = sorted(finished, reverse=True)[:back]
     adults = [3 * (rng.randrange(max(1, size // 6))) + rng.randrange(2) for _ in range(SAMPLES)]
     return {"refs": refs, "tasks": task_ids, "chats": [f"bench-{i}" for i in adults],
             "middle": f"d.{middle.due_on.isoformat()}.{middle.id}" if middle else "",
+            "finished_deep": str(agency_store.Cursor(*deep[-1])) if deep else "",
             "names": [f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}" for _ in range(SAMPLES)]}
 
 
@@ -99,7 +111,6 @@ async def waits(app, size: int) -> list[Wait]:
     async def sweep_agency(_i: int) -> None:
         await agency_sweep.sweep(sessions, agreement, nz_today())
 
-    finished_pages = 200  # 5,000 tasks back: far enough to show what paging by OFFSET costs
     return [
         Wait("staff queue, every state", "provider desk home: ten of each open state, overdue first, counts",
              lambda i: _page(staff, "/provider/")),
@@ -115,8 +126,9 @@ async def waits(app, size: int) -> list[Wait]:
              lambda i: _page(officer, "/agency/")),
         Wait("unit queue, finished", "agency desk: the unit's finished tasks, first page",
              lambda i: _page(officer, "/agency/?show=finished")),
-        Wait(f"unit queue, finished p{finished_pages}", "agency desk: the unit's finished tasks, a page far back",
-             lambda i: _page(officer, f"/agency/?show=finished&page={finished_pages}")),
+        Wait(f"unit queue, finished p{FINISHED_PAGES}",
+             f"agency desk: the unit's finished tasks, {FINISHED_PAGES * agency_store.PAGE_SIZE:,} back (keyset)",
+             lambda i: _page(officer, f"/agency/?show=finished&after={s['finished_deep']}")),
         Wait("task page (history)", "agency desk: one task, its history and the person's records (records the opening)",
              lambda i: _page(officer, f"/agency/tasks/{pick('tasks', i)}")),
         Wait("provider deadline sweep", "bot.sweep with nothing to tell or remind", sweep_provider),

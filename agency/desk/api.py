@@ -6,6 +6,7 @@ No `from __future__ import annotations`: FastAPI reads the Annotated aliases mad
 """
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -13,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from agency.answering import unit_records
 from agency.desk import store
@@ -30,6 +31,29 @@ BAD_TOKEN = "That API token is not valid, or it has been revoked."
 
 class Problem(BaseModel):
     detail: str
+
+
+class QueueTask(BaseModel):
+    id: int
+    state: str
+    due_on: date
+    overdue: bool
+    claimed_by: str | None = Field(description="The name of the officer who claimed it, if anyone has.")
+    reference: str = Field(description="The provider's reference for the request.")
+    kind: str
+    participant_id: str
+
+
+class QueueOut(BaseModel):
+    unit: str
+    show: str
+    page: int
+    total: int = Field(description=f"How many tasks the view has, counted up to {store.COUNT_CAP}: when "
+                                   "`total_is_lower_bound` is true there are at least this many, perhaps far more.")
+    total_is_lower_bound: bool = Field(description="The count stopped at its cap, so `total` is a lower bound.")
+    page_size: int
+    next_after: str | None = Field(description="Send as `after` for the next page; null on the last page.")
+    tasks: list[QueueTask]
 
 
 class OneSentenceErrors(APIRoute):
@@ -85,16 +109,35 @@ def api_router(actions: Actions, desk: Desk | None = None) -> APIRouter:
         return {"message": said, "task": {"id": task.id, "state": task.state, "due_on": task.due_on.isoformat(),
                                           "answer": task.answer or None}}
 
-    @router.get("/tasks")
+    @router.get("/tasks", response_model=QueueOut, responses={
+        400: {"model": Problem, "description": "An `after` this API did not give out as `next_after`."}})
     async def queue(officer: TokenOfficer, show: Literal["todo", "finished"] = "todo",
-                    page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
-        """The unit's tasks, a page at a time: to do (earliest due, so overdue, first) or finished."""
+                    after: Annotated[str, Query(max_length=100, description=(
+                        "Where the next page starts: the `next_after` of the page before. Leave it out for the "
+                        "first page."))] = "",
+                    page: Annotated[int, Query(ge=1, description=(
+                        f"A page by number, up to {store.NUMBERED_PAGES} (as far as `total` counts); for later "
+                        "tasks, follow `next_after`, which costs the same however far back it goes."))] = 1) -> dict:
+        """The unit's tasks, a page at a time: to do (earliest due, so overdue, first) or finished (latest due
+        first). Page on with `after` set to the last page's `next_after` until it is null. `total` stops
+        counting at a cap: `total_is_lower_bound` is then true, and there are at least that many."""
+        if page > store.NUMBERED_PAGES:
+            raise HTTPException(422, f"'page' goes up to {store.NUMBERED_PAGES}; for later tasks, send 'after' "
+                                     "with the 'next_after' of the page before.")
+        if after and page > 1:
+            raise HTTPException(422, "Send 'after' or 'page', not both: 'after' already says where the page starts.")
+        try:
+            cursor = store.Cursor.parse(after)
+        except store.BadCursor as broken:
+            raise HTTPException(400, str(broken)) from None
         async with actions.sessions() as session:
-            rows, total = await store.queue_page(session, officer.unit_id, show, page, actions.today())
-        return {"unit": officer.unit_id, "show": show, "page": page, "total": total, "page_size": store.PAGE_SIZE,
+            found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor, page=page)
+        return {"unit": officer.unit_id, "show": show, "page": page, "total": found.total,
+                "total_is_lower_bound": found.total_is_lower_bound, "page_size": store.PAGE_SIZE,
+                "next_after": str(found.next_after) if found.next_after else None,
                 "tasks": [{"id": r.task.id, "state": r.task.state, "due_on": r.task.due_on.isoformat(),
                            "overdue": r.overdue, "claimed_by": r.claimed_by, "reference": r.request.provider_ref,
-                           "kind": r.request.kind, "participant_id": r.request.participant_id} for r in rows]}
+                           "kind": r.request.kind, "participant_id": r.request.participant_id} for r in found.rows]}
 
     async def opened(officer: Officer, task_id: int, what: str) -> dict:
         async with actions.sessions.begin() as session:

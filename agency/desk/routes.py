@@ -31,10 +31,6 @@ LABELS = {
 CLAIMABLE = frozenset(s for s in TASK_STATES if "claim" in allowed_task_triggers(s, "officer"))
 
 
-def _whole(value: str, default: int = 1) -> int:
-    return int(value) if value.isdigit() and len(value) < 7 else default
-
-
 def not_found(desk: Desk, request: Request, text: str = NOT_FOUND) -> Response:
     return desk.render(request, "problem.html", {"heading": "Not found", "text": text}, status_code=404)
 
@@ -45,16 +41,22 @@ def page_router(desk: Desk, actions: Actions) -> APIRouter:
     csrf = [Depends(desk.require_csrf)]
 
     @router.get("/")
-    async def queue(request: Request, officer: CurrentOfficer, show: str = "todo", page: str = "1") -> Response:
-        """The unit's tasks: to do (earliest due first, overdue ones marked) or finished."""
+    async def queue(request: Request, officer: CurrentOfficer, show: str = "todo", after: str = "") -> Response:
+        """The unit's tasks: to do (earliest due first, overdue ones marked) or finished, a page at a time; each
+        next page starts after the last task shown (`after`), so a page far back costs what the first does."""
         show = show if show in store.QUEUE_VIEWS else "todo"
-        page_no = _whole(page)
+        try:
+            cursor = store.Cursor.parse(after)
+        except store.BadCursor as broken:
+            return desk.render(request, "problem.html", {
+                "heading": "That page could not be shown", "text": str(broken)}, status_code=400)
         async with actions.sessions() as session:
-            rows, total = await store.queue_page(session, officer.unit_id, show, page_no, actions.today())
-        pages = max(1, -(-total // store.PAGE_SIZE))
+            found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor)
         return desk.render(request, "queue.html", {
-            "rows": rows, "total": total, "page": page_no, "pages": pages, "show": show, "kinds": KINDS,
-            "states": TASK_STATES, "officer": officer, "nav": "queue", "claimable": CLAIMABLE})
+            "rows": found.rows, "total": found.total, "more_than": found.total_is_lower_bound,
+            "next_after": found.next_after, "later_page": cursor is not None, "page_size": store.PAGE_SIZE,
+            "show": show, "kinds": KINDS, "states": TASK_STATES, "officer": officer, "nav": "queue",
+            "claimable": CLAIMABLE})
 
     async def show_task(request: Request, officer: Officer, task_id: int, *, status: int = 200,
                         error: str = "", failed: str = "", values: dict | None = None) -> Response:

@@ -4,11 +4,12 @@ task or record of another unit is found exactly as often as one that does not ex
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +22,9 @@ from protocol.deadlines import is_overdue, working_days_left
 
 MAX_ID = 2**31 - 1  # the largest id the tables hold; a bigger one is simply not found
 PAGE_SIZE = 25
+COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of the unit's whole history reads every index entry
+NUMBERED_PAGES = COUNT_CAP // PAGE_SIZE  # the API's pages by number reach as far as its count does
+_CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.([0-9]{1,10})")
 QUEUE_VIEWS = {"todo": ("open", "claimed"), "finished": ("answered", "withdrawn")}
 TOKEN_PREFIX = "tono_agency_"
 MOST_TOKENS = 10  # live tokens per officer: enough for a case system and a spare, not a scatter of secrets
@@ -64,33 +68,86 @@ class QueueRow:
     days_left: int  # working days from today to the due date
 
 
-async def queue_page(session: AsyncSession, unit_id: str, view: str, page: int, today: date
-                     ) -> tuple[list[QueueRow], int]:
-    """One page of the unit's tasks and how many there are, on the (unit_id, state, due_on) index.
+class BadCursor(ValueError):
+    """A page link that this desk did not make."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: after the task due on `due_on` with this id, in the view's order."""
+
+    due_on: date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.due_on.isoformat()}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Cursor | None:
+        if not text:
+            return None
+        found = _CURSOR.fullmatch(text)
+        try:
+            cursor = cls(date.fromisoformat(found[1]), int(found[2])) if found else None
+        except ValueError:  # a date that does not exist, such as 2026-02-30
+            cursor = None
+        if cursor is None or not 1 <= cursor.id <= MAX_ID:
+            raise BadCursor("That page link is not one this desk made; start again from the first page.")
+        return cursor
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    total: int  # how many tasks the view has, counted only up to COUNT_CAP
+    next_after: Cursor | None  # where the next page starts; None on the last page
+
+    @property
+    def total_is_lower_bound(self) -> bool:
+        """The count stopped at the cap: there are at least `total` tasks ("1000+"), perhaps many more."""
+        return self.total >= COUNT_CAP
+
+
+async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date, *, after: Cursor | None = None,
+                     page: int = 1) -> QueuePage:
+    """One page of the unit's tasks, the page-th after `after` (or from the start), on the (unit_id, state,
+    due_on) index, with a count that stops at COUNT_CAP.
 
     To do: earliest due date first, which puts every overdue task first too (overdue means due before
-    today). Finished: latest due date first.
+    today). Finished: latest due date first. Ties go by id, so (due_on, id) names a place in either order.
 
-    Each state is read in the index's own order, only as far as this page, and the states are merged here:
-    one query over both states had the database sort the unit's whole history for every page (half a
-    second at 100,000 requests). Whole rows are read only for the page's tasks."""
+    Each state is read in the index's own order from the cursor, only as far as this page, and the states
+    are merged here: one query over both states had the database sort the unit's whole history for every
+    page (half a second at 100,000 requests). A page by number reads every earlier page's index entries too,
+    so callers follow `next_after` and keep numbers to the first few pages. Whole rows are read only for
+    the page's tasks."""
     todo = view == "todo"
     order = (Task.due_on, Task.id) if todo else (Task.due_on.desc(), Task.id.desc())
     end = page * PAGE_SIZE
-    total = (await session.exec(select(func.count()).select_from(Task).where(
-        Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view])))).one()
+    in_view = (Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view]))
+    total = (await session.exec(select(func.count()).select_from(
+        select(Task.id).where(*in_view).limit(COUNT_CAP).subquery()))).one()
+    beyond = []
+    if after is not None:
+        # The plain bound on due_on repeats what the OR implies, so PostgreSQL starts the index range at the
+        # cursor instead of reading and discarding every task before it (the provider desk does the same).
+        due, later_due, later_id = ((Task.due_on >= after.due_on, Task.due_on > after.due_on, Task.id > after.id)
+                                    if todo else
+                                    (Task.due_on <= after.due_on, Task.due_on < after.due_on, Task.id < after.id))
+        beyond = [due, or_(later_due, and_(Task.due_on == after.due_on, later_id))]
     keys = []
     for state in QUEUE_VIEWS[view]:
-        keys += (await session.exec(select(Task.due_on, Task.id).where(Task.unit_id == unit_id, Task.state == state)
-                                    .order_by(*order).limit(end))).all()
-    ids = [task_id for _, task_id in sorted(keys, reverse=not todo)[end - PAGE_SIZE:end]]
+        keys += (await session.exec(select(Task.due_on, Task.id).where(
+            Task.unit_id == unit_id, Task.state == state, *beyond).order_by(*order).limit(end + 1))).all()
+    keys = sorted(keys, reverse=not todo)
+    ids = [task_id for _, task_id in keys[end - PAGE_SIZE:end]]
     found = list(await session.exec(
         select(Task, AgencyRequest).join(AgencyRequest, AgencyRequest.id == Task.request_id).where(Task.id.in_(ids))
         .order_by(*order))) if ids else []
     names = await officer_names(session, {t.claimed_by for t, _ in found if t.claimed_by})
     rows = [QueueRow(t, r, names.get(t.claimed_by), t.state in QUEUE_VIEWS["todo"] and is_overdue(t.due_on, today),
                      working_days_left(t.due_on, today)) for t, r in found]
-    return rows, total
+    return QueuePage(rows, total, Cursor(*keys[end - 1]) if len(keys) > end else None)
 
 
 async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:

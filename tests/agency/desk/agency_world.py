@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -150,3 +150,21 @@ async def officer_browser(app: FastAPI, who: tuple[str, str]) -> tuple[httpx.Asy
 
 async def post_form(client: httpx.AsyncClient, path: str, csrf: str, **data) -> httpx.Response:
     return await client.post(path, headers=HTML, data={"csrf": csrf, **data})
+
+
+async def more_tasks(world: World, unit: str, dues: list[date], state: str = "open") -> list[int]:
+    """Requests received earlier by the agency, one task each in `state` (arranged directly: only the queue
+    is under test where this is used); the tasks' ids, in the order of `dues`."""
+    made = []
+    async with world.sessions.begin() as session:
+        for n, due in enumerate(dues):
+            request = AgencyRequest(provider="ccss", provider_ref=f"OLD-{unit[:4]}-{state[:4]}-{n}", kind="access",
+                                    participant_id="BFF-P-1004", state="received", received_on=due - timedelta(28),
+                                    due_on=due, relayed={"subject": {"given_name": "Grace", "family_name": "Smith"}})
+            session.add(request)
+            await session.flush()
+            task = Task(request_id=request.id, unit_id=unit, due_on=due, state=state)
+            session.add(task)
+            await session.flush()
+            made.append(task.id)
+    return made

@@ -4,33 +4,23 @@ outcomes of information use."""
 
 from __future__ import annotations
 
+import html
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
-from agency.models import AgencyEvent, AgencyRequest, InformationUse, Task
-from tests.agency.desk.agency_world import HTML, TODAY, post_form
+from agency.models import AgencyEvent, InformationUse
+from tests.agency.desk.agency_world import HTML, TODAY, more_tasks, post_form
 
 ROW_DUE = re.compile(r'<tr( class="overdue")?>\s*<td>([^<]+)')
-
-
-async def _more_tasks(world, unit: str, dues: list[date]) -> None:
-    """Requests received earlier by the agency (arranged directly: only the queue is under test here)."""
-    async with world.sessions.begin() as session:
-        for n, due in enumerate(dues):
-            request = AgencyRequest(provider="ccss", provider_ref=f"OLD-{unit[:4]}-{n}", kind="access",
-                                    participant_id="BFF-P-1004", state="received", received_on=due - timedelta(28),
-                                    due_on=due, relayed={"subject": {"given_name": "Grace", "family_name": "Smith"}})
-            session.add(request)
-            await session.flush()
-            session.add(Task(request_id=request.id, unit_id=unit, due_on=due))
+NEXT_LINK = re.compile(r'href="([^"]+)" rel="next"')
 
 
 async def test_the_queue_shows_only_the_units_tasks_earliest_due_first_with_overdue_ones_said(world, found,
                                                                                             evaluation, reporting):
-    await _more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in (9, -3, 2, -10)])
-    await _more_tasks(world, "service-reporting", [TODAY - timedelta(days=40)])
+    await more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in (9, -3, 2, -10)])
+    await more_tasks(world, "service-reporting", [TODAY - timedelta(days=40)])
     client, _csrf = evaluation
 
     page = await client.get("/agency/", headers=HTML)
@@ -45,18 +35,21 @@ async def test_the_queue_shows_only_the_units_tasks_earliest_due_first_with_over
     assert "OLD-eval" not in other.text and other.text.count("Overdue</span>") == 1
 
 
-async def test_the_queue_comes_a_page_at_a_time(world, evaluation):
-    await _more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in range(30)])
+async def test_the_queue_comes_a_page_at_a_time_each_next_page_starting_after_the_last_task_shown(world, evaluation):
+    await more_tasks(world, "evaluation", [TODAY + timedelta(days=d) for d in range(30)])
     client, _csrf = evaluation
 
     first = await client.get("/agency/", headers=HTML)
-    second = await client.get("/agency/?page=2", headers=HTML)
+    onward = NEXT_LINK.search(first.text)
+    second = await client.get(html.unescape(onward[1]), headers=HTML)
     nonsense = await client.get("/agency/?page=lots&show=everything", headers=HTML)
 
     assert len(ROW_DUE.findall(first.text)) == 25 and len(ROW_DUE.findall(second.text)) == 6
-    assert "Page 1 of 2" in first.text and 'href="/agency/?show=todo&amp;page=2"' in first.text
-    assert "Page 2 of 2" in second.text
-    assert nonsense.status_code == 200 and "Page 1 of 2" in nonsense.text
+    assert "31 tasks, earliest due date first" in first.text and "Page 1 of" not in first.text
+    assert onward[1].startswith("/agency/?show=todo&amp;after=") and "Next 25 →" in first.text
+    assert "First page" not in first.text
+    assert 'href="/agency/?show=todo">← First page</a>' in second.text and 'rel="next"' not in second.text
+    assert nonsense.status_code == 200 and NEXT_LINK.search(nonsense.text)[1] == onward[1]
 
 
 async def test_finished_tasks_are_kept_apart_from_the_ones_to_do(world, found, evaluation):
