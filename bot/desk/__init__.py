@@ -23,6 +23,7 @@ from bot.desk.context import DeskContext
 from bot.desk.routes_people import people_router
 from bot.desk.routes_prepare import prepare_router
 from bot.desk.routes_queue import queue_router
+from bot.desk.routes_report import report_router
 from bot.desk.routes_requests import requests_router
 from bot.desk.routes_tokens import tokens_router
 from deskkit.desk import Desk
@@ -56,6 +57,6 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
     app.include_router(desk.login_router(password_checker(sessions)))
     for router in (queue_router(ctx), requests_router(ctx), prepare_router(ctx), people_router(ctx),
-                   tokens_router(ctx), api_router(ctx), people_api_router(ctx)):
+                   tokens_router(ctx), report_router(ctx), api_router(ctx), people_api_router(ctx)):
         app.include_router(router)
     app.state.provider_desk = desk

@@ -60,6 +60,8 @@ PAGES = {
     ("GET", "/provider/tokens"): ({}, None, {200}),
     ("POST", "/provider/tokens"): ({}, {"label": "Case notes sync"}, {200}),
     ("POST", "/provider/tokens/{token_id}/revoke"): ({}, {}, {303}),
+    ("GET", "/provider/report"): ({}, None, {200}),
+    ("GET", "/provider/report.csv"): ({}, None, {200}),
 }
 API = {
     ("GET", "/provider/api/requests"): ({}, None, {200}),
