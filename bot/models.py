@@ -41,6 +41,12 @@ class Person(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# People are searched by name through an index no model can describe (migration 0010): on SQLite an FTS5
+# table of this name, with its shadow tables and triggers; on PostgreSQL a trigram index of this name.
+# Autogenerate and the schema tests ignore every object whose name starts with it.
+PERSON_NAME_SEARCH = "provider_person_name_search"
+
+
 class Authority(SQLModel, table=True):
     """Who may act for whom. Parents have no automatic right to a child's information (DESIGN.md §3.3),
     so every such right is recorded, with how staff know it, and can be revoked."""
