@@ -1,4 +1,5 @@
-"""A desk's Jinja environment: which templates win, and what every page may call."""
+"""A desk's Jinja environment: which templates win, and what every page may call (and how it says a ground of
+the Privacy Act: both desks show the same words, from protocol.grounds)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from deskkit import csrf
+from protocol.grounds import ground_line
 
 if TYPE_CHECKING:
     from deskkit.desk import Desk
@@ -47,4 +49,7 @@ def desk_templates(desk: Desk, dirs: Iterable[str | Path]) -> Jinja2Templates:
     env.globals.update(desk_title=desk.title, desk_prefix=desk.prefix, desk_static=desk.static_path,
                        login_path=desk.login_path, logout_path=desk.logout_path,
                        csrf_token=csrf_token, csrf_field=csrf_field, signed_in_as=signed_in_as)
+    # A ground's code ('another_persons_affairs') means nothing to a reader: `{{ code | ground }}` gives its
+    # section and meaning, and `{{ code | ground(kind) }}` the section of an extension for a correction too.
+    env.filters["ground"] = ground_line
     return Jinja2Templates(env=env)

@@ -19,7 +19,7 @@ from bot.desk import store
 from bot.desk.context import DeskContext, DeskProblem, not_found
 from bot.desk.forms import VersionIn
 from bot.desk.request_page import unit_name
-from bot.desk.views import state_label
+from bot.desk.views import long_day, state_label
 from bot.models import ItemVersion, Request, StaffAccount
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
@@ -72,7 +72,7 @@ def holder_name(agreement: Agreement, holder: str) -> str:
 
 def child_template(item: Item, holder: str) -> str:
     """A start for a child version in English, in plain words; staff rewrite it."""
-    when = f" It was written on {item.record_date}." if item.record_date else ""
+    when = f" It was written on {long_day(item.record_date)}." if item.record_date else ""
     return f"This is a record about you from {holder}.{when} It says: …"
 
 
@@ -120,6 +120,10 @@ class ItemPanel:
     def anchor(self) -> str:
         return anchor_of(self.item.key)
 
+    @property
+    def hard_to_read(self) -> bool:
+        return self.released_reading is not None and not self.released_reading.ok
+
 
 @dataclass
 class PreparePage:
@@ -140,6 +144,11 @@ class PreparePage:
     @property
     def ready(self) -> bool:
         return not self.lacking
+
+    @property
+    def hard_to_read(self) -> int:
+        """How many records, as released, read above the plain-language aim for adults."""
+        return sum(panel.hard_to_read for panel in self.items)
 
 
 def variants_for(language: str, register: str) -> list[tuple[str, str]]:

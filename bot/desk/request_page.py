@@ -9,10 +9,11 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk import store
-from bot.desk.views import Due, TimelineLine, action_description, action_label, due_of, ground_line, timeline
+from bot.desk.views import Due, TimelineLine, action_description, action_label, due_of, timeline
 from bot.models import Person, Request, UnitAnswer
 from protocol import lifecycle
 from protocol.agreement import Agreement
+from protocol.grounds import ground_line
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,20 @@ class Action:
     label: str
     description: str
     blocked: str = ""  # why it cannot be done yet, in words; empty when it can
+    hint: str = ""  # when staff should take this step, where that is not plain from the step itself
+
+
+# Nothing fires "close" by itself (no sweep closes a request, and the family chat offers no close), although
+# the lifecycle would let Tono or the family do it: staff close it, and the family's choice says when.
+CLOSE_WHEN = {
+    None: "Tono does not close a request by itself. The family has not yet chosen between the copies in the "
+          "chat and reading the records with a worker: close it once they have what they need.",
+    False: "Tono does not close a request by itself. The family took the copies in the chat: close it when "
+           "nothing more is to be done for them.",
+    True: "Tono does not close a request by itself. The family asked to read the records with a worker: close "
+          "it after you have read them together.",
+}
+CLOSED_STILL = " Closing moves it to Finished; the family can still get their copies in the chat."
 
 
 @dataclass
@@ -50,7 +65,8 @@ def staff_actions(request: Request) -> list[Action]:
         blocked = ""
         if trigger == "approve" and (request.requester_id is None or request.subject_id is None):
             blocked = "Link this request to the person asking and the person it is about first (below)."
-        actions.append(Action(trigger, action_label(trigger), action_description(trigger), blocked))
+        hint = CLOSE_WHEN[request.read_together] + CLOSED_STILL if trigger == "close" else ""
+        actions.append(Action(trigger, action_label(trigger), action_description(trigger), blocked, hint))
     return actions
 
 
@@ -102,7 +118,8 @@ async def load(session: AsyncSession, agreement: Agreement, request: Request, to
     needs_link = request.state == "submitted" and (request.requester_id is None or request.subject_id is None)
     page = RequestPage(
         request=request, requester=people.get(request.requester_id), subject=people.get(request.subject_id),
-        due=due_of(request, today, relay_days), timeline=timeline(await store.events_of(session, request)),
+        due=due_of(request, today, relay_days),
+        timeline=timeline(await store.events_of(session, request), request.kind),
         answers=[answer_view(agreement, a) for a in await store.answers_of(session, request)],
         actions=staff_actions(request), needs_link=needs_link,
         units=[unit_name(agreement, unit) for unit in request.units],

@@ -1,8 +1,9 @@
 """How the provider desk says things to staff: state names, due dates and overdue, the timeline, the
-agency's answers. Plain functions of stored values; the lifecycle and deadlines come from protocol."""
+agency's answers. Plain functions of stored values; the lifecycle, deadlines and grounds come from protocol."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,7 +13,7 @@ from bot.models import Request, RequestEvent
 from bot.request_moves import STILL_EVENTS
 from protocol import deadlines, lifecycle
 from protocol.clock import NZ, nz_today
-from protocol.messages import WITHHOLDING_GROUNDS
+from protocol.grounds import ground_line
 
 # Short names for the queue's headings; lifecycle.STATES gives the sentence under each.
 STATE_LABELS = {
@@ -41,7 +42,7 @@ DETAIL_LABELS = {
     "answer": "Answer", "received_on": "Received on", "due": "Due", "new_due": "New due date",
     "ground": "Ground", "reasons": "Reasons", "agency": "To agency", "what": "Looked at",
     "requester": "Person asking", "subject": "About", "notified_on": "Family told on",
-    "transferred_on": "Transferred on",
+    "transferred_on": "Transferred on", "scope": "Records of", "task_states": "Units' tasks",
 }  # fmt: skip
 # States where somebody still owes the family something by the due date.
 WAITING = frozenset(s for s in lifecycle.STATES if lifecycle.is_open(s) and s not in ("draft", "delivered"))
@@ -50,14 +51,20 @@ AGENCY_TURN = [s for s in lifecycle.STATES if s in WAITING and s not in STAFF_TU
 # A draft is the family's own until they send it ("nobody else sees it yet"): the desk never lists or opens one.
 FINISHED = [s for s in lifecycle.STATES if s not in STAFF_TURN and s not in AGENCY_TURN and s != "draft"]
 VISIBLE = frozenset(lifecycle.STATES) - {"draft"}
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # how an event's detail carries a date
 
 
-def day(d: date | None) -> str:
-    return format_date(d, "d MMM y", locale="en_NZ") if d else ""
+def _a_date(d: date | str | None) -> date | None:
+    """A date, also from the ISO text an answer's JSON carries ('2026-02-10'); text that is no date raises."""
+    return date.fromisoformat(d) if isinstance(d, str) and d else (d or None)
 
 
-def long_day(d: date | None) -> str:
-    return format_date(d, "EEEE d MMMM y", locale="en_NZ") if d else ""
+def day(d: date | str | None) -> str:
+    return format_date(d, "d MMM y", locale="en_NZ") if (d := _a_date(d)) else ""
+
+
+def long_day(d: date | str | None) -> str:
+    return format_date(d, "EEEE d MMMM y", locale="en_NZ") if (d := _a_date(d)) else ""
 
 
 def moment(at: datetime | None) -> str:
@@ -79,20 +86,38 @@ def action_description(trigger: str) -> str:
 
 @dataclass(frozen=True)
 class Due:
-    """A request's due date as staff read it: whose date, the day, and whether it has passed."""
+    """A request's due date as staff read it: whose date, the day, and whether it has passed; once the answer
+    is delivered, when that was and whether it was by the due date."""
 
-    label: str  # "Decision due" (the agency's statutory date) or "Relay by" (CCSS's own promise)
+    label: str  # "Decision due" (the agency's), "Deliver by" (the same date, now CCSS's) or "Relay by" (CCSS's own)
     on: date | None
     overdue: bool = False
     days_left: int | None = None  # working days, while it is still to come
     days_late: int = 0  # calendar days, once it has passed
+    delivered_on: date | None = None
+    days_taken: int = 0  # working days from the family's request to delivery, as the board report counts them
+
+    @property
+    def late(self) -> bool:
+        """Delivered after the due date (the board report counts it as answered late, too)."""
+        return self.delivered_on is not None and self.on is not None and self.delivered_on > self.on
 
     @property
     def text(self) -> str:
+        if self.delivered_on:
+            return (f"Delivered on {day(self.delivered_on)}, {self.days_taken} working "
+                    f"day{'s' if self.days_taken != 1 else ''} after the request was made")
         return f"{self.label} {day(self.on)}" if self.on else "No due date yet"
 
     @property
     def note(self) -> str:
+        if self.delivered_on:
+            if self.on is None:
+                return ""
+            if self.late:
+                late = (self.delivered_on - self.on).days
+                return f"Late: {late} day{'s' if late != 1 else ''} after the due date, {day(self.on)}"
+            return f"On time: the due date was {day(self.on)}"
         if self.overdue:
             return f"Overdue by {self.days_late} day{'s' if self.days_late != 1 else ''}"
         if self.days_left is not None:
@@ -102,12 +127,21 @@ class Due:
 
 def due_of(request: Request, today: date, relay_days: int) -> Due:
     """The agency's due date once it has one; before relaying, CCSS's own relay-by date (the agreement's
-    service level, counted from the day the family asked). Overdue only while someone still owes the answer."""
+    service level, counted from the day the family asked). Overdue only while someone still owes the answer,
+    counted from `today` each time it is asked. Once the agency has answered, the same date is CCSS's to
+    deliver by; once delivered, there is nothing left to count down, only whether it was in time."""
     if request.due_on is not None:
-        label, on = "Decision due", request.due_on
+        label = "Deliver by" if request.state in ("answered", "preparing") else "Decision due"
+        on = request.due_on
     elif request.state in ("submitted", "approved"):
         label, on = "Relay by", deadlines.add_working_days(nz_today(request.created_at), relay_days)
     else:
+        label, on = "", None
+    if request.delivered_at is not None and request.state in ("delivered", "closed"):
+        delivered_on = nz_today(request.delivered_at)
+        taken = deadlines.working_days_between(nz_today(request.created_at), delivered_on)
+        return Due(label, on, delivered_on=delivered_on, days_taken=taken)
+    if on is None:
         return Due("", None)
     if request.state not in WAITING:
         return Due(label, on)
@@ -127,18 +161,27 @@ class TimelineLine:
     still: bool
 
 
-def _detail_value(key: str, value: object) -> str:
+def _detail_value(key: str, value: object, kind: str = "access") -> str:
+    """A value of an event's detail in words: a ground with its section and meaning, a date as the rest of the
+    desk writes dates (whatever its key: the details are JSON, so dates arrive as ISO text), a list as a list."""
     if key == "identity_checked":
         return IDENTITY_CHECKS.get(str(value), str(value))
-    if key in ("received_on", "due", "new_due", "notified_on", "transferred_on") and isinstance(value, str):
+    if key == "ground":
+        return ground_line(str(value), kind)
+    if key == "scope":
+        return SCOPES.get(str(value), str(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(key, v, kind) for v in value)
+    if isinstance(value, str) and ISO_DAY.fullmatch(value):
         try:
-            return day(date.fromisoformat(value))
+            return day(value)
         except ValueError:
             return value
     return str(value)
 
 
-def timeline(events: list[RequestEvent]) -> list[TimelineLine]:
+def timeline(events: list[RequestEvent], kind: str = "access") -> list[TimelineLine]:
+    """The request's history as staff read it; `kind` says which section an extension was under."""
     lines = []
     for event in events:
         still = event.trigger in STILL_EVENTS
@@ -151,13 +194,7 @@ def timeline(events: list[RequestEvent]) -> list[TimelineLine]:
                         event.trigger)
         who = ROLES.get(event.actor_role, event.actor_role) + (f": {event.actor_label}" if event.actor_label else "")
         moved = "" if still else f"{state_label(event.from_state)} → {state_label(event.to_state)}"
-        details = [(DETAIL_LABELS.get(k, k.replace("_", " ").capitalize()), _detail_value(k, v))
+        details = [(DETAIL_LABELS.get(k, k.replace("_", " ").capitalize()), _detail_value(k, v, kind))
                    for k, v in (event.detail or {}).items() if v not in (None, "", [])]
         lines.append(TimelineLine(event.seq, moment(event.at), who, what, moved, details, still))
     return lines
-
-
-def ground_line(code: str) -> str:
-    """'another_persons_affairs' → 's 53(b): Releasing it would be an unwarranted disclosure of …'."""
-    ground = WITHHOLDING_GROUNDS.get(code)
-    return f"{ground.section}: {ground.description}" if ground else code

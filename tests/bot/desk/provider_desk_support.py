@@ -8,8 +8,11 @@ import re
 import httpx
 from sqlmodel import select
 
+from agency import answering
+from agency.models import AgencyRequest, Officer, Task
 from bot.enrolment import issue_code
 from bot.models import Person, Request, StaffAccount
+from protocol.clock import nz_today
 from tests.bot.chat_driver import FamilyChat
 
 SECRET = "provider-desk-tests-secret-0123456789-abcdefghij"
@@ -92,3 +95,31 @@ async def staff_token(app, label: str = "tests") -> str:
 async def request_row(app, ref: str) -> Request:
     async with app.state.sessions() as session:
         return (await session.exec(select(Request).where(Request.ref == ref))).one()
+
+
+async def answered_by_both_units(app, client, *, withhold: bool = True) -> tuple[str, str]:
+    """A family asks; staff approve and relay; both agency units answer, the service reporting team
+    withholding its last record on another person's affairs (when it has more than one and `withhold`).
+    Returns the request's reference and a CSRF token."""
+    ref = await family_asks(app)
+    csrf = await sign_in(client)
+    await post_form(client, f"/provider/requests/{ref}/steps/approve", csrf, identity_checked="id_seen")
+    await post_form(client, f"/provider/requests/{ref}/steps/relay", csrf)
+    link, sessions = app.state.link, app.state.sessions
+    await link.settle()
+    async with sessions() as session:
+        agency_request = (await session.exec(select(AgencyRequest))).one()
+    for unit in ("evaluation", "service-reporting"):
+        async with sessions.begin() as session:
+            officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).one()
+            task = (await session.exec(select(Task).where(Task.unit_id == unit))).one()
+            await answering.claim(session, task, officer)
+            records = await answering.unit_records(session, task, agency_request)
+            given = (answering.Answer(release=[r.id for r in records[:-1]],
+                                      withhold={records[-1].id: ("another_persons_affairs", "About your sister.")})
+                     if unit == "service-reporting" and withhold and len(records) > 1
+                     else answering.Answer(release=[r.id for r in records]))
+            await answering.answer(session, task, officer, given, link.agency, nz_today())
+    await link.settle()
+    assert (await request_row(app, ref)).state == "answered"
+    return ref, csrf

@@ -10,12 +10,17 @@ import re
 import pytest
 from sqlmodel import select
 
-from agency import answering
-from agency.models import AgencyRequest, Officer, Task
 from bot.copies.items import answer_items
 from bot.models import ChatLink, ItemVersion, Request
-from protocol.clock import nz_today
-from tests.bot.desk.provider_desk_support import HTML, client_for, family_asks, post_form, request_row, sign_in
+from tests.bot.desk.provider_desk_support import (
+    HTML,
+    answered_by_both_units,
+    client_for,
+    family_asks,
+    post_form,
+    request_row,
+    sign_in,
+)
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -25,29 +30,8 @@ HARD_TEXT = ("Notwithstanding considerable organisational difficulties, particip
 
 
 async def _preparing(app, client, *, withhold: bool = True) -> tuple[str, str]:
-    """A family asks; staff approve and relay; both agency units answer (one withholding a record); staff
-    start preparing the answer. Returns the request's reference and a CSRF token."""
-    ref = await family_asks(app)
-    csrf = await sign_in(client)
-    await post_form(client, f"/provider/requests/{ref}/steps/approve", csrf, identity_checked="id_seen")
-    await post_form(client, f"/provider/requests/{ref}/steps/relay", csrf)
-    link, sessions = app.state.link, app.state.sessions
-    await link.settle()
-    async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
-    for unit in ("evaluation", "service-reporting"):
-        async with sessions.begin() as session:
-            officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).one()
-            task = (await session.exec(select(Task).where(Task.unit_id == unit))).one()
-            await answering.claim(session, task, officer)
-            records = await answering.unit_records(session, task, agency_request)
-            given = (answering.Answer(release=[records[0].id],
-                                      withhold={records[-1].id: ("another_persons_affairs", "About your sister.")})
-                     if unit == "service-reporting" and withhold and len(records) > 1
-                     else answering.Answer(release=[r.id for r in records]))
-            await answering.answer(session, task, officer, given, link.agency, nz_today())
-    await link.settle()
-    assert (await request_row(app, ref)).state == "answered"
+    """Both agency units answered (one withholding a record), and staff started preparing the answer."""
+    ref, csrf = await answered_by_both_units(app, client, withhold=withhold)
     prepared = await post_form(client, f"/provider/requests/{ref}/steps/prepare", csrf)
     assert prepared.status_code == 303, prepared.text[:1500]
     return ref, csrf

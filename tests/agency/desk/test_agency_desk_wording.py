@@ -1,0 +1,55 @@
+"""How the agency desk words a ground of the Privacy Act: with its section and plain meaning, in the same
+words as the provider desk (protocol.grounds), never as its code; and the task page's dates in words."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from protocol.grounds import ground_line
+from tests.agency.desk.agency_world import HTML, post_form
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+WITHHELD_GROUND = "s 53(b): Releasing it would be an unwarranted disclosure of the affairs of another person"
+EXTENSION_GROUND = "s 48: Processing the request raises issues so complex"
+
+
+def visible(page) -> str:
+    """What an officer reads: the page's text without scripts and tags, its spaces as one."""
+    text = re.sub(r"<script.*?</script>", " ", page.text, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+async def test_the_units_answer_says_the_ground_for_a_withheld_record_in_words_with_its_section(found, reporting):
+    client, csrf = reporting
+    task, records = found.tasks["service-reporting"], found.records["service-reporting"]
+    await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+    decisions = {f"decision-{r.id}": "release" for r in records[:-1]}
+    withheld = records[-1]
+    decisions |= {f"decision-{withheld.id}": "withhold", f"ground-{withheld.id}": "another_persons_affairs",
+                  f"explanation-{withheld.id}": "It is mostly about another family member."}
+    answered = await post_form(client, f"/agency/tasks/{task.id}/answer", csrf, **decisions)
+
+    page = visible(await client.get(f"/agency/tasks/{task.id}", headers=HTML))
+
+    assert answered.status_code == 303, answered.text[:1500]
+    assert "another_persons_affairs" not in page and "another persons affairs" not in page
+    assert f"Withheld: {withheld.title}, under {WITHHELD_GROUND}, living or dead." in page
+    assert ground_line("another_persons_affairs") in page  # the provider desk's words, from the one source
+    assert ISO_DATE.findall(page) == []
+
+
+async def test_an_extensions_ground_in_the_history_is_said_with_its_section_and_its_dates_in_words(found,
+                                                                                                 evaluation):
+    client, csrf = evaluation
+    task = found.tasks["evaluation"]
+
+    extended = await post_form(client, f"/agency/tasks/{task.id}/extend", csrf, ground="complexity",
+                               new_due="2027-02-17", reasons="The records are complex.")
+    page = visible(await client.get(f"/agency/tasks/{task.id}", headers=HTML))
+    history = page[page.index("Every step of this request"):]
+
+    assert extended.status_code == 303, extended.text[:1500]
+    assert f"Ground: {EXTENSION_GROUND}" in history and "ground: complexity" not in history
+    assert "New due date: 17 February 2027" in history
+    assert ISO_DATE.findall(page) == []
