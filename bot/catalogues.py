@@ -47,10 +47,12 @@ def read(language: str) -> Catalog:
 
 
 def update() -> None:
-    template = extracted()
     for language in LANGUAGES:
         catalog = read(language)
-        catalog.update(template, no_fuzzy_matching=True)
+        # A template of its own for each language: Babel's update adds a new sentence by putting the template's
+        # own message object into the catalogue, so one template shared by both would carry the English
+        # filled in below into the te reo Māori catalogue as if it were a translation.
+        catalog.update(extracted(), no_fuzzy_matching=True)
         catalog.header_comment = f"# {HEADER[language]}"
         if language == "mi":
             # CLDR gives te reo Māori one plural form; pybabel init would write two.

@@ -122,6 +122,8 @@ def to_json(text: Text | Plain) -> dict:
     for name, value in text.params.items():
         if isinstance(value, Text | Plain):
             params[name] = {"text": to_json(value)}
+        elif isinstance(value, Rendered):  # already said and escaped: kept as it is, never escaped again
+            params[name] = {"rendered": value.value}
         elif isinstance(value, date):
             params[name] = {"date": value.isoformat()}
         else:
@@ -136,6 +138,8 @@ def from_json(data: dict) -> Text | Plain:
     for name, value in data.get("params", {}).items():
         if "text" in value:
             params[name] = from_json(value["text"])
+        elif "rendered" in value:
+            params[name] = Rendered(value["rendered"])
         elif "date" in value:
             params[name] = date.fromisoformat(value["date"])
         else:

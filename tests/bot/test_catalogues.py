@@ -7,6 +7,7 @@ import re
 import pytest
 from babel.messages.pofile import read_po
 
+from bot import catalogues
 from bot.catalogues import extracted, problems
 from bot.i18n import LANGUAGES, REGISTERS, _, po_path, say
 
@@ -51,3 +52,28 @@ def test_a_sentence_is_said_in_each_language_and_register_with_values_escaped(la
     said = say(text, language, register)
 
     assert "&lt;Aroha &amp; co&gt;" in said
+
+
+def test_a_new_sentence_waits_untranslated_in_te_reo_maori_not_filled_in_with_english(tmp_path, monkeypatch):
+    copies = {}
+    for language in LANGUAGES:
+        copies[language] = tmp_path / language / "tono.po"
+        copies[language].parent.mkdir()
+        copies[language].write_bytes(po_path(language).read_bytes())
+    real = catalogues.extracted
+
+    def with_a_new_sentence():
+        template = real()
+        for register in REGISTERS:
+            template.add("A sentence nobody has translated yet.", context=register)
+        return template
+
+    monkeypatch.setattr(catalogues, "po_path", copies.get)
+    monkeypatch.setattr(catalogues, "extracted", with_a_new_sentence)
+
+    catalogues.update()
+
+    english, maori = catalogues.read("en"), catalogues.read("mi")
+    new = "A sentence nobody has translated yet."
+    assert english.get(new, context="adult").string == new
+    assert maori.get(new, context="adult").string == "" and maori.get(new, context="child").string == ""
