@@ -1,24 +1,31 @@
-"""The `tono` command (DESIGN.md §10): db upgrade, seed-demo, run, agreement check, keys generate."""
+"""The `tono` command (DESIGN.md §10): db upgrade, seed-demo, setup, login, run, enrol, verify-events,
+agreement check, keys generate."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from tono.going_live import add_going_live_commands
 from tono.keys import SigningKeyError
+from tono.logins import LoginError
 from tono.settings import SettingsError, load_settings
 from tono.startup import StartupError
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from tono import migrate
-    from tono.startup import agreement_from, check_reachable
+    from tono.first_hour import agreement_from, check_sqlite_file
+    from tono.startup import check_reachable
 
     settings = load_settings()
     agreement_from(settings)
+    check_sqlite_file(settings)
     if not settings.is_sqlite:
         asyncio.run(check_reachable(settings))
     migrate.upgrade(settings.database_url, args.revision)
@@ -37,10 +44,12 @@ def _db_downgrade(args: argparse.Namespace) -> int:
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from tono.demo import seed_demo
-    from tono.startup import agreement_from, check_migrated
+    from tono.first_hour import agreement_from, check_sqlite_file
+    from tono.startup import check_migrated
 
     settings = load_settings()
     agreement = agreement_from(settings)
+    check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
     logins = asyncio.run(seed_demo(settings, agreement))
     print("Best foot forward demo data is loaded. Demo desk logins (demo only, never for real use):")
@@ -53,41 +62,51 @@ def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from tono.app import create_app
-    from tono.startup import agreement_from, check_migrated, check_signing_keys
+    from tono.first_hour import agreement_from, bind_port, check_sqlite_file, check_telegram
+    from tono.startup import check_migrated, check_signing_keys
 
     settings = load_settings()
     agreement = agreement_from(settings)
     check_signing_keys(settings, agreement)
+    check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
-    _check_port_free(args.host, args.port)
-    print(f"Tono is serving on http://{args.host}:{args.port}/ (health: /healthz). Stop it with Ctrl+C.")
+    sock = bind_port(args.host, args.port)  # held from here on: nothing can take the port before uvicorn serves
+    try:
+        asyncio.run(check_telegram(settings))
+        app = create_app(settings, agreement)
+    except BaseException:
+        sock.close()
+        raise
+    port = sock.getsockname()[1]  # the one the system chose, for --port 0
+    print(f"Tono is serving on http://{args.host}:{port}/ (health: /healthz). Stop it with Ctrl+C.", flush=True)
     if settings.role != "both":
         other = "agency" if settings.role == "provider" else "provider"
         print(f"It runs as the {settings.role} only: it sends to the {other} at {settings.peer_url} and takes the "
-              f"{other}'s messages at /protocol/inbox.")
-    uvicorn.run(create_app(settings, agreement), host=args.host, port=args.port, log_level="info")
+              f"{other}'s messages at /protocol/inbox.", flush=True)
+    if settings.public_url and not settings.telegram_bot_token and settings.role != "agency":
+        print("TONO_PUBLIC_URL is set but TELEGRAM_BOT_TOKEN is not, so families reach Tono by the web chat only "
+              "(set the token from @BotFather to serve Telegram too).", flush=True)
+    config = uvicorn.Config(app, log_level="info")
+    # uvicorn's own start and stop lines repeat the line above; its warnings, errors and the access log stay.
+    logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn has shut down cleanly already and passes Ctrl+C on
+    finally:
+        sock.close()
+    print("Tono has stopped.")
     return 0
-
-
-def _check_port_free(host: str, port: int) -> None:
-    import socket
-
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            raise StartupError(
-                f"Port {port} on {host} is already in use: stop what uses it, or run `tono run --port 8001`."
-            ) from None
 
 
 def _enrol(args: argparse.Namespace) -> int:
     from tono.enrol import enrol
-    from tono.startup import agreement_from, check_migrated
+    from tono.first_hour import agreement_from, check_sqlite_file
+    from tono.startup import check_migrated
 
     settings = load_settings()
     agreement_from(settings)
+    check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
     for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):
         print(line)
@@ -132,6 +151,23 @@ def _keys_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: use a number up to 65535, e.g. 8001")
+    return int(text)
+
+
+def _outside_tono(error: BaseException) -> bool:
+    """Whether a database error comes from outside Tono (a lock, a full disk, a server gone, a file that is no
+    database) rather than from a bug."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    # SQLAlchemy wraps each driver's error in its class of the same name: a plain DatabaseError is "file is not a
+    # database"; its other subclasses (IntegrityError, ProgrammingError…) are Tono's own mistakes.
+    return isinstance(error, (OperationalError, sqlite3.OperationalError)) or type(error) in (
+        DatabaseError, sqlite3.DatabaseError)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tono", description="Tono: ask what is held about you, check it, fix it.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -147,10 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("seed-demo", help="load the Best foot forward demo (idempotent)").set_defaults(
         handler=_seed_demo
     )
+    add_going_live_commands(commands)
 
     run = commands.add_parser("run", help="serve the web chat, the desks and the queue")
     run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--port", type=_port, default=8000, help="0: any free port (the line it prints says which)")
     run.set_defaults(handler=_run)
 
     enrol = commands.add_parser("enrol", help="a one-time deep link that links a family's chat to a person")
@@ -178,14 +215,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; whatever stops it is one line on stderr and a non-zero exit, never a traceback of a
+    mistake someone can fix (a bug still shows its traceback, to be reported)."""
+    from sqlalchemy.exc import DBAPIError
+
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)
-    except (SettingsError, StartupError, SigningKeyError) as error:
+    except (SettingsError, StartupError, SigningKeyError, LoginError) as error:
         print(f"tono: {error}", file=sys.stderr)
         return 2
+    except (DBAPIError, sqlite3.DatabaseError) as error:
+        if not _outside_tono(error):
+            raise  # a constraint or a programming error: a bug, whose traceback is what a report needs
+        from tono.database import explain_database_error
+
+        print(f"tono: {explain_database_error(error, load_settings().database_url)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
+        print("tono: stopped by Ctrl+C before it finished.", file=sys.stderr)
         return 130
 
 

@@ -1,6 +1,8 @@
-"""The Best foot forward demo: CCSS, the agency's units, three whānau, desk logins and agency records.
+"""The Best foot forward demo: what `tono setup` makes from the agreement (the agency's units), then three
+whānau, desk logins and agency records.
 
-Idempotent: running it again adds nothing that is already there. The passwords below are demo data only.
+Idempotent: running it again adds nothing that is already there. The passwords below are demo data only; they
+are printed in the README, so `tono login remove-demo` disables any of these logins that still has one.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency.models import AgencyRecord, Officer, Unit
+from agency.models import AgencyRecord, Officer
 from bot.models import Authority, Family, Person, StaffAccount
 from deskkit.passwords import hash_password
 from protocol.agreement import Agreement
+from tono.agreement_setup import served_sides, set_up_units
 from tono.database import make_engine, make_sessionmaker
 from tono.settings import Settings
 
@@ -72,10 +75,23 @@ def _officer_login(unit_id: str) -> str:
     return f"officer-{unit_id}"[:64]
 
 
+def _officer_password(unit_id: str) -> str:
+    return f"demo-{unit_id}-2026"
+
+
+def demo_logins(agreement: Agreement, sides: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+    """The desk logins the demo makes on these sides, as (desk, login, password, who); desk is provider or
+    agency."""
+    logins = [("provider", login, password, who) for login, password, who in STAFF if "provider" in sides]
+    logins += [("agency", _officer_login(unit.id), _officer_password(unit.id), f"Officer, {unit.id} unit")
+               for unit in agreement.units if "agency" in sides]
+    return logins
+
+
 async def seed_demo(settings: Settings, agreement: Agreement) -> list[tuple[str, str, str, str]]:
     """Load the demo (only this organisation's part when TONO_ROLE names one); return the desk logins as
     (desk, login, password, who)."""
-    sides = ("provider", "agency") if settings.role == "both" else (settings.role,)
+    sides = served_sides(settings)
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine)() as session, session.begin():
@@ -85,10 +101,7 @@ async def seed_demo(settings: Settings, agreement: Agreement) -> list[tuple[str,
                 await _seed_agency(session, agreement)
     finally:
         await engine.dispose()
-    logins = [("provider desk", login, password, who) for login, password, who in STAFF if "provider" in sides]
-    logins += [("agency desk", _officer_login(unit.id), f"demo-{unit.id}-2026", f"Officer, {unit.id} unit")
-               for unit in agreement.units if "agency" in sides]
-    return logins
+    return [(f"{desk} desk", login, password, who) for desk, login, password, who in demo_logins(agreement, sides)]
 
 
 async def _get_or_add(session: AsyncSession, model, lookup: dict, **values):
@@ -118,13 +131,12 @@ async def _seed_provider(session: AsyncSession, agreement: Agreement) -> None:
 
 
 async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:
+    await set_up_units(session, agreement)
     for unit in agreement.units:
-        await _get_or_add(session, Unit, {"id": unit.id}, name=agreement.text(unit.name, "en", "adult")
-                          if not isinstance(unit.name, str) else unit.name)
         login = _officer_login(unit.id)
         if (await session.exec(select(Officer).where(Officer.login == login))).first() is None:
             session.add(Officer(login=login, display_name=f"Demo officer ({unit.id})", unit_id=unit.id,
-                                password_hash=hash_password(f"demo-{unit.id}-2026")))
+                                password_hash=hash_password(_officer_password(unit.id))))
         await session.flush()
         for participant_id, title, body, when in RECORDS.get(unit.id, []):
             await _get_or_add(session, AgencyRecord, {"unit_id": unit.id, "participant_id": participant_id,

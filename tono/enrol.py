@@ -34,6 +34,8 @@ async def bot_username(settings: Settings) -> str | None:
 
 async def enrol(settings: Settings, person_ref: str, username: str | None, qr: Path | None) -> list[str]:
     """Issue a code for the person and return the lines to print."""
+    # Asked first: a refused token then stops the command before a code is issued that nobody gets.
+    username = (username or await bot_username(settings) or "").lstrip("@") or None
     engine = make_engine(settings.database_url)
     try:
         async with make_sessionmaker(engine).begin() as session:
@@ -44,7 +46,6 @@ async def enrol(settings: Settings, person_ref: str, username: str | None, qr: P
             code = await issue_code(session, person)
     finally:
         await engine.dispose()
-    username = username or await bot_username(settings)
     web = f"{(settings.public_url or 'http://127.0.0.1:8000').rstrip('/')}/chat/?start={code}"
     lines = [f"One-time link for {person.given_name} {person.family_name} ({person_ref}); it works once, "
              "within 7 days."]

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from protocol.agreement import Agreement, AgreementError, load_agreement
+from protocol.agreement import Agreement
 from tono import migrate
 from tono.database import make_engine
 from tono.settings import Settings
@@ -18,17 +18,6 @@ from tono.settings import Settings
 
 class StartupError(Exception):
     """Tono cannot start; the message says what to do, in one sentence."""
-
-
-def agreement_from(settings: Settings) -> Agreement:
-    """The programme agreement named by TONO_AGREEMENT (the bundled Best foot forward one by default)."""
-    path = settings.agreement
-    if path is not None and not path.is_file():
-        raise StartupError(f"TONO_AGREEMENT names {str(path)!r}, but there is no such file.")
-    try:
-        return load_agreement(path)
-    except AgreementError as error:
-        raise StartupError(f"TONO_AGREEMENT: the agreement is not valid.\n{error}") from None
 
 
 def _where(settings: Settings) -> str:

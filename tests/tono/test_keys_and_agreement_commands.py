@@ -77,7 +77,11 @@ def test_agreement_check_exits_1_naming_the_file_and_field(tmp_path, capsys):
     assert "units[0].purpose.mi.child" in err
 
 
-def test_enrol_prints_a_one_time_deep_link_and_writes_a_qr_code(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def demo_database(tmp_path, monkeypatch, capsys):
+    """TONO_DATABASE_URL names a migrated database with the demo loaded (its output already read)."""
+    import asyncio
+
     from tono import migrate
     from tono.demo import seed_demo
     from tono.settings import load_settings
@@ -85,10 +89,11 @@ def test_enrol_prints_a_one_time_deep_link_and_writes_a_qr_code(tmp_path, monkey
     url = f"sqlite+aiosqlite:///{tmp_path / 'tono.db'}"
     monkeypatch.setenv("TONO_DATABASE_URL", url)
     migrate.upgrade(url)
-    import asyncio
-
     asyncio.run(seed_demo(load_settings(), load_agreement()))
     capsys.readouterr()
+
+
+def test_enrol_prints_a_one_time_deep_link_and_writes_a_qr_code(demo_database, tmp_path, capsys):
 
     assert main(["enrol", "P-0001", "--bot", "TonoDemoBot", "--qr", str(tmp_path / "link.png")]) == 0
 
@@ -99,3 +104,10 @@ def test_enrol_prints_a_one_time_deep_link_and_writes_a_qr_code(tmp_path, monkey
     assert (tmp_path / "link.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["enrol", "P-9999", "--bot", "TonoDemoBot"]) == 2
     assert "There is no person 'P-9999'" in capsys.readouterr().err
+
+
+def test_enrol_takes_the_bots_username_with_or_without_its_at_sign(demo_database, capsys):
+
+    assert main(["enrol", "P-0001", "--bot", "@TonoDemoBot"]) == 0
+
+    assert "https://t.me/TonoDemoBot?start=" in capsys.readouterr().out
