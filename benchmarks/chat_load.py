@@ -1,8 +1,13 @@
-"""Chat throughput: K families drive the real bot (aiogram, long polling) through a mixed journey on the
-fake Bot API server in its own process; the same run drives a bare aiogram echo bot on the same kind of
-server as the floor, so the ratio tono/echo is taken side by side on one noisy machine.
+"""Chat throughput: K families drive the real bot (long polling, on aiogram or python-telegram-bot) through a
+mixed journey on the fake Bot API server in its own process; the same run drives that library's bare echo bot
+on the same kind of server as the floor, so the ratio tono/echo is taken side by side on one noisy machine.
 
     python -m benchmarks.chat_load --chats 200 --updates 5000 --json [--database sqlite|postgresql]
+                                   [--channel aiogram|ptb]
+
+The floor is each library's own idiomatic minimal bot: aiogram's Dispatcher polling with one message handler
+(it handles updates concurrently), python-telegram-bot's echobot.py (an Application with one MessageHandler,
+polled by its Updater, one update at a time: PTB's default).
 
 Tono runs as in production: every turn's state change and its replies committed in one transaction
 (SQLite WAL with synchronous=FULL: durable), the replies sent by the outbox's sender. Telegram's flood
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -28,6 +34,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
 from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_ptb import PtbTelegramChannel
 from bot.chat_limits import ChatLimits
 from bot.conversation import Conversations
 from bot.pacing import Pacer
@@ -36,6 +43,7 @@ from tono.database import make_engine, make_sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 UNPACED = dict(per_chat=1e6, burst=10**6, overall=10**9)
+CHANNELS = {"aiogram": TelegramChannel, "ptb": PtbTelegramChannel}
 
 
 def resident_mb() -> float:
@@ -47,26 +55,29 @@ def resident_mb() -> float:
 
 
 class Families:
-    """The families' process (benchmarks/families.py): its server address, then its figures."""
+    """The families' process (benchmarks/families.py): its server address, then its figures; its server stays up
+    until `done`, so the bot stops as it would in production, not on a server that has gone."""
 
     def __init__(self, kind: str, chats: int, updates: int, timeout: float = 30.0):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.families", "--kind", kind, "--chats", str(chats),
-             "--updates", str(updates), "--timeout", str(timeout)], cwd=ROOT, stdout=subprocess.PIPE, text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)})
+             "--updates", str(updates), "--timeout", str(timeout)], cwd=ROOT, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
         ready = self.process.stdout.readline().split()
         if not ready or ready[0] != "READY":
             raise RuntimeError("the families' process did not start")
         self.base_url, self.token = ready[1], ready[2]
 
     async def figures(self) -> dict:
-        line = await asyncio.to_thread(self.process.stdout.readline)
+        return json.loads(await asyncio.to_thread(self.process.stdout.readline))
+
+    async def done(self) -> None:
+        self.process.stdin.close()  # the families' process stops its server and exits
         await asyncio.to_thread(self.process.wait)
-        return json.loads(line)
 
 
 async def echo_floor(chats: int, updates: int) -> dict:
-    """The floor: a bare aiogram bot that answers each text with the same text, nothing stored."""
+    """The floor on aiogram: a bare aiogram bot that answers each text with the same text, nothing stored."""
     families = Families("echo", chats, updates)
     bot = Bot(families.token, session=AiohttpSession(api=TelegramAPIServer.from_base(families.base_url)))
     dispatcher = Dispatcher()
@@ -82,6 +93,35 @@ async def echo_floor(chats: int, updates: int) -> dict:
         await dispatcher.stop_polling()
         await asyncio.gather(polling, return_exceptions=True)
         await bot.session.close()
+        await families.done()
+
+
+async def ptb_echo_floor(chats: int, updates: int) -> dict:
+    """The floor on python-telegram-bot: its echobot.py, answering each text with the same text, nothing stored."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    families = Families("echo", chats, updates)
+    application = (Application.builder().token(families.token).base_url(f"{families.base_url}/bot")
+                   .base_file_url(f"{families.base_url}/file/bot").build())
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await update.message.reply_text(update.message.text)
+
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, echo))
+    # Application.run_polling would own the event loop; inside one already running, PTB starts its parts itself.
+    async with application:
+        await application.updater.start_polling()
+        await application.start()
+        try:
+            return await families.figures()
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            await families.done()
+
+
+FLOORS = {"aiogram": echo_floor, "ptb": ptb_echo_floor}
 
 
 def _postgres_admin() -> str:
@@ -109,7 +149,7 @@ def drop_database(name: str | None) -> None:
                        capture_output=True)
 
 
-async def tono(chats: int, updates: int, database: str, timeout: float = 30.0) -> dict:
+async def tono(chats: int, updates: int, database: str, timeout: float = 30.0, channel_name: str = "aiogram") -> dict:
     with tempfile.TemporaryDirectory() as workdir:
         url, dropped = fresh_database(database, Path(workdir))
         engine = make_engine(url)
@@ -117,24 +157,29 @@ async def tono(chats: int, updates: int, database: str, timeout: float = 30.0) -
         conversations = Conversations(make_sessionmaker(engine), load_agreement())
         # The families here go faster than any person (no reading time), so the per-chat "slow down" is off.
         conversations.chat_limits = ChatLimits(turns=10**9)
-        channel = TelegramChannel(families.token, conversations, api_base=families.base_url, pacer=Pacer(**UNPACED))
+        channel = CHANNELS[channel_name](families.token, conversations, api_base=families.base_url,
+                                         pacer=Pacer(**UNPACED))
         await channel.start_polling()
+        gc.collect()
+        gc.freeze()  # as tono/app.py's start-up does: the libraries' objects out of the collector's sight
         try:
             figures = await families.figures()
             figures["rss_mb"] = resident_mb()  # with every family's conversation still in progress
         finally:
             await channel.stop()
+            await families.done()
             await engine.dispose()
             drop_database(dropped)
+            gc.unfreeze()
     return {**figures, "database": database}
 
 
-async def measure(chats: int, updates: int, database: str) -> dict:
-    echo = await echo_floor(chats, updates)
-    ours = await tono(chats, updates, database)
+async def measure(chats: int, updates: int, database: str, channel: str = "aiogram") -> dict:
+    echo = await FLOORS[channel](chats, updates)
+    ours = await tono(chats, updates, database, channel_name=channel)
     ratio = ours["updates_per_s"] / echo["updates_per_s"] if echo["updates_per_s"] else 0.0
     return {
-        "database": database, "chats": chats, "updates": updates,
+        "channel": channel, "database": database, "chats": chats, "updates": updates,
         "tono_updates_per_s": ours["updates_per_s"], "echo_updates_per_s": echo["updates_per_s"],
         "ratio": round(ratio, 3), "p50_ms": ours["p50_ms"], "p99_ms": ours["p99_ms"],
         "echo_p50_ms": echo["p50_ms"], "echo_p99_ms": echo["p99_ms"],
@@ -158,9 +203,10 @@ def main() -> None:
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--updates", type=int, default=5000)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--channel", choices=list(CHANNELS), default="aiogram", help="the library Tono runs on")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
-    result = asyncio.run(measure(args.chats, args.updates, args.database))
+    result = asyncio.run(measure(args.chats, args.updates, args.database, args.channel))
     if args.json:
         print(json.dumps(result))
     else:

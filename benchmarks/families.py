@@ -1,6 +1,7 @@
 """The families' side of the chat benchmark, in a process of its own: the fake Bot API server and K
 families who talk to whichever bot polls it, each waiting for the bot's answer before going on, as a
-person does. Prints `READY <base url>` when the server is up, then one JSON line of figures when done.
+person does. Prints `READY <base url>` when the server is up, then one JSON line of figures when done, and
+keeps the server up until its standard input closes (the bot under test has stopped by then).
 
 Reuses the test suite's fake Bot API (tests/fakes): the same server the channel tests trust.
 
@@ -90,7 +91,7 @@ class Run:
             self.failures.append(f"{user.id} at {step[1]!r}: {error}; last: {got}")
 
 
-async def main(kind: str, chats: int, updates: int, timeout: float) -> dict:
+async def main(kind: str, chats: int, updates: int, timeout: float) -> None:
     async with FakeTelegram() as fake:
         print(f"READY {fake.base_url} {fake.token}", flush=True)
         while not fake.requests_for("getUpdates"):  # the bot under test has started polling
@@ -104,6 +105,11 @@ async def main(kind: str, chats: int, updates: int, timeout: float) -> dict:
         started = time.monotonic()
         await asyncio.gather(*(run.family(user, script) for user, script in zip(users, scripts, strict=True)))
         elapsed = time.monotonic() - started
+        print(json.dumps(figures(run, kind, chats, updates, elapsed)), flush=True)
+        await asyncio.to_thread(sys.stdin.read)
+
+
+def figures(run: Run, kind: str, chats: int, updates: int, elapsed: float) -> dict:
     answered = len(run.latencies)
     ordered = sorted(run.latencies)
     return {
@@ -122,6 +128,5 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=5000)
     parser.add_argument("--timeout", type=float, default=30.0)
     args = parser.parse_args()
-    result = asyncio.run(main(args.kind, args.chats, args.updates, args.timeout))
-    print(json.dumps(result), flush=True)
+    asyncio.run(main(args.kind, args.chats, args.updates, args.timeout))
     sys.exit(0)

@@ -19,7 +19,9 @@ from bot.family import FamilyDesk
 from bot.flows import ENGINE
 from bot.flows.chat import Incoming, Reply
 from bot.flows.engine import MENU, Engine, State, Turn
-from bot.flows.ports import ChatInfo
+from bot.flows.ports import ChatInfo, Work
+from bot.flows.status import picture_of
+from bot.flows.timeline import PICTURED
 from bot.i18n import LANGUAGES, Text
 from bot.models import ChatLink, Conversation, Person, SeenUpdate
 from bot.notify import queue_replies
@@ -69,21 +71,22 @@ class Conversations:
         return channel in self._pushed
 
     async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
-                     once: str | None = None) -> Said:
+                     once: str | None = None, progress: Callable[[Work], None] | None = None) -> Said:
         """One turn. `once` names the update (a Telegram update_id, a web chat turn id): a redelivered
-        update changes nothing and says nothing the second time."""
+        update changes nothing and says nothing the second time. `progress` is told when the turn starts slow
+        work (making copies); it is called inside the turn's transaction, so it must not wait for anything."""
         # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat_limits.py).
         if slow := await chat_limits.refusal(self, channel, chat_key, incoming, language_from_hint(language_hint)):
             return Said(*slow)
         try:
-            return await self._handle(channel, chat_key, incoming, language_hint, once)
+            return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
         except IntegrityError:
             # Two first messages from a new chat raced to create it, or one update arrived twice at once;
             # the other one won. Go again: now the chat exists, or the update is known.
-            return await self._handle(channel, chat_key, incoming, language_hint, once)
+            return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
 
     async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None,
-                      once: str | None) -> Said:
+                      once: str | None, progress: Callable[[Work], None] | None = None) -> Said:
         async with self.sessions.begin() as session:
             if once is not None:
                 if await session.get(SeenUpdate, once) is not None:
@@ -99,7 +102,8 @@ class Conversations:
                             link.audience, first_contact=first)
             state = State(conversation.step or MENU, dict(conversation.data or {}), conversation.version)
             today = self.today()
-            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today, self.outbox), today)
+            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today, self.outbox), today,
+                        progress=progress)
             await self.engine.turn(turn, incoming)
             conversation.step, conversation.data, conversation.version = state.step, state.data, state.screen
             flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds
@@ -122,6 +126,16 @@ class Conversations:
             got = await FamilyDesk(session, self.agreement, self.today(), self.outbox).copies(chat, ref, language,
                                                                                               register)
             return got.document if got else None
+
+    async def status_picture(self, channel: str, chat_key: str, ref: str, language: str, register: str):
+        """The picture of a request's steps, if this chat may see the request (the web chat shows it)."""
+        async with self.sessions() as session:
+            link = await self.link_of(session, channel, chat_key)
+            if link is None:
+                return None
+            chat = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
+            timeline = await FamilyDesk(session, self.agreement, self.today(), self.outbox).timeline(chat, ref)
+            return picture_of(timeline, language, register) if timeline and timeline.state in PICTURED else None
 
     async def link_of(self, session: AsyncSession, channel: str, chat_key: str) -> ChatLink | None:
         return (await session.exec(

@@ -12,7 +12,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import delivery, enrolment
 from bot.copies.items import answer_items
-from bot.flows.ports import ChatInfo, Copies, Enrolment, Opening, PersonChoice, RequestView, Submitted, Use
+from bot.flows.ports import (
+    ChatInfo,
+    Copies,
+    Enrolment,
+    Opening,
+    PersonChoice,
+    RequestView,
+    Submitted,
+    Timeline,
+    Use,
+)
 from bot.models import (
     Authority,
     ChatLink,
@@ -110,10 +120,29 @@ class FamilyDesk:
             name = subject.given_name
         else:
             name = "" if request.subject_id == chat.person_id or not request.subject_name else request.subject_name
-        overdue = (request.state in AGENCY_CLOCK and request.due_on is not None
-                   and deadlines.is_overdue(request.due_on, self.today))
-        return RequestView(request.ref, request.kind, request.state, name, request.due_on, overdue,
+        return RequestView(request.ref, request.kind, request.state, name, request.due_on, self._overdue(request),
                            request.state in WITHDRAWABLE)
+
+    def _overdue(self, request: Request) -> bool:
+        return (request.state in AGENCY_CLOCK and request.due_on is not None
+                and deadlines.is_overdue(request.due_on, self.today))
+
+    async def timeline(self, chat: ChatInfo, ref: str) -> Timeline | None:
+        request = (await self.session.exec((await self._mine(chat)).where(Request.ref == ref))).first()
+        if request is None:
+            return None
+        moves = await self.session.exec(select(RequestEvent.trigger, RequestEvent.at).where(
+            RequestEvent.request_id == request.id, RequestEvent.from_state != RequestEvent.to_state)
+            .order_by(RequestEvent.seq))
+        reached: dict = {}
+        for trigger, at in moves:
+            reached.setdefault(trigger, nz_today(at))
+        relay_by = None
+        if request.state in ("submitted", "approved") and "submit" in reached:
+            relay_by = deadlines.add_working_days(
+                reached["submit"], self.agreement.service_levels.provider_relays_within_working_days)
+        return Timeline(request.ref, request.kind, request.state, reached, request.scope != "provider", relay_by,
+                        request.due_on, self._overdue(request))
 
     async def _my_request(self, chat: ChatInfo, ref: str) -> Request | None:
         return (await self.session.exec((await self._mine(chat)).where(Request.ref == ref).with_for_update())).first()

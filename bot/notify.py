@@ -16,6 +16,13 @@ from protocol.clock import utcnow
 # Buttons on a notification are not tied to a conversation screen; the engine checks their action
 # against the server's state whenever one is pressed (see bot/flows/engine.py: NOTICE_SCREEN).
 NOTICE_SCREEN = 0
+# A picture (bot.flows.chat.Picture) is kept in a notification's document columns, told apart by its name:
+# the chat shows it as a photo, not as a file to download.
+PICTURE_SUFFIX = ".png"
+
+
+def is_picture(filename: str | None) -> bool:
+    return bool(filename) and filename.endswith(PICTURE_SUFFIX)
 
 
 def button_rows(rows: tuple[tuple[Button, ...], ...]) -> list:
@@ -46,12 +53,13 @@ async def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[
     claimed_until = utcnow() + claim_for if claim_for and older is None else None
     for reply in replies:
         document = reply.document
+        attached = document or reply.picture  # a picture waits in the document columns; its name says it is one
         rows.append(Notification(
             chat_link_id=chat_link_id, text=to_json(document.caption if document and document.caption
                                                     else reply.text),
             buttons=button_rows(reply.buttons), screen=screen if reply.screen is None else reply.screen,
-            language=language, audience=register, document_name=document.filename if document else None,
-            document=document.content if document else None, claimed_until=claimed_until))
+            language=language, audience=register, document_name=attached.filename if attached else None,
+            document=attached.content if attached else None, claimed_until=claimed_until))
     session.add_all(rows)
     await session.flush()
     return rows

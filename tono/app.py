@@ -16,7 +16,8 @@ from sqlalchemy import text
 
 from agency.desk import install_agency_desk
 from agency.sweep import sweep as agency_sweep
-from bot.channels.telegram import TelegramChannel, webhook_secret
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable, webhook_secret
 from bot.channels.webchat import webchat_router
 from bot.conversation import Conversations
 from bot.desk import install_provider_desk
@@ -48,6 +49,41 @@ async def _sweep_forever(sessions, agreement: Agreement, role: str = "both", int
         await asyncio.sleep(interval)
 
 
+async def _start_telegram(start, first_delay: float = 1.0, longest_delay: float = 60.0, patience: float = 20.0) -> None:
+    """Start Telegram, and while it cannot be reached keep trying in the background: the web chat and the desks
+    serve meanwhile. `tono run` has already stopped on a token Telegram refused (tono.first_hour)."""
+    delay, failed = first_delay, False
+    while True:
+        try:
+            # A network that drops packets would otherwise hold each try for the library's full minute.
+            await asyncio.wait_for(start(), patience)
+        except (TelegramUnreachable, TimeoutError, OSError) as error:
+            if not failed:  # one sentence for the outage, not one per try
+                reason = " ".join(str(error).split())[:160] or "no answer"
+                log.warning("Telegram cannot be reached (%s): Tono serves the web chat and the desks, and keeps "
+                            "trying Telegram in the background.", reason)
+            failed = True
+        except TelegramRefused as error:
+            log.error("Telegram refused to start the bot (%s): Tono serves the web chat and the desks only; check "
+                      "TELEGRAM_BOT_TOKEN and TONO_PUBLIC_URL, then restart.", " ".join(str(error).split())[:160])
+            return
+        else:
+            if failed:
+                log.warning("Telegram answers again: Tono serves Telegram too now.")
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, longest_delay)
+
+
+def _telegram_channel(library: str) -> type:
+    """The channel class for TELEGRAM_LIBRARY; python-telegram-bot is imported only when it is chosen."""
+    if library == "python-telegram-bot":
+        from bot.channels.telegram_ptb import PtbTelegramChannel
+
+        return PtbTelegramChannel
+    return TelegramChannel
+
+
 def _per_process_secret() -> str:
     # Without TONO_SECRET_KEY desk sign-ins last only as long as this process: fine for the demo,
     # not for several workers (they would not share sessions).
@@ -62,8 +98,9 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     sessions = make_sessionmaker(engine)
     link = link_for(settings, agreement, sessions)  # TONO_ROLE: both organisations here, or one of them
     conversations = Conversations(sessions, agreement, outbox=link.provider)
-    telegram = (TelegramChannel(settings.telegram_bot_token, conversations, settings.telegram_api_base,
-                                lease=timedelta(seconds=settings.send_lease))
+    channel = _telegram_channel(settings.telegram_library)
+    telegram = (channel(settings.telegram_bot_token, conversations, settings.telegram_api_base,
+                        lease=timedelta(seconds=settings.send_lease))
                 if settings.telegram_bot_token else None)
     secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
     notifier = telegram.notifier if telegram else None  # the web chat takes its news when its page asks
@@ -74,13 +111,13 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         # a full collection does not walk it in the middle of a request (200 ms pauses at a million records).
         gc.collect()
         gc.freeze()
-        if telegram is not None and start_telegram:
-            if settings.public_url:
-                await telegram.start_webhook(settings.public_url.rstrip("/") + WEBHOOK_PATH, secret)
-            else:
-                await telegram.start_polling()
         loops = (link.run(), _sweep_forever(sessions, agreement, settings.role))
         background = [asyncio.create_task(loop) for loop in loops] if run_loops else []
+        if telegram is not None and start_telegram:
+            # In the background: a Telegram that cannot be reached must not keep the web chat and desks down.
+            url = settings.public_url.rstrip("/") + WEBHOOK_PATH if settings.public_url else None
+            background.append(asyncio.create_task(_start_telegram(
+                lambda: telegram.start_webhook(url, secret) if url else telegram.start_polling())))
         yield
         for task in background:
             task.cancel()

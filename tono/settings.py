@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,6 +14,7 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./tono.db"
 ROLES = ("both", "provider", "agency")  # both: the embedded default, one process for both organisations
+TELEGRAM_LIBRARIES = ("aiogram", "python-telegram-bot")  # which library serves Telegram; aiogram by default
 
 # Plain URLs people copy from their hosting panel are accepted and given the async driver Tono uses.
 _ASYNC_DRIVERS = {
@@ -22,6 +24,11 @@ _ASYNC_DRIVERS = {
     "postgres": "postgresql+asyncpg",
     "postgresql+asyncpg": "postgresql+asyncpg",
 }
+
+
+# A bot token as @BotFather gives it: the bot's number, a colon, then letters, digits, - and _ (Telegram's format;
+# its length is not fixed here, so local Bot API servers and test tokens pass).
+_BOT_TOKEN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,200}")
 
 
 class SettingsError(ValueError):
@@ -104,6 +111,7 @@ class Settings(BaseSettings):
     database_url: str = Field(DEFAULT_DATABASE_URL, alias="TONO_DATABASE_URL")
     telegram_bot_token: str | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base: str | None = Field(None, alias="TELEGRAM_API_BASE")
+    telegram_library: str = Field("aiogram", alias="TELEGRAM_LIBRARY")
     public_url: str | None = Field(None, alias="TONO_PUBLIC_URL")
     secret_key: str | None = Field(None, alias="TONO_SECRET_KEY")
     agreement: Path | None = Field(None, alias="TONO_AGREEMENT")
@@ -121,6 +129,22 @@ class Settings(BaseSettings):
     def _database_url_is_usable(cls, value: str) -> str:
         return normalise_database_url(value)
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _bot_token_looks_right(cls, value: str | None) -> str | None:
+        # Never repeated back in a message: it is a password to the bot.
+        if value is None:
+            return None
+        token = value.strip()  # a newline or a space pasted with it is not part of any token
+        if not token:
+            raise SettingsError("TELEGRAM_BOT_TOKEN is set but empty: paste the token @BotFather gave you, or unset "
+                                "it (`unset TELEGRAM_BOT_TOKEN`) to serve the web chat only.")
+        if not _BOT_TOKEN.fullmatch(token):
+            raise SettingsError("TELEGRAM_BOT_TOKEN does not look like a bot token (the bot's number, a colon, then "
+                                "letters, digits, - and _, e.g. 123456789:AAH…): copy it again from @BotFather, or "
+                                "unset it to serve the web chat only.")
+        return token
+
     @field_validator("secret_key")
     @classmethod
     def _secret_key_is_long_enough(cls, value: str | None) -> str | None:
@@ -136,6 +160,14 @@ class Settings(BaseSettings):
         if role not in ROLES:
             raise SettingsError(f"TONO_ROLE must be both, provider or agency, not {value!r}.")
         return role
+
+    @field_validator("telegram_library", mode="before")
+    @classmethod
+    def _telegram_library_is_known(cls, value: object) -> str:
+        library = str(value).strip().lower()
+        if library not in TELEGRAM_LIBRARIES:
+            raise SettingsError(f"TELEGRAM_LIBRARY must be aiogram or python-telegram-bot, not {value!r}.")
+        return library
 
     @field_validator("peer_url")
     @classmethod
@@ -161,6 +193,9 @@ class Settings(BaseSettings):
             other = "agency" if self.role == "provider" else "provider"
             raise SettingsError(f"TONO_ROLE={self.role} needs TONO_PEER_URL, the {other}'s server "
                                 f"(e.g. https://{other}.example.org), to send it messages.")
+        if self.telegram_bot_token and self.public_url and not self.public_url.strip().startswith("https://"):
+            raise SettingsError(f"TONO_PUBLIC_URL must start with https:// (Telegram sends its webhook only there), "
+                                f"not {self.public_url.strip()[:80]!r}; unset it to use long polling instead.")
         if self.role == "agency" and self.telegram_bot_token:
             raise SettingsError("TELEGRAM_BOT_TOKEN is set, but TONO_ROLE=agency: families talk to the provider, "
                                 "so give the token to the provider's server.")

@@ -4,6 +4,7 @@ families without Telegram. A page, and one JSON endpoint that runs a turn."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import secrets
 from pathlib import Path
@@ -16,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from bot.channels.common import button_token
 from bot.conversation import Conversations, Said, language_from_hint
-from bot.flows.chat import Incoming
+from bot.flows.chat import Incoming, Reply
+from bot.flows.engine import Engine
 from bot.i18n import _, say
 from bot.notifier import take_pending
 
@@ -29,6 +31,10 @@ PAGE_TEXT = {
     "input_label": _("Your message"),
     "send": _("Send"),
     "lost": _("Sorry, that did not reach Tono. Please try again."),
+    "log": _("Your conversation with Tono"),
+    "typing": _("Tono is typing…"),
+    "preparing": _("Preparing your copies…"),
+    "download": _("Download the copies (PDF)"),
 }
 
 
@@ -47,18 +53,23 @@ class TurnIn(BaseModel):
 class ButtonOut(BaseModel):
     label: str
     token: str
+    work: str | None = None  # the slow work pressing it starts ("copies"): the page says so while it waits
 
 
 class MessageOut(BaseModel):
     html: str
     buttons: list[list[ButtonOut]]
     document: str | None = None  # a download link for a copy
+    picture: str | None = None  # a link to a picture of what the words say
+    alt: str | None = None  # the picture in words
 
 
 class TurnOut(BaseModel):
     messages: list[MessageOut]
     notice: str | None
     language: str
+    screen: int = 0  # the buttons of this screen (and notices') still work; older ones do nothing
+    words: dict[str, str] = Field(default_factory=dict, description="The page's own words, in the chat's language")
 
 
 def chat_key(cookie: str) -> str:
@@ -112,7 +123,10 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         said = await conversations.handle(CHANNEL, key, incoming, once=once)
         if body.kind == "command" and body.command == "start" and body.text:
             await new_cookie_once_linked(key, response)
-        return _out([said], said.language)
+        out = _out([said], said.language, conversations.engine)
+        out.screen = said.screen
+        out.words = {name: say(text, said.language, said.register) for name, text in PAGE_TEXT.items()}
+        return out
 
     @router.get("/updates", response_model=TurnOut)
     async def updates(tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):
@@ -122,7 +136,7 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         async with conversations.sessions.begin() as session:
             link = await conversations.link_of(session, CHANNEL, chat_key(tono_chat))
             waiting = await take_pending(session, link.id) if link else []
-        return _out(waiting, waiting[0].language if waiting else "en")
+        return _out(waiting, waiting[0].language if waiting else "en", conversations.engine)
 
     @router.get("/copies/{filename}", include_in_schema=False)
     async def copy_download(filename: str, tono_chat: str | None = Cookie(None)) -> Response:
@@ -137,9 +151,21 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
                         headers={"Content-Disposition": f'attachment; filename="{document.filename}"',
                                  "Cache-Control": "no-store"})
 
+    @router.get("/pictures/{filename}", include_in_schema=False)
+    async def status_picture(filename: str, tono_chat: str | None = Cookie(None)) -> Response:
+        """The picture of a request's steps, drawn again on the spot after checking the chat may see it."""
+        match = PICTURE_NAME.match(filename)
+        if not match or not tono_chat or len(tono_chat) > 100:
+            raise HTTPException(404, "There is no such picture.")
+        picture = await conversations.status_picture(CHANNEL, chat_key(tono_chat), *match.groups())
+        if picture is None:
+            raise HTTPException(404, "There is no such picture for this chat.")
+        return Response(picture.content, media_type="image/png", headers={"Cache-Control": "no-store"})
+
     return router
 
 
+PICTURE_NAME = re.compile(r"^([A-Z]{1,6}-\d{4}-\d{6})-(en|mi)-(adult|child)\.png$")
 COPY_NAME = re.compile(r"^([A-Z]{1,6}-\d{4}-\d{6})-(en|mi)-(adult|child)\.pdf$")
 
 
@@ -148,15 +174,25 @@ def _document_link(filename: str) -> str:
     return f"copies/{filename}"
 
 
-def _out(saids: list[Said], language: str) -> TurnOut:
+def _picture(reply: Reply, language: str, register: str) -> dict:
+    """The picture's link (pictures/BFF-2026-000001-en-adult.png: the route checks the chat again) and words."""
+    if reply.picture is None:
+        return {}
+    alt = " ".join(html.unescape(say(sentence, language, register)) for sentence in reply.picture.alt)
+    return {"picture": f"pictures/{reply.picture.filename}", "alt": alt}
+
+
+def _out(saids: list[Said], language: str, engine: Engine) -> TurnOut:
     messages, notice = [], None
     for said in saids:
         lang, reg = said.language, said.register
         for reply in said.replies:
             screen = said.screen if reply.screen is None else reply.screen
-            buttons = [[ButtonOut(label=say(b.label, lang, reg), token=button_token(screen, b.action)) for b in row]
+            buttons = [[ButtonOut(label=say(b.label, lang, reg), token=button_token(screen, b.action),
+                                  work=engine.work_before(screen, b.action)) for b in row]
                        for row in reply.buttons]
             document = _document_link(reply.document.filename) if reply.document else None
-            messages.append(MessageOut(html=say(reply.text, lang, reg), buttons=buttons, document=document))
+            messages.append(MessageOut(html=say(reply.text, lang, reg), buttons=buttons, document=document,
+                                       **_picture(reply, lang, reg)))
         notice = say(said.notice, lang, reg) if said.notice else notice
     return TurnOut(messages=messages, notice=notice, language=language)

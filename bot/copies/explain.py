@@ -33,10 +33,10 @@ def explanation(agreement: Agreement, ref: str, items: list[Item], language: str
         name, purpose, seen_by = _holder(agreement, holder, language, register)
         given = sum(i.given for i in mine)
         if holder == PROVIDER:
-            said.append(_("<b>{name}</b> holds {count} records about you. Only CCSS staff who work with your "
+            said.append(_("Records about you at <b>{name}</b>: {count}. Only CCSS staff who work with your "
                           "family see them.", name=name, count=given))
         else:
-            said.append(_("<b>{name}</b> holds {count} records about you. Why they have them: {purpose}\n"
+            said.append(_("Records about you at <b>{name}</b>: {count}. Why they have them: {purpose}\n"
                           "Who sees them there: {seen_by}.", name=name, count=given, purpose=purpose, seen_by=seen_by))
         for item in mine:
             said += _about(item)

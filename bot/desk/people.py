@@ -121,14 +121,14 @@ class Enrolment:
 
 
 async def telegram_username(app: FastAPI) -> str | None:
-    """The bot's @username when Tono serves Telegram (asked of Telegram once; aiogram keeps it)."""
+    """The bot's @username when Tono serves Telegram (asked of Telegram once; the channel keeps it)."""
     if username := getattr(app.state, "telegram_username", None):
         return username
     telegram = getattr(app.state, "telegram", None)
     if telegram is None:
         return None
     try:
-        return (await asyncio.wait_for(telegram.bot.me(), timeout=3)).username
+        return await asyncio.wait_for(telegram.username(), timeout=3)
     except Exception:  # no answer from Telegram: the web chat link still works
         return None
 

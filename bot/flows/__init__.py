@@ -50,5 +50,7 @@ COMMAND_DESCRIPTIONS = {
 
 # Buttons on notifications (NOTICE_SCREEN): the action's prefix, and what it opens.
 NOTICES = {"clarify": clarify_notice, **ANSWER_NOTICES}
+# Notices whose turn does slow work: making the PDF copies takes a moment, so the chat shows it meanwhile.
+SLOW = {"copies": "copies", "copy": "copies"}
 
-ENGINE = Engine(STEPS, COMMANDS, NOTICES)
+ENGINE = Engine(STEPS, COMMANDS, NOTICES, SLOW)

@@ -37,13 +37,25 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Picture:
+    """An image that shows what the words of the chat already say (a chat's photo: a PNG); `alt` says it in
+    words, sentence by sentence, for anyone who cannot see it."""
+
+    filename: str
+    content: bytes
+    alt: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
 class Reply:
-    """One message from Tono: text, and buttons laid out in rows."""
+    """One message from Tono: text, and buttons laid out in rows; a document or a picture goes with the
+    text as its caption."""
 
     text: Text | Plain
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
     document: Document | None = None
     screen: int | None = None  # buttons that belong to no screen (NOTICE_SCREEN); None: the turn's screen
+    picture: Picture | None = None
 
 
 def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.flows.chat import Button, Incoming, Reply
-from bot.flows.ports import ChatInfo, FamilyPort
+from bot.flows.ports import ChatInfo, FamilyPort, Work
 from bot.i18n import Text, _
 
 MENU = "menu"
@@ -56,10 +56,16 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     notice: Text | None = None  # a short note on a pressed button (Telegram shows it as a toast)
     moved: bool = False
+    progress: Callable[[Work], None] | None = None  # the channel's way to show slow work while the turn runs
 
     @property
     def data(self) -> dict:
         return self.state.data
+
+    def working(self, kind: Work) -> None:
+        """Say that slow work has started (making the copies), so the channel can show it at once."""
+        if self.progress is not None:
+            self.progress(kind)
 
     def say(self, text: Text, *buttons: tuple[Button, ...]) -> None:
         self.replies.append(Reply(text, tuple(buttons)))
@@ -107,10 +113,16 @@ class Engine:
     """Runs turns over a table of steps."""
 
     def __init__(self, steps: dict[str, Step], commands: dict[str, Callable[[Turn, str], Awaitable[None]]],
-                 notices: dict[str, Callable[[Turn, str], Awaitable[None]]] | None = None):
+                 notices: dict[str, Callable[[Turn, str], Awaitable[None]]] | None = None,
+                 slow: dict[str, Work] | None = None):
         self.steps = steps
         self.commands = commands
         self.notices = notices or {}  # "prefix" -> handler(turn, rest of the action)
+        self.slow = slow or {}  # notice "prefix" -> the slow work its handler does
+
+    def work_before(self, screen: int, action: str) -> Work | None:
+        """The slow work a button's turn does, for a channel that can show it only as the button is pressed."""
+        return self.slow.get(action.partition(":")[0]) if screen == NOTICE_SCREEN else None
 
     async def turn(self, turn: Turn, incoming: Incoming) -> None:
         step = self.steps.get(turn.state.step) or self.steps[MENU]
@@ -138,7 +150,7 @@ class Engine:
         turn.state.screen += 1
         reply = await step.prompt(turn)
         if turn.state.step != MENU:
-            reply = Reply(reply.text, (*reply.buttons, nav_buttons(step)), reply.document)
+            reply = replace(reply, buttons=(*reply.buttons, nav_buttons(step)))
         turn.replies.append(reply)
 
     async def _button(self, turn: Turn, step: Step, incoming: Incoming) -> None:
@@ -151,6 +163,8 @@ class Engine:
             if handler is None:
                 turn.notice = _("That button does nothing here.")
             else:
+                if prefix in self.slow:
+                    turn.working(self.slow[prefix])
                 await handler(turn, rest)
             return
         if incoming.screen != turn.state.screen:

@@ -3,7 +3,8 @@ bot/family.py answers them from the provider's database, and the lifecycle decid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
@@ -48,6 +49,20 @@ class RequestView:
 
 
 @dataclass(frozen=True)
+class Timeline:
+    """One request's way so far, for the picture of its steps: the day each step happened, and what is due."""
+
+    ref: str
+    kind: str
+    state: str
+    reached: Mapping[str, date] = field(default_factory=dict)  # lifecycle trigger -> the day it first happened
+    via_agency: bool = True  # False: only CCSS's own records were asked for, so it never goes to the agency
+    relay_by: date | None = None  # CCSS passes it to the agency by then (the agreement's service level)
+    due_on: date | None = None  # the agency must decide by then
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class Use:
     reported_on: date
     kind: str
@@ -70,6 +85,9 @@ class Copies:
     statements: list[tuple[str, str]]  # (item key, title) of records the family may attach a statement to
 
 
+# Slow work a turn can do, which a channel shows while it runs ("sending a document…" on Telegram).
+Work = Literal["copies"]
+
 EnrolOutcome = Literal["enrolled", "unknown", "expired", "used", "slow_down", "already"]
 
 
@@ -90,6 +108,8 @@ class FamilyPort(Protocol):
     async def submit(self, chat: ChatInfo, answers: dict) -> Submitted: ...
 
     async def my_requests(self, chat: ChatInfo) -> list[RequestView]: ...
+
+    async def timeline(self, chat: ChatInfo, ref: str) -> Timeline | None: ...
 
     async def withdraw(self, chat: ChatInfo, ref: str) -> RequestView | None: ...
 

@@ -3,10 +3,12 @@ has a plain sentence here, and overdue is said honestly."""
 
 from __future__ import annotations
 
-from bot.flows.chat import Button, Reply, rows
+from bot.flows.chat import Button, Picture, Reply, rows
 from bot.flows.engine import Step, Turn
-from bot.flows.ports import RequestView
+from bot.flows.ports import RequestView, Timeline
+from bot.flows.timeline import PICTURED, in_words, steps
 from bot.i18n import Plain, Text, _
+from bot.status_picture import draw_steps
 
 STATUS: dict[str, Text] = {
     "draft": _("Not sent yet."),
@@ -46,7 +48,9 @@ async def list_prompt(turn: Turn) -> Reply:
     if not views:
         return Reply(_("You have no requests yet."))
     for view in views:
-        turn.say(describe(view))
+        # The picture is offered, not sent: the words are the answer, and a phone need not load an image.
+        offer = (Button(_("Show it as a picture"), f"picture:{view.ref}"),) if view.state in PICTURED else ()
+        turn.say(describe(view), *((offer,) if offer else ()))
     withdrawable = [Button(_("Withdraw {ref}", ref=Plain(v.ref)), f"withdraw:{v.ref}") for v in views if v.may_withdraw]
     return Reply(_("That's all your requests."), rows(*withdrawable))
 
@@ -55,6 +59,24 @@ async def list_button(turn: Turn, action: str) -> None:
     if action.startswith("withdraw:"):
         turn.data["withdraw"] = action.removeprefix("withdraw:")
         turn.go("withdraw.confirm")
+    elif action.startswith("picture:"):
+        timeline = await turn.port.timeline(turn.chat, action.removeprefix("picture:"))
+        if timeline is None or timeline.state not in PICTURED:
+            turn.notice = _("That button does nothing here.")
+        else:
+            turn.replies.append(picture_reply(timeline, turn.chat.language, turn.chat.register))
+
+
+def picture_of(timeline: Timeline, language: str, register: str) -> Picture:
+    """The picture of a request's steps, and the same in words (the web chat draws it again from here)."""
+    shown = steps(timeline)
+    content = draw_steps(timeline.ref, KIND[timeline.kind], shown, language, register)
+    return Picture(f"{timeline.ref}-{language}-{register}.png", content, in_words(timeline.ref, shown))
+
+
+def picture_reply(timeline: Timeline, language: str, register: str) -> Reply:
+    return Reply(_("Request {ref}, step by step", ref=Plain(timeline.ref)),
+                 picture=picture_of(timeline, language, register))
 
 
 async def withdraw_prompt(turn: Turn) -> Reply:

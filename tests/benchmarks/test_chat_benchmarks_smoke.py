@@ -29,6 +29,17 @@ def test_the_chat_benchmark_drives_tono_and_the_echo_floor_and_reports_the_ratio
     assert figures["tono_updates_per_s"] > 0 and figures["echo_updates_per_s"] > 0
     assert figures["ratio"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
     assert figures["database"] == "sqlite"
+    assert figures["channel"] == "aiogram"
+
+
+@pytest.mark.slow
+def test_the_chat_benchmark_drives_tono_on_python_telegram_bot_and_its_echo_floor_and_reports_the_ratio():
+    figures = run("benchmarks.chat_load", "--chats", "3", "--updates", "45", "--channel", "ptb")
+
+    assert figures["failed_chats"] == 0, figures["failures"]
+    assert figures["tono_updates_per_s"] > 0 and figures["echo_updates_per_s"] > 0
+    assert figures["ratio"] > 0 and figures["p50_ms"] <= figures["p99_ms"]
+    assert figures["channel"] == "ptb"
 
 
 @pytest.mark.slow

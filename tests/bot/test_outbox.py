@@ -7,9 +7,9 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
-from bot.channels.telegram import TelegramChannel
 from bot.conversation import Conversations
 from bot.i18n import Plain, from_json, say, to_json
 from bot.models import ChatLink, Notification
@@ -231,16 +231,16 @@ async def test_a_document_is_not_kept_in_the_outbox_once_sent(sessions):
     assert row.document is None and row.sent_at is not None
 
 
-# --- the real aiogram client against a fake Bot API that misbehaves -----------------------------------------
+# --- each library's real client (aiogram, python-telegram-bot) against a fake Bot API that misbehaves -------
 
 
 @pytest.fixture
-async def flooding_telegram(sessions):
+async def flooding_telegram(sessions, telegram_channel_class):
     """Telegram's limits enforced with 429s: about 1 a second in one chat (short bursts of 3 tolerated)
     and 30 a second overall."""
     async with FakeTelegram(per_chat_limit=1, per_chat_burst=3, global_limit=30) as fake:
-        channel = TelegramChannel(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
-                                  api_base=fake.base_url)
+        channel = telegram_channel_class(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
+                                         api_base=fake.base_url)
         try:
             yield fake, channel
         finally:
@@ -267,6 +267,22 @@ async def test_every_message_arrives_once_through_429s_502s_and_dropped_connecti
         assert texts_received(fake, int(key)) == expected, f"chat {key} got each message once, in order"
     assert fake.stats.faults == 4
     assert fake.stats.rate_limited == 1, "the only 429 was the injected one: pacing kept within the limits"
+
+
+async def test_a_family_who_blocked_the_bot_and_a_chat_telegram_does_not_know_are_refusals_for_good(
+        flooding_telegram, sessions):
+    fake, channel = flooding_telegram
+    fake.user(3001).blocked = True  # 403; chat 3002 never started the bot: 400 "chat not found"
+    await queue(sessions, {"3001": ["one", "two"], "3002": ["to nobody"]})
+
+    await channel.notifier.deliver()
+
+    async with sessions() as session:
+        rows = (await session.exec(select(Notification).order_by(Notification.id))).all()
+    assert all(row.failed_at is not None and row.attempts == 0 for row in rows), "recorded, not retried"
+    assert ["blocked" in row.last_error for row in rows] == [True, True, False]
+    assert "chat not found" in rows[2].last_error.lower()  # python-telegram-bot drops "Bad Request: "
+    assert len(fake.requests_for("sendMessage")) == 3, "each tried once"
 
 
 async def test_sixty_chats_at_once_stay_under_thirty_messages_a_second(flooding_telegram, sessions):
@@ -368,3 +384,20 @@ async def test_an_update_whose_turn_failed_is_not_confirmed_so_telegram_gives_it
     assert reply["text"], "the same update came again and was answered"
     texts = texts_received(fake, 501)
     assert len(texts) == len(set(texts)), "and answered once"
+
+
+async def test_on_sqlite_marking_a_message_sent_does_not_wait_for_the_disk_but_every_other_commit_does(sessions):
+    statements: list[str] = []
+
+    @event.listens_for(sessions.kw["bind"].sync_engine, "before_cursor_execute")  # gone with the test's engine
+    def record(_connection, _cursor, sql, *_rest):
+        statements.append(sql)
+
+    await queue(sessions, {"1": ["one"]})
+    await Notifier(sessions, Recorder(), quick_pacer()).deliver()
+    marks = [i for i, sql in enumerate(statements) if sql.startswith("UPDATE provider_notification SET")
+             and "sent_at" in sql]
+    assert len(marks) == 1
+    setting = [sql for sql in statements[:marks[0]] if sql.startswith("PRAGMA synchronous")][-1]
+    assert setting == "PRAGMA synchronous=NORMAL"
+    assert statements[0] == "PRAGMA synchronous=FULL", "queueing the message is an ordinary, durable commit"

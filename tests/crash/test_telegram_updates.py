@@ -2,10 +2,11 @@
 
 With long polling, the bot confirms updates by asking for the next ones (getUpdates with a higher
 offset); Telegram then forgets them. aiogram's own polling hands each update to a task and asks for the
-next ones at once, so the confirmation reached Telegram before the turn was saved, and a SIGKILL in
-between lost the press for good (the crash tests found it). Tono's polling confirms a batch only once
-every turn in it is committed. Here the bot is killed at the exact moment its confirmation reaches the
-fake Telegram: whatever Telegram has forgotten by then must be in the bot's database.
+next ones at once (python-telegram-bot's Updater too), so the confirmation reached Telegram before the turn
+was saved, and a SIGKILL in between lost the press for good (the crash tests found it). Tono's polling
+confirms a batch only once every turn in it is committed, on either library (TELEGRAM_LIBRARY). Here the bot
+is killed at the exact moment its confirmation reaches the fake Telegram: whatever Telegram has forgotten by
+then must be in the bot's database.
 """
 
 from __future__ import annotations
@@ -52,9 +53,12 @@ def _buttons_after(family, seen: int, action: str) -> bool:
     return any(a.endswith(f":{action}") for m in family.messages[seen:] for a in actions_of(m))
 
 
-async def test_a_press_confirmed_to_telegram_is_applied_after_the_bot_is_killed_at_that_moment(template, tmp_path):
+@pytest.mark.parametrize("library", ["aiogram", "python-telegram-bot"])
+async def test_a_press_confirmed_to_telegram_is_applied_after_the_bot_is_killed_at_that_moment(template, tmp_path,
+                                                                                             library):
     async with KillOnConfirm() as telegram:
         server = telegram.server = Server(tmp_path / "run", template, telegram)
+        server.env["TELEGRAM_LIBRARY"] = library
         family = telegram.user(CHAT_ID, "Aroha", language_code="mi")
         server.start()
         try:

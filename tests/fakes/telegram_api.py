@@ -33,7 +33,7 @@ _JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "entitie
 _INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "user_id", "max_connections"}
 _BOOL_FIELDS = {"show_alert", "drop_pending_updates", "disable_notification", "protect_content"}
 # Sends and edits count against Telegram's flood limits; chat actions and reads do not.
-_PACED = {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+_PACED = {"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"}
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )

@@ -29,6 +29,7 @@ _CHAT_ACTIONS = {
     "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document",
     "choose_sticker", "find_location", "record_video_note", "upload_video_note",
 }  # fmt: skip
+PHOTO_LIMIT = 10 * 1024 * 1024  # Telegram's limit for a photo (a document may be 50 MB)
 _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
     "as a current content and reply markup of the message"
@@ -90,6 +91,26 @@ class ChatMethods:
         document = {**stored, "file_name": filename, "mime_type": self.mime_type(filename)}
         self.uploads.append(Upload(user.id, filename, data, caption or None, document["file_id"]))
         content = {"document": document, "caption": caption, "caption_entities": entities, "reply_markup": markup}
+        return user.receive(self._bot_message(user, **content))
+
+    async def _m_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        user = self._chat(params)
+        caption, entities = formatted(
+            params.get("caption"), params.get("parse_mode"), limit=CAPTION_LIMIT, too_long="message caption is too long"
+        )
+        markup = check_reply_markup(params.get("reply_markup"))
+        filename, data = self._input_file(params, "photo")
+        if len(data) > PHOTO_LIMIT:
+            raise bad_request("PHOTO_SAVE_FILE_INVALID")
+        width, height = _png_size(data)
+        if not width or not height:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        if width + height > 10_000 or max(width, height) > 20 * min(width, height):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        stored = self.store_file(data, f"photos/{filename}")
+        self.uploads.append(Upload(user.id, filename, data, caption or None, stored["file_id"]))
+        photo = [{**stored, "width": width, "height": height}]
+        content = {"photo": photo, "caption": caption, "caption_entities": entities, "reply_markup": markup}
         return user.receive(self._bot_message(user, **content))
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -191,6 +212,13 @@ class ChatMethods:
         if len(data) > UPLOAD_LIMIT:
             raise ApiError(413, "Request Entity Too Large")
         return filename, data
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height from its header; (0, 0) for anything else (the fake takes only PNG photos)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) < 24:
+        return 0, 0
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def _message_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:

@@ -100,6 +100,7 @@ def test_one_organisation_names_the_other_organisations_server(one_organisation,
     ({"TONO_LINK_MAX_BACKOFF_SECONDS": "0"}, "TONO_LINK_MAX_BACKOFF_SECONDS", "from 0.1 to 86400"),
     ({"TONO_SEND_LEASE_SECONDS": "a while"}, "TONO_SEND_LEASE_SECONDS", "from 1 to 3600"),
     ({"TONO_SEND_LEASE_SECONDS": "0"}, "TONO_SEND_LEASE_SECONDS", "from 1 to 3600"),
+    ({"TELEGRAM_LIBRARY": "telegram"}, "TELEGRAM_LIBRARY", "aiogram or python-telegram-bot"),
 ])
 def test_a_role_without_what_it_needs_is_one_sentence_naming_the_setting(one_organisation, environment, names,
                                                                          says):
