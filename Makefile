@@ -19,10 +19,14 @@ install: $(STAMP)
 catalogues: $(STAMP)
 	$(BIN)/python -m bot.catalogues compile
 
+# `make run PORT=8001` when port 8000 is taken; HOST=0.0.0.0 to serve other machines on the network.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
 run: $(STAMP) catalogues
 	$(BIN)/tono db upgrade
 	$(BIN)/tono seed-demo
-	$(BIN)/tono run
+	$(BIN)/tono run --host $(HOST) --port $(PORT)
 
 test: $(STAMP) catalogues
 	$(BIN)/ruff check .
