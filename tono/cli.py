@@ -53,8 +53,9 @@ def _seed_demo(args: argparse.Namespace) -> int:
     asyncio.run(check_migrated(settings))
     logins = asyncio.run(seed_demo(settings, agreement))
     print("Best foot forward demo data is loaded. Demo desk logins (demo only, never for real use):")
+    wide = [max(len(row[i]) for row in logins) if logins else 0 for i in range(3)]  # columns as wide as the widest
     for where, login, password, who in logins:
-        print(f"  {where:<16} login {login:<14} password {password:<22} {who}")
+        print(f"  {where:<{wide[0]}}  login {login:<{wide[1]}}  password {password:<{wide[2]}}  {who}")
     return 0
 
 

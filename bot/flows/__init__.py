@@ -9,7 +9,7 @@ from bot.flows.answers import ANSWER_NOTICES, ANSWER_STEPS
 from bot.flows.engine import Engine, Turn
 from bot.flows.menu import MENU_STEPS, help_text, start
 from bot.flows.requests import REQUEST_STEPS
-from bot.flows.status import STATUS_STEPS, clarify_notice, status_command
+from bot.flows.status import STATUS_STEPS, clarify_notice, picture_notice, status_command
 from bot.i18n import _
 
 STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS, **ANSWER_STEPS}
@@ -49,7 +49,7 @@ COMMAND_DESCRIPTIONS = {
 }
 
 # Buttons on notifications (NOTICE_SCREEN): the action's prefix, and what it opens.
-NOTICES = {"clarify": clarify_notice, **ANSWER_NOTICES}
+NOTICES = {"clarify": clarify_notice, "picture": picture_notice, **ANSWER_NOTICES}
 # Notices whose turn does slow work: making the PDF copies takes a moment, so the chat shows it meanwhile.
 SLOW = {"copies": "copies", "copy": "copies"}
 

@@ -4,7 +4,7 @@ has a plain sentence here, and overdue is said honestly."""
 from __future__ import annotations
 
 from bot.flows.chat import Button, Picture, Reply, rows
-from bot.flows.engine import Step, Turn
+from bot.flows.engine import NOTICE_SCREEN, Step, Turn
 from bot.flows.ports import RequestView, Timeline
 from bot.flows.timeline import PICTURED, in_words, steps
 from bot.i18n import Plain, Text, _
@@ -27,6 +27,7 @@ STATUS: dict[str, Text] = {
 }
 KIND = {"access": _("To see information"), "correction": _("To correct information")}
 LISTED = 10
+AGAIN = ("delivered", "closed")  # states whose answer's copies "where is my request?" offers again
 
 
 def describe(view: RequestView) -> Text:
@@ -48,9 +49,14 @@ async def list_prompt(turn: Turn) -> Reply:
     if not views:
         return Reply(_("You have no requests yet."))
     for view in views:
-        # The picture is offered, not sent: the words are the answer, and a phone need not load an image.
-        offer = (Button(_("Show it as a picture"), f"picture:{view.ref}"),) if view.state in PICTURED else ()
-        turn.say(describe(view), *((offer,) if offer else ()))
+        # The picture is offered, not sent: the words are the answer, and a phone need not load an image. A
+        # delivered answer's copies can be had again here (a family who lost the chat's history, or closed the
+        # web chat's tab, has no other way back to them). Both are notice buttons: they keep working on later
+        # screens, like the buttons on the news that the answer is ready.
+        offers = [Button(_("Show it as a picture"), f"picture:{view.ref}")] if view.state in PICTURED else []
+        if view.kind == "access" and view.state in AGAIN:
+            offers.append(Button(_("Send me the copies"), f"copies:{view.ref}"))
+        turn.replies.append(Reply(describe(view), rows(*offers), screen=NOTICE_SCREEN))
     withdrawable = [Button(_("Withdraw {ref}", ref=Plain(v.ref)), f"withdraw:{v.ref}") for v in views if v.may_withdraw]
     return Reply(_("That's all your requests."), rows(*withdrawable))
 
@@ -59,12 +65,15 @@ async def list_button(turn: Turn, action: str) -> None:
     if action.startswith("withdraw:"):
         turn.data["withdraw"] = action.removeprefix("withdraw:")
         turn.go("withdraw.confirm")
-    elif action.startswith("picture:"):
-        timeline = await turn.port.timeline(turn.chat, action.removeprefix("picture:"))
-        if timeline is None or timeline.state not in PICTURED:
-            turn.notice = _("That button does nothing here.")
-        else:
-            turn.replies.append(picture_reply(timeline, turn.chat.language, turn.chat.register))
+
+
+async def picture_notice(turn: Turn, ref: str) -> None:
+    """"Show it as a picture" under a request in "where is my request?" (a notice button: any time later too)."""
+    timeline = await turn.port.timeline(turn.chat, ref)
+    if timeline is None or timeline.state not in PICTURED:
+        turn.notice = _("That button does nothing here.")
+    else:
+        turn.replies.append(picture_reply(timeline, turn.chat.language, turn.chat.register))
 
 
 def picture_of(timeline: Timeline, language: str, register: str) -> Picture:

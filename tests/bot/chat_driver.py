@@ -36,18 +36,25 @@ class FamilyChat:
         return await self._turn(Incoming("media", media=kind))
 
     async def press(self, label: str, *, screen: int | None = None) -> Said:
-        """Press the button whose label (as shown) contains `label`, on the latest screen."""
-        return await self._turn(Incoming("button", action=self.action(label), screen=screen or self.said.screen))
+        """Press the button whose label (as shown) contains `label`, on the screen its message belongs to (the
+        latest screen, or the notice screen 0 for a notice's buttons), as a channel does."""
+        action, own = self._button(label)
+        return await self._turn(Incoming("button", action=action, screen=own if screen is None else screen))
 
     async def press_action(self, action: str, screen: int | None = None) -> Said:
         screen = self.said.screen if screen is None else screen
         return await self._turn(Incoming("button", action=action, screen=screen))
 
     def action(self, label: str) -> str:
-        for row in self.buttons_rows():
-            for shown, action in row:
-                if label in shown:
-                    return action
+        return self._button(label)[0]
+
+    def _button(self, label: str) -> tuple[str, int]:
+        lang, reg = self.said.language, self.said.register
+        for reply in self.said.replies:
+            for row in reply.buttons:
+                for button in row:
+                    if label in say(button.label, lang, reg):
+                        return button.action, self.said.screen if reply.screen is None else reply.screen
         raise AssertionError(f"no button {label!r} in {self.labels}")
 
     def buttons_rows(self):

@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import select
 
 from bot.copies.pdf import FONTS
+from bot.flows.engine import NOTICE_SCREEN
 from bot.flows.ports import Timeline
 from bot.flows.status import picture_of
 from bot.flows.timeline import steps
@@ -143,8 +144,8 @@ async def test_a_withdrawn_request_is_not_offered_as_a_picture_and_a_forged_pres
     await chat.command("status")
     assert "Show it as a picture" not in chat.labels
 
-    await chat.press_action("picture:BFF-2026-000001")
-    await chat.press_action("picture:BFF-2026-999999")
+    await chat.press_action("picture:BFF-2026-000001", screen=NOTICE_SCREEN)
+    await chat.press_action("picture:BFF-2026-999999", screen=NOTICE_SCREEN)
 
     assert chat.said.replies == []
     assert say(chat.said.notice, "en", "adult") == "That button does nothing here."
@@ -162,7 +163,7 @@ async def test_the_picture_of_a_late_request_is_said_late_in_te_reo_maori_too(ne
     await chat.press("Te reo Māori")
     await chat.command("status")
 
-    await chat.press_action("picture:BFF-2026-000001")
+    await chat.press_action("picture:BFF-2026-000001", screen=NOTICE_SCREEN)
 
     [reply] = chat.said.replies
     words = " ".join(say(sentence, "mi", "adult") for sentence in reply.picture.alt)

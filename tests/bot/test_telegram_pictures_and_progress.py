@@ -88,6 +88,23 @@ async def test_sending_a_document_shows_while_the_copies_are_made_before_the_doc
     assert made < calls.index(("sendDocument", None))
 
 
+async def test_where_is_my_request_offers_a_delivered_answers_copies_again_and_sends_them(telegram, sessions):
+    fake, _channel = telegram
+    aroha = await _enrolled(fake, sessions, 1504)
+    request = await _request(sessions, 1504, "provider", ("approve", "staff", {"identity_checked": "known_in_person"}),
+                             ("prepare_locally", "staff", {"scope": "provider"}))
+    async with sessions.begin() as session:
+        await delivery.deliver(session, await session.get(Request, request.id), "kaimahi")
+    await read_until(aroha, "The answer to your request BFF-2026-000001 is ready")
+
+    await aroha.send_command("/status")  # the news with its button is long gone from the family's screen
+    await read_until(aroha, "That's all your requests")
+    await aroha.press_button("Send me the copies")
+    document = await _next_with(aroha, "document")
+
+    assert document["document"]["file_name"].startswith("BFF-2026-000001")
+
+
 async def test_a_quick_turn_makes_no_chat_action_call_and_a_slow_one_shows_typing(telegram, sessions, monkeypatch):
     fake, _channel = telegram
     aroha = fake.user(1503, "Aroha")
