@@ -43,6 +43,18 @@ async def _request(sessions, user_id: int, scope: str = "both", *moves: tuple[st
         return request
 
 
+async def _told_the_answer_is_ready(fake, sessions, user_id: int):
+    """A family whose request about CCSS's own records was delivered, and who has read the news of it."""
+    family = await _enrolled(fake, sessions, user_id)
+    request = await _request(sessions, user_id, "provider",
+                             ("approve", "staff", {"identity_checked": "known_in_person"}),
+                             ("prepare_locally", "staff", {"scope": "provider"}))
+    async with sessions.begin() as session:
+        await delivery.deliver(session, await session.get(Request, request.id), "kaimahi")
+    await read_until(family, "The answer to your request BFF-2026-000001 is ready")
+    return family
+
+
 async def _next_with(user, key: str, limit: int = 12) -> dict:
     for _ in range(limit):
         message = await user.next_message()
@@ -71,12 +83,7 @@ async def test_the_picture_of_a_request_arrives_as_a_telegram_photo(telegram, se
 
 async def test_sending_a_document_shows_while_the_copies_are_made_before_the_document_arrives(telegram, sessions):
     fake, _channel = telegram
-    aroha = await _enrolled(fake, sessions, 1502)
-    request = await _request(sessions, 1502, "provider", ("approve", "staff", {"identity_checked": "known_in_person"}),
-                             ("prepare_locally", "staff", {"scope": "provider"}))
-    async with sessions.begin() as session:
-        await delivery.deliver(session, await session.get(Request, request.id), "kaimahi")
-    await read_until(aroha, "The answer to your request BFF-2026-000001 is ready")
+    aroha = await _told_the_answer_is_ready(fake, sessions, 1502)
     start = len(fake.requests)
 
     await aroha.press_button("Send me the copies")
@@ -90,12 +97,7 @@ async def test_sending_a_document_shows_while_the_copies_are_made_before_the_doc
 
 async def test_where_is_my_request_offers_a_delivered_answers_copies_again_and_sends_them(telegram, sessions):
     fake, _channel = telegram
-    aroha = await _enrolled(fake, sessions, 1504)
-    request = await _request(sessions, 1504, "provider", ("approve", "staff", {"identity_checked": "known_in_person"}),
-                             ("prepare_locally", "staff", {"scope": "provider"}))
-    async with sessions.begin() as session:
-        await delivery.deliver(session, await session.get(Request, request.id), "kaimahi")
-    await read_until(aroha, "The answer to your request BFF-2026-000001 is ready")
+    aroha = await _told_the_answer_is_ready(fake, sessions, 1504)
 
     await aroha.send_command("/status")  # the news with its button is long gone from the family's screen
     await read_until(aroha, "That's all your requests")
