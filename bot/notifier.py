@@ -108,11 +108,6 @@ def _done(now, parts_sent: int, refusal: str | None) -> dict:
     return {**finished, "claimed_until": None, "document": None}
 
 
-def _record_done(row: Notification, now, parts_sent: int, refusal: str | None) -> None:
-    for column, value in _done(now, parts_sent, refusal).items():
-        setattr(row, column, value)
-
-
 @dataclass(frozen=True)
 class _Claimed:
     id: int
@@ -328,17 +323,12 @@ class Notifier:
         parts = [rendered] if document is not None else split_text(rendered, self.target.text_limit)
         return _Claimed(notification_id, parts, parts_sent, keyboard, document_name, document)
 
-    async def _finish(self, notification_id: int, chat_link_id: int | None, *, parts_sent: int = 0,
+    async def _finish(self, notification_id: int, chat_link_id: int, *, parts_sent: int = 0,
                       failed: str | None = None) -> _Claimed | None:
-        """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction
-        (with no `chat_link_id`, only mark it: the next one is already the caller's)."""
+        """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction."""
         async with self.sessions.begin() as session:
-            row = await session.get(Notification, notification_id)
-            _record_done(row, utcnow(), parts_sent, failed)
-            session.add(row)
-            if chat_link_id is None:
-                return None
-            await session.flush()
+            await (await session.connection()).execute(update(Notification).where(
+                Notification.id == notification_id).values(**_done(utcnow(), parts_sent, failed)))
             return await self._claim(chat_link_id, session)
 
     async def _record_part(self, notification_id: int, parts_sent: int) -> None:

@@ -153,7 +153,7 @@ def _keys_generate(args: argparse.Namespace) -> int:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    if not text.isdecimal() or not text.isascii() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: use a number up to 65535, e.g. 8001")
     return int(text)
 

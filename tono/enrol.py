@@ -15,21 +15,16 @@ from tono.startup import StartupError
 
 
 async def bot_username(settings: Settings) -> str | None:
-    """The bot's @username from Telegram, when a token is set."""
+    """The bot's @username from Telegram, when a token is set (refused: start-up's own sentence)."""
     if not settings.telegram_bot_token:
         return None
-    from aiogram import Bot
-    from aiogram.client.session.aiohttp import AiohttpSession
-    from aiogram.client.telegram import TelegramAPIServer
+    from tono.first_hour import check_telegram
 
-    api = TelegramAPIServer.from_base(settings.telegram_api_base) if settings.telegram_api_base else None
-    bot = Bot(settings.telegram_bot_token, session=AiohttpSession(api=api) if api else AiohttpSession())
-    try:
-        return (await bot.get_me()).username
-    except Exception as error:
-        raise StartupError(f"TELEGRAM_BOT_TOKEN: Telegram did not accept the token ({error}).") from None
-    finally:
-        await bot.session.close()
+    username = await check_telegram(settings)
+    if username is None:
+        raise StartupError("Telegram cannot be reached to ask the bot's @username: pass --bot USERNAME, or try "
+                           "again when it can be reached.")
+    return username
 
 
 async def enrol(settings: Settings, person_ref: str, username: str | None, qr: Path | None) -> list[str]:

@@ -120,11 +120,12 @@ def _bind_problem(host: str, port: int, error: Exception) -> str:
     return f"Tono cannot listen on {host}:{port} ({error}): try another port, e.g. {_use_port(8001)}."
 
 
-async def check_telegram(settings: Settings) -> None:
-    """Ask Telegram who the bot is. A refused token stops start-up; an unreachable Telegram does not (the app
-    keeps trying in the background and says so), so the web chat and the desks still serve."""
+async def check_telegram(settings: Settings) -> str | None:
+    """Ask Telegram who the bot is: its @username, or None with no token or no answer. A refused token stops
+    start-up; an unreachable Telegram does not (the app keeps trying in the background and says so), so the
+    web chat and the desks still serve."""
     if not settings.telegram_bot_token:
-        return
+        return None
     from aiogram import Bot
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -140,13 +141,13 @@ async def check_telegram(settings: Settings) -> None:
     session = AiohttpSession(api=TelegramAPIServer.from_base(base)) if base else AiohttpSession()
     bot = Bot(settings.telegram_bot_token, session=session)
     try:
-        await asyncio.wait_for(bot.get_me(), TELEGRAM_CHECK_SECONDS)
+        return (await asyncio.wait_for(bot.get_me(), TELEGRAM_CHECK_SECONDS)).username
     except TelegramUnauthorizedError:
         raise StartupError("Telegram refused TELEGRAM_BOT_TOKEN (401 Unauthorized): copy the token again from "
                            "@BotFather (/mybots, your bot, API Token), or unset it to serve the web chat only."
                            ) from None
     except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError):
-        return  # said by the app, which serves anyway and keeps trying Telegram
+        return None  # said by the app, which serves anyway and keeps trying Telegram
     except (TelegramAPIError, ClientDecodeError) as error:
         where = f"The Bot API server at {base}" if base else "Telegram"
         reason = " ".join(str(getattr(error, "message", error)).split())[:160]

@@ -108,7 +108,9 @@ class TelegramChannel(TelegramChannelBase):
         return (await self.bot.me()).username
 
     async def feed(self, update: dict) -> None:
-        await self.dispatcher.feed_webhook_update(self.bot, Update.model_validate(update, context={"bot": self.bot}))
+        # feed_update, not feed_webhook_update: that one stops waiting after 55 s and lets the turn go on
+        # unseen, so a slow turn that then failed would already have been confirmed to Telegram, and lost.
+        await self._dispatch(Update.model_validate(update, context={"bot": self.bot}))
 
     async def _get_updates(self, offset: int | None) -> list[Update]:
         return await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES,
@@ -125,9 +127,8 @@ class TelegramChannel(TelegramChannelBase):
 
     async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
                             keyboard: Keyboard | None) -> None:
-        """A copy as a Telegram document, with "sending a document…" shown while it uploads."""
+        """A copy as a Telegram document ("sending a document…" was shown while the turn made it)."""
         async with _telegram_refusals():
-            await self.bot.send_chat_action(int(chat_key), "upload_document")
             await self.bot.send_document(int(chat_key), BufferedInputFile(content, filename=filename),
                                          caption=caption, reply_markup=markup(keyboard))
 
@@ -140,21 +141,9 @@ class TelegramChannel(TelegramChannelBase):
 
     # --- the rest of the Bot API that the shared channel uses -----------------------------------------------
 
-    async def _send_chat_action(self, chat: int, action: str) -> None:
-        await self.bot.send_chat_action(chat, action)
-
-    async def _remove_buttons(self, chat: int, message_id: int) -> None:
-        await self.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
-
     async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self.bot.set_my_commands([BotCommand(command=name, description=text) for name, text in commands],
                                        language_code=language)
-
-    async def _delete_webhook(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-
-    async def _set_webhook(self, url: str, secret: str) -> None:
-        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
 
     async def _connect(self) -> None:
         """Nothing to open first: aiogram's session opens on its first call."""

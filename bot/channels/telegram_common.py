@@ -96,6 +96,7 @@ class TelegramChannelBase(ABC):
 
     channel = CHANNEL
     text_limit = TELEGRAM_TEXT_LIMIT
+    bot: Any  # the library's Bot, made by each channel before it calls this constructor
 
     def __init__(self, conversations: Conversations, pacer: Pacer | None = None,
                  lease: timedelta = timedelta(seconds=30)):
@@ -311,19 +312,21 @@ class TelegramChannelBase(ABC):
         """Hand one of the library's updates to message_turn or button_turn; raises if its turn failed."""
 
     @abstractmethod
-    async def _send_chat_action(self, chat: int, action: str) -> None: ...
-
-    @abstractmethod
-    async def _remove_buttons(self, chat: int, message_id: int) -> None: ...
-
-    @abstractmethod
     async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None: ...
 
-    @abstractmethod
-    async def _delete_webhook(self) -> None: ...
+    # The Bot API calls both libraries spell alike (the method names and keywords are Telegram's own).
 
-    @abstractmethod
-    async def _set_webhook(self, url: str, secret: str) -> None: ...
+    async def _send_chat_action(self, chat: int, action: str) -> None:
+        await self.bot.send_chat_action(chat, action)
+
+    async def _remove_buttons(self, chat: int, message_id: int) -> None:
+        await self.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
+
+    async def _delete_webhook(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+
+    async def _set_webhook(self, url: str, secret: str) -> None:
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
 
     @abstractmethod
     def _starting(self) -> contextlib.AbstractAsyncContextManager[None]:

@@ -126,9 +126,8 @@ class PtbTelegramChannel(TelegramChannelBase):
 
     async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
                             keyboard: Keyboard | None) -> None:
-        """A copy as a Telegram document, with "sending a document…" shown while it uploads."""
+        """A copy as a Telegram document ("sending a document…" was shown while the turn made it)."""
         async with _telegram_refusals():
-            await self.bot.send_chat_action(int(chat_key), "upload_document")
             await self.bot.send_document(int(chat_key), content, filename=filename, caption=caption,
                                          parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
 
@@ -141,20 +140,8 @@ class PtbTelegramChannel(TelegramChannelBase):
 
     # --- the rest of the Bot API that the shared channel uses -----------------------------------------------
 
-    async def _send_chat_action(self, chat: int, action: str) -> None:
-        await self.bot.send_chat_action(chat, action)
-
-    async def _remove_buttons(self, chat: int, message_id: int) -> None:
-        await self.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
-
     async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
         await self.bot.set_my_commands([BotCommand(name, text) for name, text in commands], language_code=language)
-
-    async def _delete_webhook(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-
-    async def _set_webhook(self, url: str, secret: str) -> None:
-        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
 
     async def _connect(self) -> None:
         await self.bot.initialize()  # PTB's start: its HTTP clients, and getMe (which checks the token)

@@ -58,7 +58,7 @@ def people_api_router(ctx: DeskContext) -> APIRouter:
 
     @router.get("/people", response_model=PeopleOut)
     async def list_people(staff: Caller, q: Annotated[str, Query(max_length=200)] = "",
-                          before: Annotated[int | None, Query(ge=1)] = None,
+                          before: Annotated[int | None, Query(ge=1, le=store.MAX_ID)] = None,
                           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> PeopleOut:
         """People, newest first; `q` searches names, person and family references and programme ids."""
         async with ctx.sessions() as session:

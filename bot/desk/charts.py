@@ -7,7 +7,7 @@ and description); the page puts a table of the same numbers under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -34,8 +34,7 @@ def number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
-def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series],
-              say: Callable[[float | None], str] = number) -> Markup:
+def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
     """Grouped bars: one group per label, one bar per series, each with its number above it."""
     if any(len(s.values) != len(labels) for s in series):
         raise ValueError("every series needs one value per label")
@@ -69,7 +68,7 @@ def bar_chart(chart_id: str, title: str, description: str, labels: Sequence[str]
                 parts.append(f'<rect class="bar series-{n + 1}" x="{x + 2}" y="{baseline - tall}" '
                              f'width="{BAR_WIDTH - 4}" height="{tall}"{_fill(ident, n)}/>')
             parts.append(f'<text class="value" x="{x + BAR_WIDTH // 2}" y="{baseline - tall - 6}" '
-                         f'text-anchor="middle">{escape(say(value))}</text>')
+                         f'text-anchor="middle">{escape(number(value))}</text>')
         parts.append(f'<text class="label" x="{middle}" y="{baseline + 20}" '
                      f'text-anchor="middle">{escape(label)}</text>')
     parts.append(f'<line class="axis" x1="{SIDE}" y1="{baseline}" x2="{width - SIDE}" y2="{baseline}" '

@@ -3,6 +3,7 @@ last 12, this one included), with one clear sentence for a choice that does not 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -46,12 +47,14 @@ def _nz_midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, NZ).astimezone(UTC)
 
 
+_MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")  # ASCII digits only: str.isdigit() also takes "²"
+
+
 def _month(text: str, which: str) -> date:
-    year, dash, month = text.strip().partition("-")
-    if not (dash and len(year) == 4 and year.isdigit() and len(month) == 2 and month.isdigit()
-            and 1 <= int(month) <= 12):
+    written = _MONTH.fullmatch(text.strip())
+    if written is None or written[1] == "0000":
         raise DeskProblem(422, f"“{which}” must be a month written as YYYY-MM, such as 2026-03.")
-    return date(int(year), int(month), 1)
+    return date(int(written[1]), int(written[2]), 1)
 
 
 def period_of(from_text: str, to_text: str, today: date) -> Period:

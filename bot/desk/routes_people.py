@@ -33,7 +33,7 @@ def people_router(ctx: DeskContext) -> APIRouter:
 
     @router.get("")
     async def people_list(request: Request, staff: Staff, q: Annotated[str, Query(max_length=200)] = "",
-                          before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+                          before: Annotated[int | None, Query(ge=1, le=store.MAX_ID)] = None) -> Response:
         """People, newest first; search by name, person or family reference, or programme id."""
         async with ctx.sessions.begin() as session:
             rows, next_before = await store.find_people(session, q, before, PAGE_ROWS)

@@ -24,6 +24,7 @@ from bot.models import (
     UnitAnswer,
 )
 
+MAX_ID = 2**63 - 1  # the largest id either database holds: a bigger one in a link is refused, never a 500
 COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of a huge state is a full index scan
 _CURSOR = re.compile(r"^(?:d\.(\d{4}-\d{2}-\d{2})\.(\d{1,18})|n\.(\d{1,18}))$")
 

@@ -242,10 +242,7 @@ async def test_a_conversation_half_way_through_continues_after_a_restart(new_cha
 async def test_status_lists_requests_with_a_plain_sentence_and_due_date(new_chat, sessions):
     chat = await _enrolled(new_chat, sessions)
     await _make_request(chat)
-    async with sessions.begin() as session:
-        request = (await session.exec(select(Request))).one()
-        request.state, request.received_on, request.due_on = "received", TODAY, date(2026, 12, 23)
-        session.add(request)
+    await _moved_to(sessions, "received", received_on=TODAY, due_on=date(2026, 12, 23))
 
     await chat.command("status")
 
@@ -257,10 +254,7 @@ async def test_status_lists_requests_with_a_plain_sentence_and_due_date(new_chat
 async def test_an_overdue_request_is_told_honestly_with_the_right_to_complain(new_chat, sessions):
     chat = await _enrolled(new_chat, sessions)
     await _make_request(chat)
-    async with sessions.begin() as session:
-        request = (await session.exec(select(Request))).one()
-        request.state, request.due_on = "received", TODAY - timedelta(days=3)
-        session.add(request)
+    await _moved_to(sessions, "received", due_on=TODAY - timedelta(days=3))
 
     await chat.command("status")
 
@@ -403,6 +397,16 @@ async def test_the_first_language_comes_from_telegrams_language_code(new_chat):
     await chat.command("start")
 
     assert chat.said.language == "mi"
+
+
+async def _moved_to(sessions, state: str, **values) -> None:
+    """The chat's only request, moved to `state` (and given `values`) as staff or the agency would move it."""
+    async with sessions.begin() as session:
+        request = (await session.exec(select(Request))).one()
+        request.state = state
+        for name, value in values.items():
+            setattr(request, name, value)
+        session.add(request)
 
 
 async def _make_request(chat, send: bool = True) -> None:

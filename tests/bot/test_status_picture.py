@@ -17,11 +17,11 @@ from bot.flows.ports import Timeline
 from bot.flows.status import picture_of
 from bot.flows.timeline import steps
 from bot.i18n import LANGUAGES, REGISTERS, format_day, say
-from bot.models import Request, RequestEvent
+from bot.models import RequestEvent
 from bot.status_picture import LATE, SIZE
 from protocol.clock import nz_today
 from tests.bot.chat_driver import TODAY
-from tests.bot.test_family_flows import _enrolled, _make_request
+from tests.bot.test_family_flows import _enrolled, _make_request, _moved_to
 
 DAYS = {"submit": date(2026, 11, 25), "approve": date(2026, 11, 26), "relay": date(2026, 11, 27),
         "acknowledge": date(2026, 11, 27), "complete": date(2027, 1, 12), "deliver": date(2027, 1, 14),
@@ -137,10 +137,7 @@ async def test_where_is_my_request_offers_the_picture_and_sends_it_with_its_word
 async def test_a_withdrawn_request_is_not_offered_as_a_picture_and_a_forged_press_does_nothing(new_chat, sessions):
     chat = await _enrolled(new_chat, sessions)
     await _make_request(chat)
-    async with sessions.begin() as session:
-        request = (await session.exec(select(Request))).one()
-        request.state = "withdrawn"
-        session.add(request)
+    await _moved_to(sessions, "withdrawn")
     await chat.command("status")
     assert "Show it as a picture" not in chat.labels
 
@@ -155,10 +152,7 @@ async def test_a_withdrawn_request_is_not_offered_as_a_picture_and_a_forged_pres
 async def test_the_picture_of_a_late_request_is_said_late_in_te_reo_maori_too(new_chat, sessions):
     chat = await _enrolled(new_chat, sessions)
     await _make_request(chat)
-    async with sessions.begin() as session:
-        request = (await session.exec(select(Request))).one()
-        request.state, request.due_on = "received", TODAY - timedelta(days=3)
-        session.add(request)
+    await _moved_to(sessions, "received", due_on=TODAY - timedelta(days=3))
     await chat.press("English / te reo Māori")
     await chat.press("Te reo Māori")
     await chat.command("status")

@@ -147,3 +147,13 @@ async def test_the_people_list_pages_newest_first_without_repeating_anyone(app, 
     shown = re.findall(r'href="/provider/people/(P-\d+)"', first.text + second.text)
     assert len(shown) == 67 == len(set(shown))
     assert shown[0] == "P-9059" and shown[-1] == "P-0001"
+
+
+async def test_a_people_page_link_past_any_id_a_database_holds_is_refused_not_a_server_error(app, client):
+    await sign_in(client)
+    bearer = {"Authorization": f"Bearer {await staff_token(app)}"}
+
+    page = await client.get("/provider/people?before=99999999999999999999", headers=HTML)
+    api = await client.get("/provider/api/people?before=99999999999999999999", headers=bearer)
+
+    assert page.status_code == 422 and api.status_code == 422

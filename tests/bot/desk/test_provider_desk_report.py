@@ -219,6 +219,8 @@ async def test_without_a_period_the_report_covers_the_last_twelve_months(app, cl
     ("from=2021-01&to=2024-12", "The report covers at most 36 months at a time; choose a shorter period."),
     ("from=2019-01&to=2019-06", "The Privacy Act 2020 took effect in December 2020: choose months from 2020-12 on."),
     ("to=%3Cscript%3Ealert(1)%3C/script%3E", "“To” must be a month written as YYYY-MM, such as 2026-03."),
+    ("from=0000-03", "“From” must be a month written as YYYY-MM, such as 2026-03."),
+    ("to=202%C2%B2-03", "“To” must be a month written as YYYY-MM, such as 2026-03."),
 ])
 async def test_a_period_that_does_not_fit_gets_one_clear_sentence(app, client, query, sentence):
     await sign_in(client)
