@@ -18,7 +18,7 @@ from agency.moves import move_request, move_task
 from protocol.clock import utcnow
 from protocol.messages import WITHHOLDING_GROUNDS
 from protocol.queue import Outbox
-from protocol.tasks import request_is_answered
+from protocol.tasks import OPEN_TASK_STATES, request_is_answered
 
 
 class NotYourUnit(PermissionError):
@@ -153,8 +153,7 @@ async def transfer(session: AsyncSession, task: Task, officer: Officer, to_agenc
         raise AnswerError("Give the reason for the transfer: the family is told it.")
     await move_request(session, request, "transfer", "officer", actor=officer.login, agency=to_agency,
                        received_on=request.received_on, transferred_on=today)
-    for each in await session.exec(select(Task).where(Task.request_id == request.id, Task.state.in_(("open",
-                                                                                                      "claimed")))):
+    for each in await session.exec(select(Task).where(Task.request_id == request.id, Task.state.in_(OPEN_TASK_STATES))):
         await move_task(session, each, "cancel", "system", actor=officer.login, note={"why": "transferred"})
     await outbox.send(session, type="request.transferred", recipient=request.provider, request=request.provider_ref,
                       body={"to_agency": to_agency, "transferred_on": today.isoformat(), "reason": reason})

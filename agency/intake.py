@@ -15,8 +15,7 @@ from protocol.agreement import Agreement
 from protocol.clock import utcnow
 from protocol.messages import Envelope
 from protocol.queue import Outbox
-
-OPEN_TASK_STATES = ("open", "claimed")
+from protocol.tasks import OPEN_TASK_STATES
 
 
 class Intake:

@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 
-from agency.intake import OPEN_TASK_STATES
 from agency.models import Task
 from protocol import deadlines
 from protocol.agreement import Agreement
+from protocol.tasks import OPEN_TASK_STATES
 
 
 async def sweep(sessions: async_sessionmaker, agreement: Agreement, today: date) -> int:

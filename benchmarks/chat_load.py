@@ -35,9 +35,9 @@ from aiogram.types import Message
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_ptb import PtbTelegramChannel
-from bot.chat_limits import ChatLimits
-from bot.conversation import Conversations
-from bot.pacing import Pacer
+from bot.chat.chat_limits import ChatLimits
+from bot.chat.conversation import Conversations
+from bot.outbound.pacing import Pacer
 from protocol.agreement import load_agreement
 from tono.database import make_engine, make_sessionmaker
 

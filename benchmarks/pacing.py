@@ -1,6 +1,6 @@
 """Pacing at Telegram's limit: N notifications to N chats through a fake Bot API that answers 429 past
-30 messages a second per bot and 1 a second per chat. Tono's outbox sender (bot/notifier.py with the
-default pacer, bot/pacing.py) should get close to the allowed rate without ever being told to slow down.
+30 messages a second per bot and 1 a second per chat. Tono's outbox sender (bot/outbound/notifier.py with the
+default pacer, bot/outbound/pacing.py) should get close to the allowed rate without ever being told to slow down.
 
     python -m benchmarks.pacing --notifications 1000 --json
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from benchmarks.chat_load import drop_database, fresh_database, run_from_command_line
 from bot.channels.telegram import TelegramChannel
-from bot.conversation import Conversations
-from bot.i18n import Plain, to_json
+from bot.chat.conversation import Conversations
+from bot.language.i18n import Plain, to_json
 from bot.models import ChatLink, Notification
 from protocol.agreement import load_agreement
 from tests.fakes.telegram_api import FakeTelegram

@@ -24,9 +24,9 @@ from agency import sweep as agency_sweep
 from agency.desk import store as agency_store
 from agency.models import Task
 from benchmarks.seed import FIRST_ID, GIVEN, SURNAMES, UNITS
-from bot import sweep as provider_sweep
 from bot.flows.chat import Incoming
 from bot.models import Request
+from bot.requests import sweep as provider_sweep
 from protocol.clock import nz_today
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -131,7 +131,7 @@ async def waits(app, size: int) -> list[Wait]:
              lambda i: _page(officer, f"/agency/?show=finished&after={s['finished_deep']}")),
         Wait("task page (history)", "agency desk: one task, its history and the person's records (records the opening)",
              lambda i: _page(officer, f"/agency/tasks/{pick('tasks', i)}")),
-        Wait("provider deadline sweep", "bot.sweep with nothing to tell or remind", sweep_provider),
+        Wait("provider deadline sweep", "bot.requests.sweep with nothing to tell or remind", sweep_provider),
         Wait("agency deadline sweep", "agency.sweep with nothing to remind", sweep_agency),
         Wait("where is my request?", "a family's /status turn in the web chat: their requests, described", status),
     ]

@@ -18,7 +18,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import BABEL_LOCALE, LANGUAGES, REGISTERS, compile_catalogue, mo_path, po_path
+from bot.language.i18n import BABEL_LOCALE, LANGUAGES, REGISTERS, compile_catalogue, mo_path, po_path
 
 SOURCE = Path(__file__).parent
 HEADER = {

@@ -209,7 +209,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     chat_link_id: int = Field(foreign_key="provider_chat_link.id", index=True)
     request_id: int | None = Field(default=None, foreign_key="provider_request.id")
-    text: dict = Field(sa_column=Column(JSON, nullable=False))  # bot.i18n.to_json of what to say
+    text: dict = Field(sa_column=Column(JSON, nullable=False))  # bot.language.i18n.to_json of what to say
     # rows of [label json, action]: [[[label, action], [label, action]], [[label, action]]]
     buttons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     screen: int = 0  # the conversation screen the buttons belong to (0: a notice, checked when pressed)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
@@ -85,7 +85,14 @@ class Desk:
         self._csrf_key = derive_key(secret, f"csrf:{cookie}")
         self._flash_key = derive_key(secret, f"flash:{cookie}")
         self._state_key = f"deskkit:{cookie}"
-        self.templates = desk_templates(self, templates_dirs)
+        self.templates = desk_templates(
+            templates_dirs, names=dict(desk_title=title, desk_prefix=prefix, desk_static=self.static_path,
+                                       login_path=self.login_path, logout_path=self.logout_path),
+            csrf_token_of=lambda request: self.visit(request).csrf_token, signed_in_label_of=self._signed_in_label)
+
+    def _signed_in_label(self, request: Request) -> str | None:
+        account = self.visit(request).account
+        return None if account is None else self.account_label(account)
 
     # -- requests ---------------------------------------------------------------------------------------
 
@@ -208,10 +215,3 @@ class Desk:
                            cookie=self.sessions.name, state_key=self._state_key)
         app.add_middleware(RequestLimits, prefix=self.prefix, max_bytes=self.max_body,
                            api_max_bytes=self.max_api_body)
-
-    def login_router(self, verify: Callable[[str, str], Awaitable[tuple[str, Any] | None]], *,
-                     home: str | None = None) -> APIRouter:
-        """GET/POST {prefix}/login and POST {prefix}/logout; `verify(login, password)` gives (kind, id) or None."""
-        from deskkit.login import login_router
-
-        return login_router(self, verify, home=home or f"{self.prefix}/")

@@ -27,7 +27,10 @@ def wait_sentence(seconds: int) -> str:
     return f"Too many tries. Please wait {seconds} {unit} before trying again."
 
 
-def login_router(desk: Desk, verify: Verify, *, home: str) -> APIRouter:
+def login_router(desk: Desk, verify: Verify, *, home: str | None = None) -> APIRouter:
+    """GET/POST {prefix}/login and POST {prefix}/logout; `verify(login, password)` gives (kind, id) or None.
+    After signing in, a person goes to `home` (the desk's first page unless said)."""
+    home = home or f"{desk.prefix}/"
     router = APIRouter(prefix=desk.prefix, include_in_schema=False)
     # One password check at a time (per desk and process): otherwise a burst of parallel guesses would all
     # pass the throttle before the first of their failures was counted.

@@ -22,6 +22,7 @@ The rules, in plain words:
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -172,7 +173,7 @@ class Agreement(BaseModel):
     def _references_hold(self, info: ValidationInfo) -> Agreement:
         # load_agreement reports these problems itself, each with its own field path.
         if not (info.context or {}).get(_PROBLEMS_REPORTED_SEPARATELY):
-            problems = checks.consistency_problems(self)
+            problems = consistency_problems(self)
             if problems:
                 raise ValueError("; ".join(f"{path}: {message}" for path, message in problems))
         return self
@@ -224,6 +225,52 @@ class Agreement(BaseModel):
 _PROBLEMS_REPORTED_SEPARATELY = "problems reported separately"
 
 
+# ---- Checks across fields ----
+
+def consistency_problems(agreement: Agreement) -> list[tuple[str, str]]:
+    """What is wrong across fields (repeated ids, references to nothing), as (field path, message)."""
+    problems = _repeated_ids("units", (unit.id for unit in agreement.units))
+    for i, unit in enumerate(agreement.units):
+        problems += _repeated_ids(f"units[{i}].holds", (kind.id for kind in unit.holds))
+        problems += _repeated_ids(f"units[{i}].seen_by", (role.id for role in unit.seen_by))
+    problems += _repeated_ids("provider_holds", (kind.id for kind in agreement.provider_holds))
+    problems += _repeated_ids("flows", (flow.id for flow in agreement.flows))
+
+    roles = [party.role for party in agreement.parties.values()]
+    for role in ("provider", "agency"):
+        if roles.count(role) != 1:
+            problems.append(("parties", f"should have exactly one party whose role is '{role}', "
+                                        f"not {roles.count(role)}"))
+    for key, party in agreement.parties.items():
+        if party.id != key:
+            problems.append((f"parties.{key}.id", f"is {party.id!r}, but the party is listed under {key!r}"))
+
+    unit_ids = [unit.id for unit in agreement.units]
+    for i, flow in enumerate(agreement.flows):
+        if flow.from_party not in agreement.parties:
+            problems.append((f"flows[{i}].from", f"no party has the id {flow.from_party!r} "
+                                                 f"(the parties are {', '.join(agreement.parties)})"))
+        if flow.to_unit not in unit_ids:
+            problems.append((f"flows[{i}].to", f"no unit has the id {flow.to_unit!r} "
+                                               f"(the units are {', '.join(unit_ids)})"))
+    receiving = {flow.to_unit for flow in agreement.flows}
+    for i, unit in enumerate(agreement.units):
+        if unit.id not in receiving:
+            problems.append((f"units[{i}]", f"no flow goes to the unit {unit.id!r}; a unit that receives "
+                                            "nothing from the programme does not belong in the agreement"))
+    return problems
+
+
+def _repeated_ids(path: str, ids: Iterable[str]) -> list[tuple[str, str]]:
+    first_at: dict[str, int] = {}
+    problems = []
+    for i, an_id in enumerate(ids):
+        if an_id in first_at:
+            problems.append((f"{path}[{i}].id", f"{an_id!r} is already the id of {path}[{first_at[an_id]}]"))
+        first_at.setdefault(an_id, i)
+    return problems
+
+
 def load_agreement(path: str | Path | None = None) -> Agreement:
     """Read and check a programme agreement (by default the bundled Best foot forward one)."""
     path = DEFAULT_AGREEMENT_PATH if path is None else Path(path)
@@ -232,7 +279,7 @@ def load_agreement(path: str | Path | None = None) -> Agreement:
         agreement = Agreement.model_validate(data, context={_PROBLEMS_REPORTED_SEPARATELY: True})
     except ValidationError as error:
         raise AgreementError(path, [checks.where(problem) for problem in error.errors()]) from None
-    problems = checks.consistency_problems(agreement)
+    problems = consistency_problems(agreement)
     if problems:
         raise AgreementError(path, problems)
     return agreement

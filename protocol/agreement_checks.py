@@ -10,14 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
-
-if TYPE_CHECKING:
-    from protocol.agreement import Agreement
 
 DEMO_KEY = "demo"
 
@@ -132,52 +129,6 @@ def listed_once(values: list[str]) -> list[str]:
     if repeated:
         raise ValueError(f"lists {', '.join(repeated)} more than once")
     return values
-
-
-# ---- Checks across fields ----
-
-def consistency_problems(agreement: Agreement) -> list[tuple[str, str]]:
-    """What is wrong across fields (repeated ids, references to nothing), as (field path, message)."""
-    problems = _repeated_ids("units", (unit.id for unit in agreement.units))
-    for i, unit in enumerate(agreement.units):
-        problems += _repeated_ids(f"units[{i}].holds", (kind.id for kind in unit.holds))
-        problems += _repeated_ids(f"units[{i}].seen_by", (role.id for role in unit.seen_by))
-    problems += _repeated_ids("provider_holds", (kind.id for kind in agreement.provider_holds))
-    problems += _repeated_ids("flows", (flow.id for flow in agreement.flows))
-
-    roles = [party.role for party in agreement.parties.values()]
-    for role in ("provider", "agency"):
-        if roles.count(role) != 1:
-            problems.append(("parties", f"should have exactly one party whose role is '{role}', "
-                                        f"not {roles.count(role)}"))
-    for key, party in agreement.parties.items():
-        if party.id != key:
-            problems.append((f"parties.{key}.id", f"is {party.id!r}, but the party is listed under {key!r}"))
-
-    unit_ids = [unit.id for unit in agreement.units]
-    for i, flow in enumerate(agreement.flows):
-        if flow.from_party not in agreement.parties:
-            problems.append((f"flows[{i}].from", f"no party has the id {flow.from_party!r} "
-                                                 f"(the parties are {', '.join(agreement.parties)})"))
-        if flow.to_unit not in unit_ids:
-            problems.append((f"flows[{i}].to", f"no unit has the id {flow.to_unit!r} "
-                                               f"(the units are {', '.join(unit_ids)})"))
-    receiving = {flow.to_unit for flow in agreement.flows}
-    for i, unit in enumerate(agreement.units):
-        if unit.id not in receiving:
-            problems.append((f"units[{i}]", f"no flow goes to the unit {unit.id!r}; a unit that receives "
-                                            "nothing from the programme does not belong in the agreement"))
-    return problems
-
-
-def _repeated_ids(path: str, ids: Iterable[str]) -> list[tuple[str, str]]:
-    first_at: dict[str, int] = {}
-    problems = []
-    for i, an_id in enumerate(ids):
-        if an_id in first_at:
-            problems.append((f"{path}[{i}].id", f"{an_id!r} is already the id of {path}[{first_at[an_id]}]"))
-        first_at.setdefault(an_id, i)
-    return problems
 
 
 # ---- Saying what is wrong ----

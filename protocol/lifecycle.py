@@ -33,7 +33,8 @@ from protocol.tasks import TASK_STATES, request_is_answered
 __all__ = [
     "STATES", "TRANSITIONS", "TERMINAL_STATES", "GUARDS", "Role", "RequestKind", "IdentityCheck",
     "IllegalMove", "Refusal", "Move", "fire", "may", "allowed_triggers", "is_open", "family_may_withdraw",
-    "mermaid",
+    "mermaid", "BEFORE_DELIVERY", "BEFORE_RELAY", "AT_AGENCY", "UNITS_ANSWERING", "ANSWER_BEING_PREPARED",
+    "ANSWER_GIVEN", "WAITING_ON_SOMEONE", "SENT_BY_FAMILY",
 ]  # fmt: skip
 
 
@@ -74,10 +75,33 @@ TERMINAL_STATES = frozenset({"closed", "transferred", "withdrawn", "declined"})
 
 GUARDS: dict[str, Guard] = {}
 
+
+def _phase(*states: str) -> tuple[str, ...]:
+    unknown = [s for s in states if s not in STATES]
+    assert not unknown, f"not states of a request: {unknown}"
+    return states
+
+
+# ---- Phases: the groups of states the rest of Tono asks about, named once here. Code elsewhere asks
+# `request.state in lifecycle.AT_AGENCY`, never lists states by hand. ----
+
 # Whatever has happened, the family may change their mind until they have the answer.
-_BEFORE_DELIVERY = (
-    "draft", "submitted", "approved", "relayed", "received", "clarifying", "answered", "preparing",
-)  # fmt: skip
+BEFORE_DELIVERY = _phase("draft", "submitted", "approved", "relayed", "received", "clarifying", "answered",
+                         "preparing")
+# With provider staff, not yet relayed: the provider's own relay-by date applies (the agreement's service level).
+BEFORE_RELAY = _phase("submitted", "approved")
+# The agency has the request, or it is on its way there: the agency's statutory 20 working days are counting.
+AT_AGENCY = _phase("relayed", "received", "clarifying")
+# The agency acknowledged it and its units are still answering.
+UNITS_ANSWERING = _phase("received", "clarifying")
+# Every unit has answered and staff are writing the explanation and copies: the deliver-by date applies.
+ANSWER_BEING_PREPARED = _phase("answered", "preparing")
+# The family has the answer (a closed request keeps it): its copies can be had again.
+ANSWER_GIVEN = _phase("delivered", "closed")
+# Staff still have something to do or wait for: open, past the family's draft, before the answer is given.
+WAITING_ON_SOMEONE = _phase("submitted", "approved", "relayed", "received", "clarifying", "answered", "preparing")
+# Everything staff may see: a draft is the family's alone until they send it.
+SENT_BY_FAMILY = _phase(*(s for s in STATES if s != "draft"))
 
 TRANSITIONS: tuple[Mapping[str, Any], ...] = tuple(
     MappingProxyType(row)
@@ -136,7 +160,7 @@ TRANSITIONS: tuple[Mapping[str, Any], ...] = tuple(
          "roles": (Role.OFFICER,), "guards": ("other_agency_named", "transfer_in_time"),
          "action": "transfer a request",
          "description": "Another agency holds the information: the request goes there; the family is told."},
-        {"trigger": "withdraw", "source": _BEFORE_DELIVERY, "dest": "withdrawn",
+        {"trigger": "withdraw", "source": BEFORE_DELIVERY, "dest": "withdrawn",
          "roles": (Role.FAMILY,), "guards": (),
          "action": "withdraw a request",
          "description": "The family no longer wants the request to go ahead."},

@@ -19,7 +19,7 @@ from typing import Any
 from protocol.statemachine import Guard, IllegalMove, Move, Refusal, Role, StateMachine, guard
 
 __all__ = [
-    "TASK_STATES", "TASK_TRANSITIONS", "TASK_TERMINAL_STATES", "TASK_GUARDS", "Role", "Refusal",
+    "TASK_STATES", "TASK_TRANSITIONS", "TASK_TERMINAL_STATES", "TASK_GUARDS", "OPEN_TASK_STATES", "Role", "Refusal",
     "IllegalMove", "TaskIllegalMove", "Move", "fire_task", "may_task", "allowed_task_triggers",
     "task_is_open", "task_mermaid", "request_is_answered",
 ]  # fmt: skip
@@ -33,6 +33,8 @@ TASK_STATES: dict[str, str] = {
 
 # Nothing more happens to a task in these states.
 TASK_TERMINAL_STATES = frozenset({"answered", "withdrawn"})
+# A unit still owes its part: nobody has taken it yet, or an officer is working on it.
+OPEN_TASK_STATES = ("open", "claimed")
 
 TASK_GUARDS: dict[str, Guard] = {}
 

@@ -19,9 +19,9 @@ from agency.sweep import sweep as agency_sweep
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable, webhook_secret
 from bot.channels.webchat import webchat_router
-from bot.conversation import Conversations
+from bot.chat.conversation import Conversations
 from bot.desk import install_provider_desk
-from bot.sweep import sweep as provider_sweep
+from bot.requests.sweep import sweep as provider_sweep
 from deskkit.middleware import RequestLimits
 from linkqueue.http import inbox_router
 from protocol.agreement import Agreement

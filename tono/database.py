@@ -29,7 +29,7 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 
 # The execution option that marks a transaction whose loss in a power cut costs only a repeated chat message
-# (the outbox marking a message sent: bot/notifier.py passes it by this name).
+# (the outbox marking a message sent: bot/outbound/notifier.py passes it by this name).
 BOOKKEEPING = "tono_bookkeeping"
 
 

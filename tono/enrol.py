@@ -7,8 +7,8 @@ from pathlib import Path
 import segno
 from sqlmodel import select
 
-from bot.enrolment import issue_code
 from bot.models import Person
+from bot.people.enrolment import issue_code
 from tono.database import make_engine, make_sessionmaker
 from tono.settings import Settings
 from tono.startup import StartupError

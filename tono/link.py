@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from agency.intake import Intake
-from bot.inbound import apply_agency_message
+from bot.requests.inbound import apply_agency_message
 from linkqueue.http import HttpDeliverer, inbox_url
 from linkqueue.sql import MAX_BACKOFF, SqlQueueEnd
 from protocol.agreement import DEMO_KEY, Agreement

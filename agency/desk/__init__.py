@@ -16,7 +16,9 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from deskkit.desk import Desk
+from deskkit.login import login_router
 from protocol.agreement import Agreement
+from protocol.grounds import ground_line
 from protocol.queue import Outbox
 from protocol.receiving import MAX_MESSAGE_BYTES
 
@@ -51,11 +53,12 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
                 max_api_body=MAX_MESSAGE_BYTES)
     desk.templates.env.filters["day"] = lambda value: views.day(date.fromisoformat(value) if isinstance(
         value, str) else value)
+    desk.templates.env.filters["ground"] = ground_line
     desk.templates.env.globals.update(agency_static=STATIC_PATH, unit_names=unit_names)
     desk.install(app)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="tono_agency_own_static")
     actions = Actions(sessions=sessions, outbox=outbox, agreement=agreement, today=today)
-    app.include_router(desk.login_router(verify))
+    app.include_router(login_router(desk, verify))
     app.include_router(page_router(desk, actions))
     app.include_router(outcome_router(desk, actions))
     app.include_router(token_router(desk, actions))

@@ -19,13 +19,14 @@ from agency.models import AgencyEvent, AgencyRequest, InformationUse, Officer, O
 from deskkit.passwords import check_password
 from protocol.clock import utcnow
 from protocol.deadlines import is_overdue, working_days_left
+from protocol.tasks import OPEN_TASK_STATES, TASK_TERMINAL_STATES
 
 MAX_ID = 2**31 - 1  # the largest id the tables hold; a bigger one is simply not found
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of the unit's whole history reads every index entry
 NUMBERED_PAGES = COUNT_CAP // PAGE_SIZE  # the API's pages by number reach as far as its count does
 _CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.([0-9]{1,10})")
-QUEUE_VIEWS = {"todo": ("open", "claimed"), "finished": ("answered", "withdrawn")}
+QUEUE_VIEWS = {"todo": OPEN_TASK_STATES, "finished": tuple(sorted(TASK_TERMINAL_STATES))}
 TOKEN_PREFIX = "tono_agency_"
 MOST_TOKENS = 10  # live tokens per officer: enough for a case system and a spare, not a scatter of secrets
 

@@ -45,9 +45,9 @@ from bot.channels.telegram_common import (
     incoming_from,
     webhook_secret,
 )
-from bot.conversation import Conversations
-from bot.notifier import Keyboard, RetryAfter, Undeliverable
-from bot.pacing import Pacer
+from bot.chat.conversation import Conversations
+from bot.outbound.notifier import Keyboard, RetryAfter, Undeliverable
+from bot.outbound.pacing import Pacer
 
 __all__ = ["TelegramChannel", "incoming_from", "markup", "webhook_secret"]
 

@@ -1,7 +1,7 @@
 """What the Telegram channel does the same way whichever chat library talks to the Bot API.
 
 A turn per update, one at a time per chat and in order; the press of a button checked against the person
-pressing it; the turn's replies sent from the outbox (bot/notifier.py, which paces and retries for every
+pressing it; the turn's replies sent from the outbox (bot/outbound/notifier.py, which paces and retries for every
 channel); "typing…" while a turn is slow; long polling that confirms an update only once its turn is saved.
 
 Each library's channel subclasses TelegramChannelBase and adds only what that library knows: how to call
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.channels.common import TELEGRAM_TEXT_LIMIT, ChatOrder, read_token
-from bot.conversation import Conversations, Said, language_from_hint
+from bot.chat.conversation import Conversations, language_from_hint
 from bot.flows import COMMAND_DESCRIPTIONS
-from bot.flows.chat import Incoming
-from bot.i18n import LANGUAGES, _, say
-from bot.notifier import Notifier
-from bot.pacing import Pacer
+from bot.flows.chat import Incoming, Said
+from bot.language.i18n import LANGUAGES, _, say
+from bot.outbound.notifier import Notifier
+from bot.outbound.pacing import Pacer
+from bot.outbound.wire import TELEGRAM_TEXT_LIMIT, ChatOrder, read_token
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"  # the same chats whichever library serves them: switching libraries keeps every conversation

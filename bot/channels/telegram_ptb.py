@@ -4,8 +4,8 @@ already run their bots on it: PTB's Bot and types around the turns that every Te
 
 It uses PTB's Bot API layer (`telegram`), not its application framework (`telegram.ext`), the way PTB's own
 rawapibot.py example does: Tono brings its own update loop (confirm-after-commit polling, see
-TelegramChannelBase._poll), its own pacing and retries (the outbox, bot/notifier.py, shared with aiogram instead
-of PTB's AIORateLimiter) and its own conversation state, so Application, Updater, JobQueue and
+TelegramChannelBase._poll), its own pacing and retries (the outbox, bot/outbound/notifier.py, shared with
+aiogram instead of PTB's AIORateLimiter) and its own conversation state, so Application, Updater, JobQueue and
 ConversationHandler would each have one more copy of something Tono already keeps. Two reasons in particular:
 Application.process_update hands a handler's exception to error handlers instead of raising it, so a failed
 turn would be confirmed to Telegram and lost; and the Updater confirms an update as soon as it queues it.
@@ -33,10 +33,10 @@ from bot.channels.telegram_common import (
     TelegramUnreachable,
     incoming_from,
 )
-from bot.conversation import Conversations
-from bot.notifier import Keyboard, Undeliverable
-from bot.notifier import RetryAfter as WaitThenRetry
-from bot.pacing import Pacer
+from bot.chat.conversation import Conversations
+from bot.outbound.notifier import Keyboard, Undeliverable
+from bot.outbound.notifier import RetryAfter as WaitThenRetry
+from bot.outbound.pacing import Pacer
 
 TELEGRAM = "https://api.telegram.org"
 # As long as aiogram waits for an answer: a send cut off by a short timeout may still have reached Telegram, and

@@ -15,12 +15,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from bot.channels.common import button_token
-from bot.conversation import Conversations, Said, language_from_hint
-from bot.flows.chat import Incoming, Reply
+from bot.chat.conversation import Conversations, language_from_hint
+from bot.flows.chat import Incoming, Reply, Said
 from bot.flows.engine import Engine
-from bot.i18n import _, say
-from bot.notifier import take_pending
+from bot.language.i18n import _, say
+from bot.outbound.notifier import take_pending
+from bot.outbound.wire import button_token
 
 CHANNEL = "web"
 COOKIE = "tono_chat"

@@ -8,7 +8,7 @@ from datetime import date
 
 from bot.copies.grounds import PLAIN_GROUNDS, section
 from bot.copies.items import PROVIDER, Item
-from bot.i18n import Plain, Text, _
+from bot.language.i18n import Plain, Text, _
 from protocol.agreement import Agreement
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import Text, _
+from bot.language.i18n import Text, _
 from protocol.messages import WITHHOLDING_GROUNDS
 
 PLAIN_GROUNDS: dict[str, Text] = {

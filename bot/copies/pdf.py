@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from bot.i18n import Plain, Text, _, say
+from bot.language.i18n import Plain, Text, _, say
 
 FONTS = Path(__file__).parent / "fonts"
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024

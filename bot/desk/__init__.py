@@ -27,7 +27,9 @@ from bot.desk.routes_report import report_router
 from bot.desk.routes_requests import requests_router
 from bot.desk.routes_tokens import tokens_router
 from deskkit.desk import Desk
+from deskkit.login import login_router
 from protocol.agreement import Agreement
+from protocol.grounds import ground_line
 from protocol.queue import Outbox
 
 HERE = Path(__file__).parent
@@ -51,11 +53,11 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     env = desk.templates.env
     env.globals.update(provider_static=STATIC, provider_name=agreement.provider.name,
                        state_label=views.state_label, states=views.lifecycle.STATES)
-    env.filters.update(day=views.day, long_day=views.long_day, moment=views.moment)
+    env.filters.update(day=views.day, long_day=views.long_day, moment=views.moment, ground=ground_line)
     ctx = DeskContext(desk=desk, sessions=sessions, agreement=agreement, outbox=outbox, today=today, secret=secret)
     desk.install(app)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
-    app.include_router(desk.login_router(password_checker(sessions)))
+    app.include_router(login_router(desk, password_checker(sessions)))
     for router in (queue_router(ctx), requests_router(ctx), prepare_router(ctx), people_router(ctx),
                    tokens_router(ctx), report_router(ctx), api_router(ctx), people_api_router(ctx)):
         app.include_router(router)

@@ -1,5 +1,5 @@
 """What staff do to a request from the desk (pages and API alike), each in one transaction: the moves
-themselves are bot.staff's and bot.request_moves', and the lifecycle decides whether they may happen."""
+themselves are bot.requests.staff's and bot.requests.moves', and the lifecycle decides whether they may happen."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery
-from bot import staff as staff_moves
 from bot.desk import store
 from bot.desk.context import DeskContext, DeskProblem, not_found
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import IDENTITY_CHECKS, moment, state_label
 from bot.models import ChatLink, Request, RequestEvent, StaffAccount
-from bot.request_moves import move, record_still
-from bot.staff import StaffError
+from bot.requests import delivery
+from bot.requests import staff as staff_moves
+from bot.requests.moves import move, record_still
+from bot.requests.staff import StaffError
 from protocol import lifecycle
 
 Handler = Callable[[DeskContext, AsyncSession, Request, StaffAccount, Input | None], Awaitable[str]]

@@ -14,7 +14,7 @@ from bot.desk.context import DeskContext, DeskProblem, not_found
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import VISIBLE, due_of
 from bot.models import StaffAccount
-from bot.request_moves import record_opening
+from bot.requests.moves import record_opening
 from protocol import lifecycle
 
 SEEN_AS = "request, through the API"

@@ -14,9 +14,9 @@ from sqlmodel import select
 from bot.desk import store
 from bot.desk.context import DeskContext, DeskProblem, not_found
 from bot.desk.forms import AuthorityIn, PersonIn, RecordIn
-from bot.enrolment import CODE_LIFETIME, issue_code
-from bot.family import request_prefix
 from bot.models import Authority, ContactRequest, Family, Person, ProviderRecord, StaffAccount
+from bot.people.enrolment import CODE_LIFETIME, issue_code
+from bot.people.family import request_prefix
 from protocol.clock import utcnow
 
 

@@ -3,7 +3,7 @@ the versions staff write (the child version in English; te reo Māori versions b
 with the English reading level and what is still missing for the family's language and register.
 
 The items, versions and what is missing are bot.copies.items'; the family's language and register are
-bot.delivery's. This module only arranges them for the page and saves one version in one transaction."""
+bot.requests.delivery's. This module only arranges them for the page and saves one version in one transaction."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.copies.items import PROVIDER, Item, answer_items, missing, versions
-from bot.delivery import family_reads_in
 from bot.desk import store
 from bot.desk.context import DeskContext, DeskProblem, not_found
 from bot.desk.forms import VersionIn
 from bot.desk.request_page import unit_name
 from bot.desk.views import long_day, state_label
 from bot.models import ItemVersion, Request, StaffAccount
+from bot.requests.delivery import family_reads_in
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 

@@ -28,14 +28,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.desk.report_period import Period
 from bot.desk.views import AGENCY_TURN, WAITING
 from bot.models import Request, UnitAnswer
-from protocol import deadlines
+from protocol import deadlines, lifecycle
 from protocol.clock import NZ
 from protocol.lifecycle import RequestKind
 
 KINDS = tuple(RequestKind)
-RELAY_STATES = ("submitted", "approved")  # before relaying, CCSS's own relay-by date applies (the queue's rule)
-UNIT_WAITING = ("received", "clarifying")  # the agency's units are still answering
-DATED_WAITING = tuple(sorted(WAITING - set(RELAY_STATES)))
+DATED_WAITING = tuple(sorted(WAITING - set(lifecycle.BEFORE_RELAY)))  # waiting on a date the agency gave
 
 
 @dataclass
@@ -220,7 +218,7 @@ async def _units(session: AsyncSession, day, period: Period, today: date, units:
         if received_on is not None:
             entry.days[count.between(received_on, answered)] += n
 
-    late_for_units = (Request.state.in_(UNIT_WAITING), Request.due_on < today)
+    late_for_units = (Request.state.in_(lifecycle.UNITS_ANSWERING), Request.due_on < today)
     for units_json, n in await session.exec(select(fan_out, func.count()).where(*late_for_units).group_by(fan_out)):
         for unit in _unit_ids(units_json):
             line(unit).overdue_now += n
@@ -237,7 +235,7 @@ async def _overdue(session: AsyncSession, today: date, relay_overdue_before: dat
         select(Request.state, func.count()).where(Request.state.in_(DATED_WAITING), Request.due_on < today)
         .group_by(Request.state))))
     relay = (await session.exec(select(func.count()).select_from(Request).where(
-        Request.state.in_(RELAY_STATES), Request.created_at < relay_overdue_before))).one()
+        Request.state.in_(lifecycle.BEFORE_RELAY), Request.created_at < relay_overdue_before))).one()
     agency = sum(n for state, n in past_due.items() if state in AGENCY_TURN)
     return OverdueNow(agency=agency, ccss=sum(past_due.values()) - agency, relay=relay)
 

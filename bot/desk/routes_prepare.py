@@ -14,7 +14,7 @@ from bot.desk.context import DeskContext, DeskProblem
 from bot.desk.forms import VersionIn
 from bot.desk.web import back_to, form_values, parse, problem_page, with_error
 from bot.models import StaffAccount
-from bot.request_moves import record_opening
+from bot.requests.moves import record_opening
 
 
 def prepare_router(ctx: DeskContext) -> APIRouter:

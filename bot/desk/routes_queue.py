@@ -17,7 +17,7 @@ from bot.desk.views import AGENCY_TURN, FINISHED, STAFF_TURN, VISIBLE, WAITING, 
 from bot.desk.web import back_to, problem_page
 from bot.models import Person, StaffAccount
 from bot.models import Request as FamilyRequest
-from protocol import deadlines
+from protocol import deadlines, lifecycle
 from protocol.clock import NZ
 
 OVERVIEW_ROWS = 10
@@ -75,7 +75,7 @@ async def group(ctx: DeskContext, session: AsyncSession, state: str, after: stor
     total = await store.capped_count(session, FamilyRequest.state == state)
     overdue = 0
     if total and state in WAITING:
-        late = (FamilyRequest.due_on < today if state not in ("submitted", "approved")
+        late = (FamilyRequest.due_on < today if state not in lifecycle.BEFORE_RELAY
                 else FamilyRequest.created_at < relay_overdue_before(today, ctx.relay_days))
         overdue = await store.capped_count(session, FamilyRequest.state == state, late)
     return Group(state, [row_of(r, people_by_id, today, ctx.relay_days) for r in rows], total, overdue,

@@ -14,7 +14,7 @@ from bot.desk.forms import LinkIn
 from bot.desk.views import FORMS, IDENTITY_CHECKS, KINDS, SCOPES
 from bot.desk.web import back_to, form_values, parse, problem_page, with_error
 from bot.models import StaffAccount
-from bot.request_moves import record_opening
+from bot.requests.moves import record_opening
 
 SEEN_AS = "request page"
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from babel.dates import format_date, format_datetime
 
 from bot.models import Request, RequestEvent
-from bot.request_moves import STILL_EVENTS
+from bot.requests.moves import STILL_EVENTS
 from protocol import deadlines, lifecycle
 from protocol.clock import NZ, nz_today
 from protocol.grounds import ground_line
@@ -45,12 +45,12 @@ DETAIL_LABELS = {
     "transferred_on": "Transferred on", "scope": "Records of", "task_states": "Units' tasks",
 }  # fmt: skip
 # States where somebody still owes the family something by the due date.
-WAITING = frozenset(s for s in lifecycle.STATES if lifecycle.is_open(s) and s not in ("draft", "delivered"))
+WAITING = frozenset(lifecycle.WAITING_ON_SOMEONE)
 STAFF_TURN = [s for s in lifecycle.STATES if lifecycle.allowed_triggers(s, "staff")]
 AGENCY_TURN = [s for s in lifecycle.STATES if s in WAITING and s not in STAFF_TURN]
 # A draft is the family's own until they send it ("nobody else sees it yet"): the desk never lists or opens one.
 FINISHED = [s for s in lifecycle.STATES if s not in STAFF_TURN and s not in AGENCY_TURN and s != "draft"]
-VISIBLE = frozenset(lifecycle.STATES) - {"draft"}
+VISIBLE = frozenset(lifecycle.SENT_BY_FAMILY)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # how an event's detail carries a date
 
 
@@ -131,13 +131,13 @@ def due_of(request: Request, today: date, relay_days: int) -> Due:
     counted from `today` each time it is asked. Once the agency has answered, the same date is CCSS's to
     deliver by; once delivered, there is nothing left to count down, only whether it was in time."""
     if request.due_on is not None:
-        label = "Deliver by" if request.state in ("answered", "preparing") else "Decision due"
+        label = "Deliver by" if request.state in lifecycle.ANSWER_BEING_PREPARED else "Decision due"
         on = request.due_on
-    elif request.state in ("submitted", "approved"):
+    elif request.state in lifecycle.BEFORE_RELAY:
         label, on = "Relay by", deadlines.add_working_days(nz_today(request.created_at), relay_days)
     else:
         label, on = "", None
-    if request.delivered_at is not None and request.state in ("delivered", "closed"):
+    if request.delivered_at is not None and request.state in lifecycle.ANSWER_GIVEN:
         delivered_on = nz_today(request.delivered_at)
         taken = deadlines.working_days_between(nz_today(request.created_at), delivered_on)
         return Due(label, on, delivered_on=delivered_on, days_taken=taken)

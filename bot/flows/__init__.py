@@ -10,7 +10,7 @@ from bot.flows.engine import Engine, Turn
 from bot.flows.menu import MENU_STEPS, help_text, start
 from bot.flows.requests import REQUEST_STEPS
 from bot.flows.status import STATUS_STEPS, clarify_notice, picture_notice, status_command
-from bot.i18n import _
+from bot.language.i18n import _
 
 STEPS = {**MENU_STEPS, **REQUEST_STEPS, **STATUS_STEPS, **ANSWER_STEPS}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import NOTICE_SCREEN, Step, Turn
-from bot.i18n import Plain, Rendered, _, say
+from bot.language.i18n import Plain, Rendered, _, say
 
 OTHER_LANGUAGE = {"en": ("mi", _("In te reo Māori")), "mi": ("en", _("In English"))}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.i18n import Plain, Text
+from bot.language.i18n import Plain, Text
 
 InputKind = Literal["text", "button", "command", "media"]
 
@@ -56,6 +56,18 @@ class Reply:
     document: Document | None = None
     screen: int | None = None  # buttons that belong to no screen (NOTICE_SCREEN); None: the turn's screen
     picture: Picture | None = None
+
+
+@dataclass(frozen=True)
+class Said:
+    """What one turn produced, for the channel to send."""
+
+    replies: list[Reply]
+    screen: int  # the screen number every button in these replies belongs to
+    notice: Text | None
+    language: str
+    register: str
+    sending: tuple[int, ...] = ()  # outbox rows this turn queued and claimed, for the channel to send at once
 
 
 def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.flows.chat import Button, Incoming, Reply
 from bot.flows.ports import ChatInfo, FamilyPort, Work
-from bot.i18n import Text, _
+from bot.language.i18n import Text, _
 
 MENU = "menu"
 NOTICE_SCREEN = 0  # buttons on notifications belong to no screen; their action is checked on the server

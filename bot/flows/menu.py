@@ -6,7 +6,7 @@ from __future__ import annotations
 from bot.flows.answers import seen, uses
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import MENU, Step, Turn
-from bot.i18n import Plain, _
+from bot.language.i18n import Plain, _
 
 LANGUAGE_BUTTONS = rows(Button(_("English"), "lang:en"), Button(_("Te reo Māori"), "lang:mi"), per_row=2)
 

@@ -1,5 +1,5 @@
 """What the family conversation needs from the provider, and nothing more. The flows call these;
-bot/family.py answers them from the provider's database, and the lifecycle decides every move."""
+bot/people/family.py answers them from the provider's database, and the lifecycle decides every move."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import Step, Turn
-from bot.i18n import Plain, Text, _
+from bot.language.i18n import Plain, Text, _
 
 HOLDERS = {
     "provider": _("CCSS"),

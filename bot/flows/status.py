@@ -6,9 +6,10 @@ from __future__ import annotations
 from bot.flows.chat import Button, Picture, Reply, rows
 from bot.flows.engine import NOTICE_SCREEN, Step, Turn
 from bot.flows.ports import RequestView, Timeline
+from bot.flows.status_picture import draw_steps
 from bot.flows.timeline import PICTURED, in_words, steps
-from bot.i18n import Plain, Text, _
-from bot.status_picture import draw_steps
+from bot.language.i18n import Plain, Text, _
+from protocol import lifecycle
 
 STATUS: dict[str, Text] = {
     "draft": _("Not sent yet."),
@@ -27,7 +28,6 @@ STATUS: dict[str, Text] = {
 }
 KIND = {"access": _("To see information"), "correction": _("To correct information")}
 LISTED = 10
-AGAIN = ("delivered", "closed")  # states whose answer's copies "where is my request?" offers again
 
 
 def describe(view: RequestView) -> Text:
@@ -54,7 +54,7 @@ async def list_prompt(turn: Turn) -> Reply:
         # web chat's tab, has no other way back to them). Both are notice buttons: they keep working on later
         # screens, like the buttons on the news that the answer is ready.
         offers = [Button(_("Show it as a picture"), f"picture:{view.ref}")] if view.state in PICTURED else []
-        if view.kind == "access" and view.state in AGAIN:
+        if view.kind == "access" and view.state in lifecycle.ANSWER_GIVEN:
             offers.append(Button(_("Send me the copies"), f"copies:{view.ref}"))
         turn.replies.append(Reply(describe(view), rows(*offers), screen=NOTICE_SCREEN))
     withdrawable = [Button(_("Withdraw {ref}", ref=Plain(v.ref)), f"withdraw:{v.ref}") for v in views if v.may_withdraw]

@@ -1,6 +1,6 @@
 """A request's steps as a family follows them: sent, checked by CCSS, with the agency, decided, the answer
 sent to them. Each is done (with its day), happening now, or still to come (with its due date, and late if
-the due date has passed). The picture of the steps (bot/status_picture.py) and its words both come from here.
+the due date has passed). The picture of the steps (bot/flows/status_picture.py) and its words both come from here.
 
 These are fewer steps than the lifecycle has: a family does not need "relayed" and "received" apart, and the
 side paths (withdrawn, declined, transferred) are told in words only."""
@@ -12,7 +12,7 @@ from datetime import date
 from typing import Literal
 
 from bot.flows.ports import Timeline
-from bot.i18n import Plain, Text, _
+from bot.language.i18n import Plain, Text, _
 
 Mark = Literal["done", "now", "next"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.conversation import Conversations, Said
-from bot.flows.chat import Incoming
-from bot.i18n import say
+from bot.chat.conversation import Conversations
+from bot.flows.chat import Incoming, Said
+from bot.language.i18n import say
 
 TODAY = date(2026, 11, 25)  # a Wednesday
 

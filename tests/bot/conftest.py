@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation import Conversations
+from bot.chat.conversation import Conversations
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tests.bot.telegram_channels import telegram, telegram_channel_class, telegram_library  # noqa: F401  (fixtures)

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_ptb import PtbTelegramChannel
-from bot.conversation import Conversations
-from bot.enrolment import issue_code
+from bot.chat.conversation import Conversations
 from bot.models import Person
-from bot.pacing import Pacer
+from bot.outbound.pacing import Pacer
+from bot.people.enrolment import issue_code
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY
 from tests.fakes.telegram_api import FakeTelegram

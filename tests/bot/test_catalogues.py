@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 from bot import catalogues
 from bot.catalogues import extracted, problems
-from bot.i18n import LANGUAGES, REGISTERS, _, po_path, say
+from bot.language.i18n import LANGUAGES, REGISTERS, _, po_path, say
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 TAG = re.compile(r"</?\w+>")

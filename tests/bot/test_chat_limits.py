@@ -1,4 +1,4 @@
-"""A chat that sends too much too fast (bot/chat_limits.py): told once, in its own language, on every
+"""A chat that sends too much too fast (bot/chat/chat_limits.py): told once, in its own language, on every
 channel, and its turns are not run until it slows down; other chats go on as before."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.chat_limits import SLOW_DOWN, ChatLimits
+from bot.chat.chat_limits import SLOW_DOWN, ChatLimits
 from bot.flows.chat import Incoming
-from bot.i18n import from_json, say
+from bot.language.i18n import from_json, say
 from bot.models import ChatLink, Conversation, Notification
 
 

@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.chat_limits import ChatLimits
-from bot.conversation import Conversations
-from bot.enrolment import issue_code
+from bot.chat.chat_limits import ChatLimits
+from bot.chat.conversation import Conversations
 from bot.flows import COMMANDS, ENGINE
 from bot.flows.chat import Incoming
-from bot.i18n import say
+from bot.language.i18n import say
 from bot.models import ChatLink, Conversation, Person
+from bot.people.enrolment import issue_code
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY
 from tono.database import make_engine, make_sessionmaker

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.conversation import Conversations
-from bot.enrolment import issue_code
+from bot.chat.conversation import Conversations
 from bot.flows.chat import Incoming
-from bot.i18n import _, format_day, say
+from bot.language.i18n import _, format_day, say
 from bot.models import ChatLink, ContactRequest, EnrolmentCode, Person, Request, RequestEvent
+from bot.people.enrolment import issue_code
 from protocol.agreement import load_agreement
 from protocol.clock import utcnow
 from tests.bot.chat_driver import TODAY

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.flows.menu import menu_prompt
 from bot.flows.status import STATUS
-from bot.i18n import LANGUAGES, REGISTERS, _, format_day, say
+from bot.language.i18n import LANGUAGES, REGISTERS, _, format_day, say
 from bot.models import Request
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

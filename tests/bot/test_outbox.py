@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.conversation import Conversations
-from bot.i18n import Plain, from_json, say, to_json
+from bot.chat.conversation import Conversations
+from bot.language.i18n import Plain, from_json, say, to_json
 from bot.models import ChatLink, Notification
-from bot.notifier import Notifier, RetryAfter, Undeliverable
-from bot.pacing import Pacer
+from bot.outbound.notifier import Notifier, RetryAfter, Undeliverable
+from bot.outbound.pacing import Pacer
 from protocol.agreement import load_agreement
 from protocol.clock import utcnow
 from tests.bot.chat_driver import TODAY

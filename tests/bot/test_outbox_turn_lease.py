@@ -10,12 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.conversation import Said
-from bot.flows.chat import Reply
-from bot.i18n import Plain
+from bot.flows.chat import Reply, Said
+from bot.language.i18n import Plain
 from bot.models import Notification
-from bot.notifier import Notifier
-from bot.pacing import Pacer
+from bot.outbound.notifier import Notifier
+from bot.outbound.pacing import Pacer
 from protocol.clock import utcnow
 from tests.bot.test_outbox import Recorder, queue
 

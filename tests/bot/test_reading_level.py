@@ -12,7 +12,7 @@ import pytest
 import textstat
 from babel.messages.pofile import read_po
 
-from bot.i18n import po_path
+from bot.language.i18n import po_path
 
 LIMITS = {"child": 4.0, "adult": 8.0}
 MIN_WORDS = 8

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from bot.i18n import Plain, Rendered, _, from_json, say, to_json
+from bot.language.i18n import Plain, Rendered, _, from_json, say, to_json
 
 
 @pytest.mark.parametrize("language", ["en", "mi"])

@@ -15,10 +15,10 @@ from bot.copies.pdf import FONTS
 from bot.flows.engine import NOTICE_SCREEN
 from bot.flows.ports import Timeline
 from bot.flows.status import picture_of
+from bot.flows.status_picture import LATE, SIZE
 from bot.flows.timeline import steps
-from bot.i18n import LANGUAGES, REGISTERS, format_day, say
+from bot.language.i18n import LANGUAGES, REGISTERS, format_day, say
 from bot.models import RequestEvent
-from bot.status_picture import LATE, SIZE
 from protocol.clock import nz_today
 from tests.bot.chat_driver import TODAY
 from tests.bot.test_family_flows import _enrolled, _make_request, _moved_to

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable
-from bot.conversation import Conversations
+from bot.chat.conversation import Conversations
 from bot.models import Request, SeenUpdate
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY

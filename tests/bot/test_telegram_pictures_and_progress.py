@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot import delivery
 from bot.channels import telegram_common
+from bot.flows.status_picture import SIZE
 from bot.models import ChatLink, Person, Request
-from bot.request_moves import move
-from bot.status_picture import SIZE
+from bot.requests import delivery
+from bot.requests.moves import move
 from tests.bot.telegram_channels import enrolment_code, read_until
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -121,7 +121,7 @@ async def test_the_telegram_webhook_is_closed_without_a_public_url(web):
 
 
 async def test_news_from_tono_waits_for_the_page_and_is_handed_over_once(web):
-    from bot.i18n import _, to_json
+    from bot.language.i18n import _, to_json
     from bot.models import ChatLink, Notification
 
     client, app = web

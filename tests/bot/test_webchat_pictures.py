@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from sqlmodel import select
 
-from bot import delivery
+from bot.flows.status_picture import SIZE
 from bot.models import Request
-from bot.status_picture import SIZE
+from bot.requests import delivery
 from tests.bot.test_webchat import HEADERS, _at_the_summary, _press, _turn, web  # noqa: F401
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

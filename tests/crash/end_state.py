@@ -9,7 +9,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.i18n import from_json, say
+from bot.language.i18n import from_json, say
 from tests.crash.harness import RecordingTelegram, Server
 
 SENDS = ("sendMessage", "sendDocument")

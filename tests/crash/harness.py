@@ -65,8 +65,8 @@ async def _credentials(url: str) -> tuple[str, dict[str, str], str]:
     from agency.desk.store import create_token as officer_token
     from agency.models import Officer
     from bot.desk.auth import create_token as staff_token
-    from bot.enrolment import issue_code
     from bot.models import Person, StaffAccount
+    from bot.people.enrolment import issue_code
     from tono.database import make_engine, make_sessionmaker
 
     engine = make_engine(url)

@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, Form, Header, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from deskkit.desk import Desk
+from deskkit.login import login_router
 from deskkit.passwords import check_password, hash_password
 from deskkit.throttle import LoginThrottle
 
@@ -74,7 +75,7 @@ def build_app(clock: Clock, store: FakeStaffStore, **desk_options) -> tuple[Fast
                 throttle=LoginThrottle(clock=clock), **desk_options)
     app = FastAPI()
     desk.install(app)
-    app.include_router(desk.login_router(store.verify))
+    app.include_router(login_router(desk, store.verify))
     CurrentStaff = Annotated[Staff, Depends(desk.current_account)]
 
     @app.get("/provider/")

@@ -341,17 +341,26 @@ CONTEXTS = st.one_of(
 )
 
 
+ANYONE = st.tuples(st.sampled_from(list(Role)), st.sampled_from([*TRIGGERS, "reopen"]))
+# Strategies are built once, not once a step: building a fresh one_of/sampled_from at every step of a
+# 25-step walk made Hypothesis spend most of its time preparing strategies inside draws, which its
+# too_slow health check then (rightly) reported on a loaded machine.
+MOVES = {
+    state: st.one_of(st.sampled_from(legal), ANYONE) if legal else ANYONE
+    for state in STATES
+    for legal in [[(role, trigger) for role in Role for trigger in allowed_triggers(state, role)]]
+}
+CONTEXT_FOR = {trigger: st.one_of(st.just(VALID.get(trigger, {})), CONTEXTS) for trigger in [*TRIGGERS, "reopen"]}
+
+
 @given(start=st.sampled_from(list(STATES)), data=st.data())
 def test_random_moves_only_ever_follow_the_table_and_a_refusal_changes_nothing(start, data):
     state = start
 
     for _ in range(data.draw(st.integers(0, 25), label="steps")):
         # Half the time someone takes a step the table allows now, so that long legal walks are explored.
-        legal = [(role, trigger) for role in Role for trigger in allowed_triggers(state, role)]
-        anyone = st.tuples(st.sampled_from(list(Role)), st.sampled_from([*TRIGGERS, "reopen"]))
-        moves = st.one_of(st.sampled_from(legal), anyone) if legal else anyone
-        role, trigger = data.draw(moves, label="move")
-        context = data.draw(st.one_of(st.just(VALID.get(trigger, {})), CONTEXTS), label="context")
+        role, trigger = data.draw(MOVES[state], label="move")
+        context = data.draw(CONTEXT_FOR[trigger], label="context")
         allowed_before = allowed_triggers(state, role)
         try:
             move = fire(state, trigger, role, **context)

@@ -24,11 +24,11 @@ from sqlalchemy import delete, func, update
 from sqlmodel import select
 
 from agency.models import AgencyEvent, AgencyRequest
-from bot import staff
-from bot.chat_limits import SLOW_DOWN, ChatLimits
-from bot.enrolment import issue_code
-from bot.i18n import say
+from bot.chat.chat_limits import SLOW_DOWN, ChatLimits
+from bot.language.i18n import say
 from bot.models import ChatLink, Person, Request, RequestEvent
+from bot.people.enrolment import issue_code
+from bot.requests import staff
 from deskkit.csrf import REFUSED
 from deskkit.login import EXPIRED_FORM, WRONG
 from deskkit.middleware import ODD_ADDRESS

@@ -11,12 +11,12 @@ from sqlmodel import select
 
 from agency import answering
 from agency.models import AgencyRecord
-from bot import delivery
 from bot.copies.items import answer_items
 from bot.copies.pdf import Page, TooLarge, copy_pdf
-from bot.i18n import LANGUAGES, REGISTERS, format_day, say
+from bot.language.i18n import LANGUAGES, REGISTERS, format_day, say
 from bot.models import ChatLink, ItemVersion, Request
-from bot.request_moves import move
+from bot.requests import delivery
+from bot.requests.moves import move
 from tests.bot.chat_driver import TODAY
 from tests.tono.test_journey import _family_asks, _officer_task, _staff_relay, units_answer, world  # noqa: F401
 
@@ -144,9 +144,9 @@ async def test_reading_together_is_recorded_and_staff_are_told(world):  # noqa: 
 
 async def test_from_the_agencys_answer_to_a_te_reo_maori_child_pdf_arriving_in_telegram(seeded_url, tmp_path):
     from bot.channels.telegram import TelegramChannel
-    from bot.conversation import Conversations
-    from bot.enrolment import issue_code
+    from bot.chat.conversation import Conversations
     from bot.models import Person
+    from bot.people.enrolment import issue_code
     from protocol.agreement import load_agreement
     from tests.bot.test_telegram_channel import read_until
     from tests.fakes.telegram_api import FakeTelegram
@@ -239,7 +239,7 @@ async def _new_buttons(user, seen: int) -> dict:
 
 async def test_who_has_seen_names_ccss_staff_and_the_agency_units_that_opened_the_records(world):  # noqa: F811
     from agency.moves import record_opening as agency_opening
-    from bot.request_moves import record_opening
+    from bot.requests.moves import record_opening
 
     sessions, link, conversations, agreement = world
     chat = await _family_asks(conversations, sessions)

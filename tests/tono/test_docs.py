@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.flows import COMMAND_DESCRIPTIONS
-from bot.i18n import say
+from bot.language.i18n import say
 from tono.cli import build_parser
 from tono.settings import Settings
 

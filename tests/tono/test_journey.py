@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from agency import answering
 from agency.models import AgencyRecord, AgencyRequest, Officer, Task
-from bot import staff
-from bot.conversation import Conversations
-from bot.i18n import from_json, say
+from bot.chat.conversation import Conversations
+from bot.language.i18n import from_json, say
 from bot.models import Notification, Request, UnitAnswer
+from bot.requests import staff
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tono.database import make_engine, make_sessionmaker
@@ -33,8 +33,8 @@ async def world(seeded_url, tmp_path):
 
 
 async def _family_asks(conversations, sessions, kind="access") -> FamilyChat:
-    from bot.enrolment import issue_code
     from bot.models import Person
+    from bot.people.enrolment import issue_code
 
     async with sessions.begin() as session:
         aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()

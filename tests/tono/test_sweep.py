@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from agency.models import Task
 from agency.sweep import sweep as agency_sweep
-from bot.i18n import from_json, say
+from bot.language.i18n import from_json, say
 from bot.models import Notification, Request
-from bot.sweep import sweep as provider_sweep
+from bot.requests.sweep import sweep as provider_sweep
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY
 from tests.tono.test_journey import _family_asks, _staff_relay, world  # noqa: F401  (the fixture)

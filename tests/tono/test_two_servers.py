@@ -163,8 +163,8 @@ class Organisation:
 
 async def _provider_credentials(database_url: str) -> tuple[str, dict[str, str]]:
     from bot.desk.auth import create_token
-    from bot.enrolment import issue_code
     from bot.models import Person, StaffAccount
+    from bot.people.enrolment import issue_code
     from tono.database import make_engine, make_sessionmaker
 
     engine = make_engine(database_url)

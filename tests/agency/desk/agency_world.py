@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from agency.desk import install_agency_desk
 from agency.models import AgencyRecord, AgencyRequest, Officer, Task
-from bot import staff
-from bot.conversation import Conversations
-from bot.enrolment import issue_code
+from bot.chat.conversation import Conversations
 from bot.models import Person, Request
+from bot.people.enrolment import issue_code
+from bot.requests import staff
 from protocol.agreement import Agreement, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tono.database import make_engine, make_sessionmaker

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.i18n import from_json, say
+from bot.language.i18n import from_json, say
 from bot.models import Notification, Request, UnitAnswer
 from protocol.clock import nz_today
 from tests.agency.desk.agency_world import (

@@ -10,8 +10,8 @@ from sqlmodel import select
 
 from agency import answering
 from agency.models import AgencyRequest, Officer, Task
-from bot.enrolment import issue_code
 from bot.models import Person, Request, StaffAccount
+from bot.people.enrolment import issue_code
 from protocol.clock import nz_today
 from tests.bot.chat_driver import FamilyChat
 

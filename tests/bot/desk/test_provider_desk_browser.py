@@ -20,7 +20,7 @@ class _ChatOnly:
     """Just enough of the app for family_asks: the family's conversations on the copied database."""
 
     def __init__(self, database) -> None:
-        from bot.conversation import Conversations
+        from bot.chat.conversation import Conversations
         from tono.database import make_engine, make_sessionmaker
 
         self.engine = make_engine(f"sqlite+aiosqlite:///{database}")

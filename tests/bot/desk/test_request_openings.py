@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.models import Request, RequestEvent
-from bot.request_moves import move, record_opening, record_still
+from bot.requests.moves import move, record_opening, record_still
 from protocol.history import fields_of, first_broken
 
 

@@ -9,10 +9,10 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import Plain, _
+from bot.language.i18n import Plain, _
 from bot.models import Authority, Person, Request
-from bot.notify import notify
-from bot.request_moves import move
+from bot.outbound.notify import notify
+from bot.requests.moves import move
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
 

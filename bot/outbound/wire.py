@@ -1,4 +1,5 @@
-"""What every channel does the same way: button tokens, long texts, per-chat order."""
+"""What a message is on the wire, the same for every channel and for the outbox that sends it: button tokens,
+long texts split under Telegram's limit, and one turn at a time per chat."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from collections import defaultdict
 
 from bot.flows.chat import Reply
-from bot.i18n import say
+from bot.language.i18n import say
 
 TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data

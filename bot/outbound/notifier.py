@@ -4,7 +4,7 @@ when its page next asks.
 The rules a careful sender keeps:
 - In order per chat: one sender drains a chat at a time, oldest first; a message that must wait holds
   back the ones after it, so a family never reads an answer before its question.
-- Paced under the platform's limits (bot/pacing.py); a 429 waits its retry_after and goes again.
+- Paced under the platform's limits (bot/outbound/pacing.py); a 429 waits its retry_after and goes again.
 - Server errors and dropped connections back off (1 s, 2 s, 4 s … up to 5 minutes) and go again.
 - A refusal for good (the family blocked the bot) is recorded, not retried for ever.
 - Never twice: a message is claimed before it is sent and marked sent in the same step that claims the
@@ -29,13 +29,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.channels.common import button_token, split_text
-from bot.conversation import Said
-from bot.flows.chat import Button, Reply
-from bot.i18n import from_json, say
+from bot.flows.chat import Button, Reply, Said
+from bot.language.i18n import from_json, say
 from bot.models import ChatLink, Notification
-from bot.notify import is_picture
-from bot.pacing import Pacer
+from bot.outbound.notify import is_picture
+from bot.outbound.pacing import Pacer
+from bot.outbound.wire import button_token, split_text
 from protocol.clock import utcnow
 
 log = logging.getLogger(__name__)

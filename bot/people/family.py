@@ -10,7 +10,6 @@ from sqlalchemy import or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import delivery, enrolment
 from bot.copies.items import answer_items
 from bot.flows.ports import (
     ChatInfo,
@@ -33,14 +32,15 @@ from bot.models import (
     Request,
     RequestEvent,
 )
-from bot.request_moves import move
+from bot.people import enrolment
+from bot.requests import delivery
+from bot.requests.moves import move
 from protocol import deadlines, lifecycle
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
 from protocol.queue import Outbox
 
 # The agency's clock is running in these states; after its due date the family is told it is late.
-AGENCY_CLOCK = ("relayed", "received", "clarifying")
 WITHDRAWABLE = frozenset(s for s in lifecycle.STATES if "withdraw" in lifecycle.allowed_triggers(s, "family"))
 
 
@@ -124,7 +124,7 @@ class FamilyDesk:
                            request.state in WITHDRAWABLE)
 
     def _overdue(self, request: Request) -> bool:
-        return (request.state in AGENCY_CLOCK and request.due_on is not None
+        return (request.state in lifecycle.AT_AGENCY and request.due_on is not None
                 and deadlines.is_overdue(request.due_on, self.today))
 
     async def timeline(self, chat: ChatInfo, ref: str) -> Timeline | None:
@@ -138,7 +138,7 @@ class FamilyDesk:
         for trigger, at in moves:
             reached.setdefault(trigger, nz_today(at))
         relay_by = None
-        if request.state in ("submitted", "approved") and "submit" in reached:
+        if request.state in lifecycle.BEFORE_RELAY and "submit" in reached:
             relay_by = deadlines.add_working_days(
                 reached["submit"], self.agreement.service_levels.provider_relays_within_working_days)
         return Timeline(request.ref, request.kind, request.state, reached, request.scope != "provider", relay_by,
@@ -157,7 +157,7 @@ class FamilyDesk:
         request = await self._my_request(chat, ref)
         if request is None or not lifecycle.may(request.state, "withdraw", "family"):
             return None
-        agency_has_it = request.state in AGENCY_CLOCK or bool(request.units)
+        agency_has_it = request.state in lifecycle.AT_AGENCY or bool(request.units)
         await move(self.session, request, "withdraw", "family", actor_label="family chat")
         if agency_has_it:
             await self._tell_agency(request, "request.withdrawn", {"withdrawn_on": self.today.isoformat()})
@@ -186,7 +186,7 @@ class FamilyDesk:
 
     async def _delivered(self, chat: ChatInfo, ref: str) -> Request | None:
         request = await self._my_request(chat, ref)
-        return request if request is not None and request.state in ("delivered", "closed") else None
+        return request if request is not None and request.state in lifecycle.ANSWER_GIVEN else None
 
     async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None:
         request = await self._delivered(chat, ref)

@@ -12,10 +12,10 @@ from bot.copies.explain import explanation
 from bot.copies.items import answer_items, missing, version_text, versions
 from bot.copies.pdf import Page, copy_pdf
 from bot.flows.chat import Button, Document
-from bot.i18n import Plain, Text, _
+from bot.language.i18n import Plain, Text, _
 from bot.models import ChatLink, ContactRequest, Person, Request
-from bot.notify import notify
-from bot.request_moves import move
+from bot.outbound.notify import notify
+from bot.requests.moves import move
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 

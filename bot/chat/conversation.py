@@ -5,7 +5,6 @@ what it returns; they never decide anything themselves."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -14,32 +13,20 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import chat_limits
-from bot.family import FamilyDesk
+from bot.chat import chat_limits
 from bot.flows import ENGINE
-from bot.flows.chat import Incoming, Reply
+from bot.flows.chat import Incoming, Reply, Said
 from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo, Work
 from bot.flows.status import picture_of
 from bot.flows.timeline import PICTURED
-from bot.i18n import LANGUAGES, Text
+from bot.language.i18n import LANGUAGES
 from bot.models import ChatLink, Conversation, Person, SeenUpdate
-from bot.notify import queue_replies
+from bot.outbound.notify import queue_replies
+from bot.people.family import FamilyDesk
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
 from protocol.queue import Outbox
-
-
-@dataclass(frozen=True)
-class Said:
-    """What one turn produced, for the channel to send."""
-
-    replies: list[Reply]
-    screen: int  # the screen number every button in these replies belongs to
-    notice: Text | None
-    language: str
-    register: str
-    sending: tuple[int, ...] = ()  # outbox rows this turn queued and claimed, for the channel to send at once
 
 
 def language_from_hint(hint: str | None) -> str:
@@ -75,15 +62,42 @@ class Conversations:
         """One turn. `once` names the update (a Telegram update_id, a web chat turn id): a redelivered
         update changes nothing and says nothing the second time. `progress` is told when the turn starts slow
         work (making copies); it is called inside the turn's transaction, so it must not wait for anything."""
-        # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat_limits.py).
-        if slow := await chat_limits.refusal(self, channel, chat_key, incoming, language_from_hint(language_hint)):
-            return Said(*slow)
+        # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat/chat_limits.py).
+        if slow := await self._refusal(channel, chat_key, incoming, language_from_hint(language_hint)):
+            return slow
         try:
             return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
         except IntegrityError:
             # Two first messages from a new chat raced to create it, or one update arrived twice at once;
             # the other one won. Go again: now the chat exists, or the update is known.
             return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
+
+    async def _refusal(self, channel: str, chat_key: str, incoming: Incoming, hint_language: str) -> Said | None:
+        """None when the turn may run; else what to say instead, having run nothing.
+
+        The first refused turn reads the chat's language (one short transaction) and says SLOW_DOWN; later ones
+        say nothing, except that a pressed button always gets the short note, so its buttons stay on Telegram.
+        """
+        limits, key = self.chat_limits, f"{channel}:{chat_key}"
+        verdict = limits.check(key)
+        if verdict == "go":
+            return None
+        notice = chat_limits.SLOW_DOWN if incoming.kind == "button" else None
+        if verdict == "quiet":
+            language, register = limits.language_of(key) or (hint_language, "adult")
+            return Said([], 0, notice, language, register)
+        replies = [Reply(chat_limits.SLOW_DOWN)]
+        language, register = hint_language, "adult"
+        async with self.sessions.begin() as session:
+            link = await self.link_of(session, channel, chat_key)
+            if link is not None:
+                language, register = link.language, link.audience
+                if self.pushes(channel):
+                    # A channel that pushes (Telegram) sends replies from the notification outbox, not from
+                    # what handle returns: the one "slow down" goes there too.
+                    await queue_replies(session, link.id, replies, 0, language, register)
+        limits.told(key, language, register)
+        return Said(replies, 0, notice, language, register)
 
     async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None,
                       once: str | None, progress: Callable[[Work], None] | None = None) -> Said:

@@ -12,19 +12,12 @@ The counts live in this process's memory (deskkit.throttle.RateLimit): with seve
 counts its own share of a chat's turns, which only makes the limit more generous.
 """
 
-from __future__ import annotations
-
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from bot.flows.chat import Incoming, Reply
-from bot.i18n import Text, _
-from bot.notify import queue_replies
+from bot.language.i18n import _
 from deskkit.throttle import RateLimit
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversations
 
 TURNS, SECONDS = 20, 10.0
 SLOW_DOWN = _("You are sending messages faster than I can read them. Please wait a few seconds, then send your "
@@ -52,32 +45,3 @@ class ChatLimits:
 
     def language_of(self, chat: str) -> tuple[str, str] | None:
         return self._told.get(chat)
-
-
-async def refusal(conversations: Conversations, channel: str, chat_key: str, incoming: Incoming,
-                  hint_language: str) -> tuple[list[Reply], int, Text | None, str, str] | None:
-    """None when the turn may run; else what to say instead (a Said's fields), having run nothing.
-
-    The first refused turn reads the chat's language (one short transaction) and says SLOW_DOWN; later ones
-    say nothing, except that a pressed button always gets the short note, so its buttons stay on Telegram.
-    """
-    limits, key = conversations.chat_limits, f"{channel}:{chat_key}"
-    verdict = limits.check(key)
-    if verdict == "go":
-        return None
-    notice = SLOW_DOWN if incoming.kind == "button" else None
-    if verdict == "quiet":
-        language, register = limits.language_of(key) or (hint_language, "adult")
-        return [], 0, notice, language, register
-    replies = [Reply(SLOW_DOWN)]
-    language, register = hint_language, "adult"
-    async with conversations.sessions.begin() as session:
-        link = await conversations.link_of(session, channel, chat_key)
-        if link is not None:
-            language, register = link.language, link.audience
-            if conversations.pushes(channel):
-                # A channel that pushes (Telegram) sends replies from the notification outbox, not from
-                # what handle returns: the one "slow down" goes there too.
-                await queue_replies(session, link.id, replies, 0, language, register)
-    limits.told(key, language, register)
-    return replies, 0, notice, language, register

@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.copies.pdf import FONTS
 from bot.flows.timeline import Step
-from bot.i18n import Plain, Text, _, format_day, say
+from bot.language.i18n import Plain, Text, _, format_day, say
 
 SIZE = (640, 400)
 MARGIN = 18

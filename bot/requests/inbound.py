@@ -9,10 +9,10 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button
-from bot.i18n import Plain, _
+from bot.language.i18n import Plain, _
 from bot.models import CorrectionStatement, InformationUse, Request, UnitAnswer
-from bot.notify import notify
-from bot.request_moves import move, record_still
+from bot.outbound.notify import notify
+from bot.requests.moves import move, record_still
 from protocol.messages import Envelope
 from protocol.tasks import request_is_answered
 

@@ -22,7 +22,7 @@ from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES = Path(__file__).parent / "locales"
+LOCALES = Path(__file__).parent.parent / "locales"  # bot/locales, where translators find them
 DOMAIN = "tono"
 LANGUAGES = ("en", "mi")
 REGISTERS = ("adult", "child")

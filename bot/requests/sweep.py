@@ -9,11 +9,10 @@ from datetime import date, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import delete, select
 
-from bot.family import AGENCY_CLOCK
-from bot.i18n import Plain, _
+from bot.language.i18n import Plain, _
 from bot.models import Request, SeenUpdate
-from bot.notify import notify
-from protocol import deadlines
+from bot.outbound.notify import notify
+from protocol import deadlines, lifecycle
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 
@@ -30,7 +29,7 @@ async def sweep(sessions: async_sessionmaker, agreement: Agreement, today: date)
     told = reminded = 0
     async with sessions.begin() as session:
         late = await session.exec(select(Request).where(
-            Request.state.in_(AGENCY_CLOCK), Request.due_on < today, Request.late_told_on.is_(None))
+            Request.state.in_(lifecycle.AT_AGENCY), Request.due_on < today, Request.late_told_on.is_(None))
             .with_for_update())
         for request in late:
             request.late_told_on = today
@@ -41,7 +40,7 @@ async def sweep(sessions: async_sessionmaker, agreement: Agreement, today: date)
                 ref=Plain(request.ref), due=request.due_on))
             told += 1
         near = await session.exec(select(Request).where(
-            Request.state.in_(AGENCY_CLOCK), Request.due_on >= today, Request.due_on <= horizon,
+            Request.state.in_(lifecycle.AT_AGENCY), Request.due_on >= today, Request.due_on <= horizon,
             Request.reminded_on.is_(None)).with_for_update())
         for request in near:
             request.reminded_on = today

@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button, Reply
-from bot.i18n import to_json
+from bot.language.i18n import to_json
 from bot.models import Notification, Request
 from protocol.clock import utcnow
 

@@ -1,0 +1,2 @@
+"""The chat runtime: one family turn at a time against the database (conversation) and the per-chat limits.
+Uses the flows, people, requests, outbound notices and language below it; channels above call it."""
