@@ -186,7 +186,7 @@ class StateMachine:
                 self._machine.remove_model(thing)
 
     def _known_state(self, state: str) -> None:
-        if state not in self.states:
+        if state not in self._machine.states:
             states = either(self.states)
             raise ValueError(f"'{state}' is not a state of a {self.noun}; the states are {states}.")
 
@@ -260,7 +260,7 @@ class StateMachine:
     def is_open(self, state: str) -> bool:
         """Whether anything can still happen to a thing in `state`."""
         self._known_state(state)
-        return state not in self.terminal
+        return not self._machine.get_state(state).final  # the Machine was told which states are final
 
     def mermaid(self) -> str:
         """A Mermaid stateDiagram-v2 of the table; edges are labelled with the trigger and who may fire it."""

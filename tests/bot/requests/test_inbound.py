@@ -1,0 +1,111 @@
+"""What the agency's messages change at the provider (bot/requests/inbound.py): each moves the family's
+request through the same lifecycle, tells the family, and refuses what it cannot apply."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from bot.models import InformationUse, RequestEvent
+from bot.requests import staff
+from bot.requests.inbound import UnknownRequest, apply_agency_message
+from protocol import deadlines
+from protocol.agreement import load_agreement
+from protocol.lifecycle import IllegalMove
+from protocol.messages import new_message
+from tests.bot.requests.requests_support import RecordingOutbox, family_told, sent_request, the_request
+
+TODAY = date(2026, 11, 25)
+UNITS = [unit.id for unit in load_agreement().units]
+
+
+def from_agency(type: str, ref: str | None, body: dict):
+    return new_message(type, "agency", "provider", ref, 1, body)
+
+
+async def relayed(new_chat, sessions) -> str:
+    ref = await sent_request(new_chat, sessions)
+    async with sessions.begin() as session:
+        request = await the_request(session, ref)
+        await staff.approve(session, request, "kaimahi", "id_seen")
+        await staff.relay(session, request, RecordingOutbox(), load_agreement(), "kaimahi", TODAY)
+    return ref
+
+
+async def apply(sessions, envelope) -> None:
+    async with sessions.begin() as session:
+        await apply_agency_message(session, envelope)
+
+
+def received(ref: str):
+    return from_agency("request.received", ref, {"received_on": TODAY.isoformat(),
+                                                  "decision_due": deadlines.decision_due(TODAY).isoformat(),
+                                                  "units": UNITS})
+
+
+def answered(ref: str, unit: str):
+    return from_agency("unit.answered", ref, {"unit": unit, "released": [], "withheld": [], "not_held": [],
+                                              "answered_on": TODAY.isoformat()})
+
+
+async def test_the_agency_s_receipt_starts_the_clock_and_tells_the_family_the_due_date(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+
+    await apply(sessions, received(ref))
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+        assert (request.state, request.due_on, request.units) == ("received", deadlines.decision_due(TODAY), UNITS)
+    assert any("must decide by" in text for text in await family_told(sessions, ref))
+
+
+async def test_a_request_is_answered_only_when_every_unit_has_answered(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+    await apply(sessions, received(ref))
+
+    await apply(sessions, answered(ref, UNITS[0]))
+    async with sessions() as session:
+        assert (await the_request(session, ref)).state == "received"
+    await apply(sessions, answered(ref, UNITS[1]))
+
+    async with sessions() as session:
+        assert (await the_request(session, ref)).state == "answered"
+
+
+async def test_a_unit_opening_the_records_joins_the_history_by_unit_never_by_name(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+
+    await apply(sessions, from_agency("records.opened", ref, {"unit": UNITS[0], "opened_on": TODAY.isoformat()}))
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+        opened = (await session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id,
+                                                                RequestEvent.trigger == "opened"))).one()
+        assert (opened.actor_role, opened.detail["unit"], request.state) == ("officer", UNITS[0], "relayed")
+
+
+async def test_an_outcome_of_information_use_is_kept_for_the_families_it_is_about(sessions):
+    await apply(sessions, from_agency("outcome.reported", None, {"subject": "BFF-P-1001", "kind": "report",
+                                                                 "summary": "Attendance rose.",
+                                                                 "reported_on": TODAY.isoformat()}))
+
+    async with sessions() as session:
+        use = (await session.exec(select(InformationUse))).one()
+        assert (use.participant_id, use.summary) == ("BFF-P-1001", "Attendance rose.")
+
+
+async def test_a_message_about_a_request_the_provider_does_not_have_is_refused(sessions):
+    with pytest.raises(UnknownRequest):
+        await apply(sessions, received("BFF-2026-999999"))
+
+
+async def test_a_message_the_lifecycle_does_not_allow_changes_nothing(new_chat, sessions):
+    ref = await sent_request(new_chat, sessions)  # submitted, never relayed
+
+    with pytest.raises(IllegalMove):
+        await apply(sessions, received(ref))
+
+    async with sessions() as session:
+        assert (await the_request(session, ref)).state == "submitted"
