@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linkqueue.tables import QUEUE_TABLES
+from outbox import Backoff, Leased, Leasing
 from protocol.clock import utcnow
 from protocol.messages import IDENTIFIER, Envelope, new_message
 from protocol.queue import Handler, Receipt, ReceiptStatus
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MAX_APPLY_ATTEMPTS = 5
 LEASE = timedelta(seconds=30)  # how long a pusher may hold a message before another may try it
-MAX_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(minutes=5)  # the longest wait between two tries (TONO_LINK_MAX_BACKOFF_SECONDS)
 
 
 class AlreadyApplied(Exception):
@@ -44,11 +45,6 @@ class DeliveryFailed(Exception):
         self.reason = reason
 
 
-def backoff(attempts: int, longest: timedelta = MAX_BACKOFF) -> timedelta:
-    """Wait longer after each failed delivery: 1 s, 2 s, 4 s … up to `longest` (5 minutes unless told)."""
-    return min(longest, timedelta(seconds=2 ** min(30, max(0, attempts - 1))))
-
-
 class SqlQueueEnd:
     """One organisation's end of the linked queue, on its own database."""
 
@@ -61,6 +57,11 @@ class SqlQueueEnd:
         self.keyring = keyring
         self.max_backoff = max_backoff
         self.t = QUEUE_TABLES[side]
+        box = self.t.outbox
+        # The lease is a next_attempt_at moved ahead: a message sent twice is answered "duplicate" by its receiver.
+        # Waits are exact (1 s, 2 s, 4 s … up to max_backoff), one pusher per end needing no spread.
+        self.leasing = Leasing(Leased(box, box.c.id, box.c.next_attempt_at, box.c.attempts, box.c.last_error),
+                               LEASE, Backoff(max_backoff))
 
     # --- sending -------------------------------------------------------------------------------------
 
@@ -102,17 +103,9 @@ class SqlQueueEnd:
             earlier.c.next_attempt_at > now,
         )
         async with self.sessions.begin() as session:
-            rows = (await _run(session,
-                select(box.c.id, box.c.stream, box.c.envelope)
-                .where(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None), box.c.next_attempt_at <= now,
-                       ~waits)
-                .order_by(box.c.stream, box.c.sequence).limit(limit)
-                .with_for_update(skip_locked=True)
-            )).all()
-            if rows:
-                await _run(session, update(box).where(box.c.id.in_([r.id for r in rows]))
-                                      .values(next_attempt_at=now + LEASE))
-        return rows
+            return await self.leasing.claim(await session.connection(), select(box.c.id, box.c.stream, box.c.envelope)
+                                            .where(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None), ~waits)
+                                            .order_by(box.c.stream, box.c.sequence).limit(limit), now)
 
     async def push(self, deliver: Callable[[str], Awaitable[Receipt]], limit: int = 100) -> int:
         """Hand due outbox messages to the receiver and record each receipt; returns how many arrived.
@@ -151,10 +144,9 @@ class SqlQueueEnd:
         """Give back the lease on messages this round did not try, without counting it as an attempt."""
         if not message_ids:
             return
-        box = self.t.outbox
         async with self.sessions.begin() as session:
-            await _run(session, update(box).where(box.c.id.in_(message_ids), box.c.delivered_at.is_(None))
-                                  .values(next_attempt_at=utcnow()))
+            await self.leasing.give_back(await session.connection(), message_ids, utcnow(),
+                                         self.t.outbox.c.delivered_at.is_(None))
 
     async def _record(self, message_id: str, receipt: Receipt) -> None:
         box = self.t.outbox
@@ -166,9 +158,8 @@ class SqlQueueEnd:
                 values = {"rejected_at": now, "last_error": receipt.reason[:1000]}
                 log.error("message %s was rejected by its receiver: %s", message_id, receipt.reason)
             else:
-                attempts = (await _run(session, select(box.c.attempts).where(box.c.id == message_id))).scalar()
-                wait = backoff(attempts + 1, self.max_backoff)
-                values = {"attempts": attempts + 1, "next_attempt_at": now + wait, "last_error": receipt.reason[:1000]}
+                await self.leasing.fail(await session.connection(), message_id, now, receipt.reason)
+                return
             await _run(session, update(box).where(box.c.id == message_id).values(**values))
 
     # --- receiving -----------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ The rules a careful sender keeps:
 - In order per chat: one sender drains a chat at a time, oldest first; a message that must wait holds
   back the ones after it, so a family never reads an answer before its question.
 - Paced under the platform's limits (bot/outbound/pacing.py); a 429 waits its retry_after and goes again.
-- Server errors and dropped connections back off (1 s, 2 s, 4 s … up to 5 minutes) and go again.
+- Server errors and dropped connections back off (1 s, 2 s, 4 s … up to 5 minutes) and go again: the lease and the
+  backoff are the outbox package's (outbox/), the same as the linked queue's.
 - A refusal for good (the family blocked the bot) is recorded, not retried for ever.
 - Never twice: a message is claimed before it is sent and marked sent in the same step that claims the
   next, and a long text remembers which parts went. The one unavoidable gap is a crash after Telegram
@@ -18,12 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import aliased
 from sqlmodel import select
@@ -34,43 +33,17 @@ from bot.language.i18n import from_json, say
 from bot.models import ChatLink, Notification
 from bot.outbound.notify import is_picture
 from bot.outbound.pacing import Pacer
+from bot.outbound.push import Keyboard, PushTarget, RetryAfter, Undeliverable
 from bot.outbound.wire import button_token, split_text
+from outbox import Backoff, Leased, Leasing
 from protocol.clock import utcnow
 
 log = logging.getLogger(__name__)
-Keyboard = list[list[tuple[str, str]]]  # rows of (label, button token)
-
-
-class RetryAfter(Exception):
-    """The platform asked us to wait this many seconds before sending anything more."""
-
-    def __init__(self, seconds: float):
-        super().__init__(f"retry after {seconds} s")
-        self.seconds = seconds
-
-
-class Undeliverable(Exception):
-    """The platform refused this message for good (blocked bot, chat gone, message it cannot take)."""
-
-
-class PushTarget(Protocol):
-    """A channel that takes pushed messages. Any other exception from it is taken as passing trouble."""
-
-    channel: str
-    text_limit: int
-
-    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None: ...
-
-    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
-                            keyboard: Keyboard | None) -> None: ...
-
-    async def send_photo(self, chat_key: str, filename: str, content: bytes, caption: str,
-                         keyboard: Keyboard | None) -> None: ...
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4 … seconds up to 5 minutes, spread a little so many chats do not retry in step."""
-    return timedelta(seconds=min(300, 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2))
+# The lease in a column of its own (claimed_until), so a sender that died holding a message is told from one that
+# merely failed (in_doubt); waits spread by a fifth either way, so many chats do not retry in step after an outage.
+COLUMNS = Leased(Notification, Notification.id, Notification.next_attempt_at, Notification.attempts,
+                 Notification.last_error, Notification.claimed_until)
+SPREAD = 0.2
 
 
 def button_rows(notification: Notification) -> tuple[tuple[Button, ...], ...]:
@@ -130,6 +103,7 @@ class Notifier:
         self.target = target
         self.pacer = pacer or Pacer()
         self.lease = lease
+        self.leasing = Leasing(COLUMNS, lease, Backoff(spread=SPREAD), error_length=500)
         self._draining: dict[int, asyncio.Task] = {}
         # Chats (by key) whose turn is sending the replies it claimed: the loop leaves them alone even once the
         # claim's lease has run out (pacing or a 429 pause can hold a turn's replies longer than the lease).
@@ -176,9 +150,7 @@ class Notifier:
             # Chats whose oldest waiting message is due (a later one never goes first).
             chats = (await session.exec(
                 select(Notification.chat_link_id, ChatLink.chat_key).join(ChatLink)
-                .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None),
-                       Notification.next_attempt_at <= now,
-                       or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+                .where(Notification.sent_at.is_(None), Notification.failed_at.is_(None), self.leasing.ready(now),
                        ChatLink.channel == self.target.channel,
                        ~select(earlier.id).where(earlier.chat_link_id == Notification.chat_link_id,
                                                  earlier.id < Notification.id, earlier.sent_at.is_(None),
@@ -300,12 +272,13 @@ class Notifier:
             select(Notification).where(Notification.chat_link_id == chat_link_id, Notification.sent_at.is_(None),
                                        Notification.failed_at.is_(None))
             .order_by(Notification.id).limit(1).with_for_update())).first()
-        if row is None or row.next_attempt_at > now or (row.claimed_until is not None and row.claimed_until > now):
+        if row is None or not self.leasing.ready_now(row.next_attempt_at, row.claimed_until, now):
             return None
         if row.claimed_until is not None:  # a sender died holding it: it may or may not have gone
             row.in_doubt += 1
             log.warning("notification %s was being sent when a sender stopped; sending it again", row.id)
-        row.claimed_until = now + self.lease
+        for name, value in self.leasing.taken(now).items():
+            setattr(row, name, value)
         session.add(row)
         link = await session.get(ChatLink, chat_link_id)
         return self._prepare(row.id, from_json(row.text), button_rows(row), row.screen,
@@ -337,12 +310,11 @@ class Notifier:
             session.add(row)
 
     async def _release(self, notification_id: int, error: Exception | None) -> None:
+        """Let go of a claimed message: untried (it waits for nothing), or failed (counted, and backing off)."""
         async with self.sessions.begin() as session:
-            row = await session.get(Notification, notification_id)
-            row.claimed_until = None
-            if error is not None:
-                row.attempts += 1
-                row.next_attempt_at = utcnow() + backoff(row.attempts)
-                row.last_error = f"{type(error).__name__}: {error}"[:500]
-            session.add(row)
+            connection = await session.connection()
+            if error is None:
+                await self.leasing.give_back(connection, [notification_id], utcnow())
+            else:
+                await self.leasing.fail(connection, notification_id, utcnow(), f"{type(error).__name__}: {error}")
 

@@ -13,8 +13,9 @@ from sqlmodel import select
 from bot.chat.conversation import Conversations
 from bot.language.i18n import Plain, from_json, say, to_json
 from bot.models import ChatLink, Notification
-from bot.outbound.notifier import Notifier, RetryAfter, Undeliverable
+from bot.outbound.notifier import Notifier
 from bot.outbound.pacing import Pacer
+from bot.outbound.push import RetryAfter, Undeliverable
 from protocol.agreement import load_agreement
 from protocol.clock import utcnow
 from tests.bot.chat_driver import TODAY
