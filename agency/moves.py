@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from agency.models import AgencyEvent, AgencyRequest, Task
 from protocol import lifecycle, tasks
 from protocol.clock import nz_today, utcnow
-from protocol.history import GENESIS, event_hash, fields_of, jsonable
+from protocol.history import after, jsonable, seal
 from protocol.queue import Outbox
 
 
@@ -20,13 +20,11 @@ async def _append(session: AsyncSession, request_id: int, task_id: int | None, s
                   note: dict | None) -> AgencyEvent:
     last = (await session.exec(select(AgencyEvent).where(AgencyEvent.request_id == request_id)
                                .order_by(AgencyEvent.seq.desc()).limit(1))).first()
-    event = AgencyEvent(request_id=request_id, task_id=task_id, seq=(last.seq + 1) if last else 1, at=utcnow(),
-                        actor_role=str(role), actor_label=actor, trigger=step.trigger, from_state=step.source,
-                        to_state=step.dest, detail=jsonable({**dict(step.context), **(note or {})}),
-                        prev_hash=last.hash if last else GENESIS)
-    event.hash = event_hash(event.prev_hash, fields_of(event))
+    event = AgencyEvent(request_id=request_id, task_id=task_id, at=utcnow(), actor_role=str(role), actor_label=actor,
+                        trigger=step.trigger, from_state=step.source, to_state=step.dest,
+                        detail=jsonable({**dict(step.context), **(note or {})}), **after(last))
     request = await session.get(AgencyRequest, request_id)
-    request.history_head = event.hash
+    request.history_head = seal(event)
     session.add_all([event, request])
     return event
 

@@ -38,6 +38,18 @@ def fields_of(event: object, names: Iterable[str] = EVENT_FIELDS) -> dict[str, A
     return {name: value.isoformat() if hasattr(value, "isoformat") else value for name, value in values.items()}
 
 
+def after(last: Any | None) -> dict[str, Any]:
+    """Where the next event stands in the chain: its number and the hash it points back to (`last`: the
+    request's latest event, or None for its first). Both organisations chain their histories this way."""
+    return {"seq": last.seq + 1 if last is not None else 1, "prev_hash": last.hash if last is not None else GENESIS}
+
+
+def seal(event: Any) -> str:
+    """Set and return an event's hash, once every field it covers is set."""
+    event.hash = event_hash(event.prev_hash, fields_of(event))
+    return event.hash
+
+
 def jsonable(value: Any) -> Any:
     """An event's details as JSON keeps them: dates as ISO strings, sequences as lists."""
     if isinstance(value, date | datetime):

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Request, RequestEvent
 from protocol import lifecycle
 from protocol.clock import utcnow
-from protocol.history import GENESIS, event_hash, fields_of, jsonable
+from protocol.history import after, jsonable, seal
 
 # The events that move nothing, each with what it records. Frozen: the history's meaning depends on it.
 STILL_EVENTS = {
@@ -35,13 +35,10 @@ async def _last_event(session: AsyncSession, request: Request) -> RequestEvent |
 
 async def _append(session: AsyncSession, request: Request, last: RequestEvent | None, *, trigger: str, role: str,
                   actor_label: str, from_state: str, to_state: str, detail: dict) -> RequestEvent:
-    event = RequestEvent(
-        request_id=request.id, seq=(last.seq + 1) if last else 1, at=utcnow(), actor_role=str(role),
-        actor_label=actor_label[:100], trigger=trigger, from_state=from_state, to_state=to_state,
-        detail=jsonable(detail), prev_hash=last.hash if last else GENESIS,
-    )
-    event.hash = event_hash(event.prev_hash, fields_of(event))
-    request.history_head = event.hash
+    event = RequestEvent(request_id=request.id, at=utcnow(), actor_role=str(role), actor_label=actor_label[:100],
+                         trigger=trigger, from_state=from_state, to_state=to_state, detail=jsonable(detail),
+                         **after(last))
+    request.history_head = seal(event)
     session.add_all([event, request])
     return event
 
