@@ -17,6 +17,7 @@ from bot.models import Notification, Request, UnitAnswer
 from bot.requests import staff
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
+from tests.bot.family_asks import family_asks
 from tono.database import make_engine, make_sessionmaker
 from tono.link import Link
 
@@ -33,25 +34,7 @@ async def world(seeded_url, tmp_path):
 
 
 async def _family_asks(conversations, sessions, kind="access") -> FamilyChat:
-    from bot.models import Person
-    from bot.people.enrolment import issue_code
-
-    async with sessions.begin() as session:
-        aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
-        code = await issue_code(session, aroha)
-    chat = FamilyChat(conversations, "aroha")
-    await chat.command("start", code)
-    await chat.press("Not now")
-    if kind == "access":
-        for label in ("What do you hold about me?", "Mine", "The agency", "Skip", "A copy here", "No"):
-            await chat.press(label)
-    else:
-        for label in ("Something is wrong", "Mine", "The agency"):
-            await chat.press(label)
-        await chat.send("My attendance is wrong")
-        await chat.send("I came to 8 of 8 sessions")
-    await chat.press("Send my request")
-    return chat
+    return await family_asks(conversations, sessions, kind=kind)
 
 
 async def _staff_relay(sessions, link, agreement) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from bot.models import Notification, Person, Request
-from bot.people.enrolment import issue_code
+from bot.models import Notification, Request
+from tests.bot.family_asks import family_asks, newest_ref
 
 
 @dataclass
@@ -23,17 +23,9 @@ class RecordingOutbox:
 
 async def sent_request(new_chat, sessions, *, holder: str = "The agency") -> str:
     """Aroha (P-0001) asks what `holder` holds about her; the reference of her submitted request."""
-    async with sessions.begin() as session:
-        aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
-        code = await issue_code(session, aroha)
     chat = new_chat()
-    await chat.command("start", code)
-    await chat.press("Not now")
-    for label in ("What do you hold about me?", "Mine", holder, "Skip", "A copy here in the chat", "No",
-                  "Send my request"):
-        await chat.press(label)
-    async with sessions() as session:
-        return (await session.exec(select(Request.ref).order_by(Request.id.desc()))).first()
+    await family_asks(chat.conversations, sessions, key=chat.key, holder=holder)
+    return await newest_ref(sessions)
 
 
 async def the_request(session, ref: str) -> Request:
