@@ -121,24 +121,23 @@ def _verify_events(args: argparse.Namespace) -> int:
     settings = load_settings()
     asyncio.run(check_migrated(settings))
     checked, problems = asyncio.run(broken_chains(settings))
-    for line in problems:
-        print(line, file=sys.stderr)
-    if problems:
-        return 1
-    print(f"All {checked} request histories check out.")
-    return 0
+    return _verdict(problems, f"All {checked} request histories check out.")
 
 
 def _agreement_check(args: argparse.Namespace) -> int:
     from protocol.agreement import DEFAULT_AGREEMENT_PATH, check_agreement
 
     path = Path(args.file) if args.file else (load_settings().agreement or DEFAULT_AGREEMENT_PATH)
-    errors = check_agreement(path)
-    for line in errors:
+    return _verdict(check_agreement(path), f"{path}: the agreement is valid.")
+
+
+def _verdict(problems: list[str], all_well: str) -> int:
+    """A checking command's ending: each problem on stderr and exit 1, or one line saying all is well."""
+    for line in problems:
         print(line, file=sys.stderr)
-    if errors:
+    if problems:
         return 1
-    print(f"{path}: the agreement is valid.")
+    print(all_well)
     return 0
 
 
