@@ -62,6 +62,7 @@ def _seed_demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from tono import access_log
     from tono.app import create_app
     from tono.first_hour import agreement_from, bind_port, check_sqlite_file, check_telegram
     from tono.startup import check_migrated, check_signing_keys
@@ -90,6 +91,7 @@ def _run(args: argparse.Namespace) -> int:
     config = uvicorn.Config(app, log_level="info")
     # uvicorn's own start and stop lines repeat the line above; its warnings, errors and the access log stay.
     logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+    access_log.install()  # enrolment codes and searched names never reach the log
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
