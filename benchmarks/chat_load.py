@@ -37,6 +37,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram_ptb import PtbTelegramChannel
 from bot.chat.chat_limits import ChatLimits
 from bot.chat.conversation import Conversations
+from bot.language.i18n import use_agreement_names
 from bot.outbound.pacing import Pacer
 from protocol.agreement import load_agreement
 from tono.database import make_engine, make_sessionmaker
@@ -154,7 +155,9 @@ async def tono(chats: int, updates: int, database: str, timeout: float = 30.0, c
         url, dropped = fresh_database(database, Path(workdir))
         engine = make_engine(url)
         families = Families("tono", chats, updates, timeout)
-        conversations = Conversations(make_sessionmaker(engine), load_agreement())
+        agreement = load_agreement()
+        use_agreement_names(agreement)  # as create_app does: the sentences name the parties as it says
+        conversations = Conversations(make_sessionmaker(engine), agreement)
         # The families here go faster than any person (no reading time), so the per-chat "slow down" is off.
         conversations.chat_limits = ChatLimits(turns=10**9)
         channel = CHANNELS[channel_name](families.token, conversations, api_base=families.base_url,

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from string import Formatter
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.language.i18n import BABEL_LOCALE, LANGUAGES, REGISTERS, compile_catalogue, mo_path, po_path
+from bot.language.names import PLACEHOLDERS as NAMES
 
 SOURCE = Path(__file__).parent
 HEADER = {
@@ -79,6 +81,12 @@ def compile_all() -> None:
         mo_path(language).write_bytes(compile_catalogue(language))
 
 
+def _unknown_placeholders(message: Message) -> list[str]:
+    """Placeholders a translation says that nothing fills: the sentence's own values and the programme's names."""
+    known = {field for _, field, _, _ in Formatter().parse(message.id) if field} | NAMES
+    return sorted({field for _, field, _, _ in Formatter().parse(message.string) if field} - known)
+
+
 def problems() -> list[str]:
     """What is missing or stale, one line each: the test fails on any of these."""
     found: list[str] = []
@@ -95,6 +103,9 @@ def problems() -> list[str]:
                 found.append(f"{language}: [{key[0]}] {key[1]!r} has no translation")
             elif message.fuzzy:
                 found.append(f"{language}: [{key[0]}] {key[1]!r} is marked fuzzy (needs checking)")
+            else:
+                found += [f"{language}: [{key[0]}] {key[1]!r} says {{{name}}}, which is neither one of its values "
+                          "nor one of the names in bot/language/names.py" for name in _unknown_placeholders(message)]
         mo = mo_path(language)
         if not mo.exists() or mo.read_bytes() != compile_catalogue(language):
             found.append(f"{language}: the compiled catalogue is stale: run `python -m bot.catalogues compile`")

@@ -5,8 +5,11 @@ at start-up, and the explanations families read about their information come fro
 
 The rules, in plain words:
 
-- Parties. Exactly one provider and one agency, each listed under its own id, with a contact and a
-  public key for checking its signed messages ('demo' means the demo makes one on first run and keeps
+- Names. The programme and each party have a short and a full name in English and in te reo Māori.
+  The sentences a family reads take these names from here, never write them in, so another
+  programme, provider or agency is another agreement file, not new sentences.
+- Parties. Exactly one provider and one agency, each listed under its own id, with its names, a
+  contact and a public key for checking its signed messages ('demo' means the demo makes one on first run and keeps
   it outside the repository).
 - Units. The parts of the agency, each with its own purpose, the kinds of record it holds, the roles in
   it that see them, and the kinds of request (access, correction) it answers.
@@ -38,10 +41,10 @@ from pydantic import (
 
 from protocol import agreement_checks as checks
 from protocol.agreement_checks import DEMO_KEY, AgreementError
-from protocol.texts import STRICT, Language, Register, Text, TranslationStatus
+from protocol.texts import STRICT, Language, Name, Names, Register, Text, TranslationStatus
 
 __all__ = ["DEFAULT_AGREEMENT_PATH", "DEMO_KEY", "REQUEST_KINDS", "Agreement", "AgreementError", "Contact",
-           "Flow", "Party", "Programme", "RecordKind", "Role", "ServiceLevels", "Text", "Unit",
+           "Flow", "Name", "Names", "Party", "Programme", "RecordKind", "Role", "ServiceLevels", "Text", "Unit",
            "check_agreement", "load_agreement"]
 
 DEFAULT_AGREEMENT_PATH = Path(__file__).parent / "agreements" / "best_foot_forward.yaml"
@@ -58,10 +61,15 @@ class Programme(BaseModel):
     model_config = STRICT
 
     id: Id
-    name: str = Field(min_length=1)
+    names: Names
     description: Text
     languages: Annotated[list[Language], Field(min_length=1), AfterValidator(checks.listed_once)]
     registers: Annotated[list[Register], Field(min_length=1), AfterValidator(checks.listed_once)]
+
+    @property
+    def name(self) -> str:
+        """The programme's full name in English, as staff and logs read it ('Best foot forward')."""
+        return self.names.en.full
 
 
 class Contact(BaseModel):
@@ -81,9 +89,14 @@ class Party(BaseModel):
 
     id: Id
     role: Literal["provider", "agency"]
-    name: str = Field(min_length=1)
+    names: Names
     contact: Contact
     public_key: Annotated[str, AfterValidator(checks.a_public_key)]
+
+    @property
+    def name(self) -> str:
+        """The party's full name in English, as staff and logs read it ('City Centre Social Services')."""
+        return self.names.en.full
 
     @property
     def public_key_bytes(self) -> bytes | None:

@@ -135,6 +135,9 @@ def listed_once(values: list[str]) -> list[str]:
 
 _TEXT_KEYS = {"en", "mi", "adult", "child"}
 _TEXT_FIELDS = {"description", "name", "purpose", "what", "when", "why"}
+_NAMES = "names"
+_NAMES_NEED = ("the programme and each party need a short and a full name in each language (en: and mi:, "
+               "each with short: and full:); the sentences families read take them from here")
 
 
 def where(error: Mapping[str, Any]) -> tuple[str, str]:
@@ -146,11 +149,17 @@ def where(error: Mapping[str, Any]) -> tuple[str, str]:
 def _plain(error: Mapping[str, Any]) -> str:
     kind, loc = error["type"], error["loc"]
     if kind == "missing":
+        if _NAMES in loc:
+            return f"is missing: {_NAMES_NEED}"
         if loc and loc[-1] in _TEXT_KEYS:
             return "is missing: every sentence a family may read needs en.adult, en.child, mi.adult, mi.child"
         return "is missing"
+    if kind == "extra_forbidden" and loc and loc[-1] == "name" and loc[0] in {"programme", "parties"}:
+        return f"is now written as names: {_NAMES_NEED}"
     if kind == "extra_forbidden":
         return "is not a field the agreement knows (is it misspelt?)"
+    if kind in {"model_type", "dict_type"} and _NAMES in loc:
+        return f"should be names, not {_found(error['input'])}: {_NAMES_NEED}"
     if kind in {"model_type", "dict_type"} and loc and loc[-1] in _TEXT_FIELDS:
         return ("should be the four versions of a sentence (en: and mi:, each with adult: and child:), "
                 f"not {_found(error['input'])}")

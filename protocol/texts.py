@@ -77,3 +77,30 @@ class Text(BaseModel):
             raise ValueError(f"Unknown register {register!r}: the registers are {', '.join(REGISTERS)}.")
         wording: Wording = getattr(self, language)
         return getattr(wording, register)
+
+
+class Name(BaseModel):
+    """What a party or the programme is called in one language. The short name is the one most sentences
+    use, written as it reads inside a sentence, with its article if it takes one ('te Manatū'); the full
+    name is the one a family is introduced to ('City Centre Social Services')."""
+
+    model_config = STRICT
+
+    short: Sentence
+    full: Sentence
+
+
+class Names(BaseModel):
+    """A name in every language a family may read it in; a missing language is an error, as for a sentence."""
+
+    model_config = STRICT
+
+    en: Name
+    mi: Name
+
+    def in_language(self, language: str) -> Name:
+        """The short and full name in this language ('en' or 'mi')."""
+        if language not in LANGUAGES:
+            raise ValueError(f"Unknown language {language!r}: the languages are {', '.join(LANGUAGES)}.")
+        name: Name = getattr(self, language)
+        return name

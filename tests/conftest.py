@@ -48,6 +48,16 @@ def _postgres_or_skip() -> None:
         pytest.skip(f"PostgreSQL tests skipped: {problem}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _the_programmes_names() -> None:
+    """The sentences a family reads name the provider, the agency and the programme from the agreement Tono
+    starts with; tests speak for the bundled Best foot forward agreement, as `tono run` does."""
+    from bot.language.i18n import use_agreement_names
+    from protocol.agreement import load_agreement
+
+    use_agreement_names(load_agreement())
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def backend(request) -> str:
     """Which database a test runs on; tests that take a database run on both."""

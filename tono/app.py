@@ -21,6 +21,7 @@ from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable, w
 from bot.channels.webchat import webchat_router
 from bot.chat.conversation import Conversations
 from bot.desk import install_provider_desk
+from bot.language.i18n import use_agreement_names
 from bot.requests.sweep import sweep as provider_sweep
 from deskkit.middleware import RequestLimits
 from linkqueue.http import inbox_router
@@ -94,6 +95,7 @@ def _per_process_secret() -> str:
 def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True,
                run_loops: bool = True) -> FastAPI:
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
+    use_agreement_names(agreement)  # every sentence a family reads names the parties as this agreement does
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     link = link_for(settings, agreement, sessions)  # TONO_ROLE: both organisations here, or one of them

@@ -15,7 +15,7 @@ from protocol.agreement import Agreement
 def _holder(agreement: Agreement, holder: str, language: str, register: str) -> tuple[Plain, Plain, Plain]:
     """(name, purpose, who sees it) of a part of CCSS or the agency, in the family's words."""
     if holder == PROVIDER:
-        return (Plain(agreement.provider.name),
+        return (Plain(agreement.provider.names.in_language(language).full),
                 Plain(agreement.text(agreement.programme.description, language, register)), Plain(""))
     unit = agreement.unit(holder)
     seen_by = ", ".join(agreement.text(role.name, language, register) for role in unit.seen_by)
@@ -26,14 +26,14 @@ def _holder(agreement: Agreement, holder: str, language: str, register: str) -> 
 def explanation(agreement: Agreement, ref: str, items: list[Item], language: str, register: str,
                 made_on: date) -> list[Text]:
     """The explanation, one message per part, in the family's language and register."""
-    said: list[Text] = [_("<b>The answer to your request {ref}</b>\nMade on {day}. Here is what CCSS and the agency "
-                          "hold, and what you can do next.", ref=Plain(ref), day=made_on)]
+    said: list[Text] = [_("<b>The answer to your request {ref}</b>\nMade on {day}. Here is what {provider} and the "
+                          "agency hold, and what you can do next.", ref=Plain(ref), day=made_on)]
     for holder in dict.fromkeys(item.holder for item in items):
         mine = [i for i in items if i.holder == holder]
         name, purpose, seen_by = _holder(agreement, holder, language, register)
         given = sum(i.given for i in mine)
         if holder == PROVIDER:
-            said.append(_("Records about you at <b>{name}</b>: {count}. Only CCSS staff who work with your "
+            said.append(_("Records about you at <b>{name}</b>: {count}. Only {provider} staff who work with your "
                           "family see them.", name=name, count=given))
         else:
             said.append(_("Records about you at <b>{name}</b>: {count}. Why they have them: {purpose}\n"

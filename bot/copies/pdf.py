@@ -66,8 +66,8 @@ def copy_pdf(ref: str, for_whom: str, made_on: date, made_by: str, pages: list[P
     pdf.ln(4)
     pdf.set_font("DejaVu", "", 12)
     pdf.para(7, words(_(
-        "These are copies of the records CCSS and the agency hold about {whom}, for request {ref}. They were made "
-        "on {day} by {by}. Records can be hard to read: if you would like, a worker can read them with you.",
+        "These are copies of the records {provider} and the agency hold about {whom}, for request {ref}. They were "
+        "made on {day} by {by}. Records can be hard to read: if you would like, a worker can read them with you.",
         whom=Plain(for_whom), ref=Plain(ref), day=made_on, by=Plain(made_by))))
     pdf.ln(4)
     for part in explanation:

@@ -40,7 +40,7 @@ COMMANDS = {
 
 # The Telegram menu commands, with their descriptions (each language's set is sent to Telegram).
 COMMAND_DESCRIPTIONS = {
-    "start": _("Start, or open the link from CCSS"),
+    "start": _("Start, or open the link from {provider}"),
     "menu": _("Show what I can do"),
     "status": _("Where is my request?"),
     "language": _("English or te reo Māori"),

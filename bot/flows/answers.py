@@ -46,7 +46,8 @@ async def copy_notice(turn: Turn, rest: str) -> None:
         return
     got = await turn.port.copies(turn.chat, ref, language, register)
     if got is None:
-        turn.say(_("Sorry, that version is not written yet. CCSS has been told, and will send it when it is ready."))
+        turn.say(_("Sorry, that version is not written yet. {provider} has been told, and will send it when it is "
+                   "ready."))
         await turn.port.ask_for_a_person(turn.chat, f"Please write the {register} version in {language} of {ref}.")
         return
     turn.replies.append(Reply(got.document.caption, document=got.document))
@@ -55,7 +56,7 @@ async def copy_notice(turn: Turn, rest: str) -> None:
 
 async def together_notice(turn: Turn, ref: str) -> None:
     if await turn.port.read_together(turn.chat, ref):
-        turn.say(_("Thank you. A worker from CCSS will get in touch to read the records with you."))
+        turn.say(_("Thank you. A worker from {provider} will get in touch to read the records with you."))
     else:
         turn.notice = _("Those copies are not ready for this chat.")
 
@@ -97,7 +98,7 @@ async def uses(turn: Turn) -> None:
     lang, reg = turn.chat.language, turn.chat.register
     flows = "\n".join(f"• {agreement.text(f.what, lang, reg)} {agreement.text(f.why, lang, reg)}"
                       for f in agreement.flows)
-    turn.say(_("<b>What CCSS sends to the agency, and why</b>\n{flows}", flows=Plain(flows)))
+    turn.say(_("<b>What {provider} sends to the agency, and why</b>\n{flows}", flows=Plain(flows)))
 
 
 async def seen(turn: Turn) -> None:
@@ -110,7 +111,7 @@ async def seen(turn: Turn) -> None:
     lines = []
     for o in openings:
         if o.unit is None:
-            line = _("{day}: a CCSS staff member opened request {ref}", day=o.day, ref=Plain(o.ref))
+            line = _("{day}: a {provider} staff member opened request {ref}", day=o.day, ref=Plain(o.ref))
         else:
             unit = Plain(agreement.text(agreement.unit(o.unit).name, lang, reg))
             line = _("{day}: an officer of {unit} opened request {ref}", day=o.day, unit=unit, ref=Plain(o.ref))

@@ -53,22 +53,23 @@ async def about(turn: Turn) -> None:
 
     turn.say(_("<b>What happens to your information</b>\n\n{about}", about=read(agreement.programme.description)))
     held = "\n".join(f"• {agreement.text(item.what, lang, reg)}" for item in agreement.provider_holds)
-    turn.say(_("<b>What CCSS keeps about you</b>\n{list}", list=Plain(held)))
+    turn.say(_("<b>What {provider} keeps about you</b>\n{list}", list=Plain(held)))
     for unit in agreement.units:
         flows = "\n".join(
             f"• {agreement.text(f.what, lang, reg)} {agreement.text(f.when, lang, reg)} "
             f"{agreement.text(f.why, lang, reg)}" for f in agreement.flows_to(unit.id)
         )
         seen_by = ", ".join(agreement.text(role.name, lang, reg) for role in unit.seen_by)
-        turn.say(_("<b>{unit}</b>\n{purpose}\n\nWhat CCSS sends to them:\n{flows}\n\nWho there sees it: {seen_by}",
+        turn.say(_("<b>{unit}</b>\n{purpose}\n\nWhat {provider} sends to them:\n{flows}\n\n"
+                   "Who there sees it: {seen_by}",
                    unit=read(unit.name), purpose=read(unit.purpose), flows=Plain(flows), seen_by=Plain(seen_by)))
     turn.say(_("You can ask to see any of this, and ask for it to be fixed if it is wrong. "
                "That is your right under the Privacy Act 2020."))
 
 
 async def help_text(turn: Turn, _arg: str) -> None:
-    turn.say(_("I'm Tono. I help you ask City Centre Social Services (CCSS) and the agency that funds "
-               "Best foot forward what information they hold about you or your child, and ask for it to be "
+    turn.say(_("I'm Tono. I help you ask {provider_full} ({provider}) and the agency that funds "
+               "{programme} what information they hold about you or your child, and ask for it to be "
                "fixed if it is wrong.\n\nUse the buttons. You can go back or cancel at any step, or type "
                "/cancel. /menu shows the menu, /status shows your requests, /language changes the language."))
     turn.home()
@@ -114,13 +115,13 @@ async def about_offer_button(turn: Turn, action: str) -> None:
 
 
 async def person_prompt(turn: Turn) -> Reply:
-    return Reply(_("A worker from CCSS can get in touch with you. If you like, type what it is about, "
+    return Reply(_("A worker from {provider} can get in touch with you. If you like, type what it is about, "
                    "or press Skip."), rows(Button(_("Skip"), "skip")))
 
 
 async def person_note(turn: Turn, note: str) -> None:
     await turn.port.ask_for_a_person(turn.chat, note)
-    turn.say(_("Thank you. A worker from CCSS will get in touch with you within 2 working days."))
+    turn.say(_("Thank you. A worker from {provider} will get in touch with you within 2 working days."))
     turn.home()
 
 
@@ -136,23 +137,24 @@ async def start(turn: Turn, code: str) -> None:
         enrolment = await turn.port.enrol(turn.chat, code)
         if enrolment.outcome == "enrolled":
             turn.chat.given_name = enrolment.given_name
-            turn.say(_("Kia ora {name}! Your chat is now linked to your records at CCSS.",
+            turn.say(_("Kia ora {name}! Your chat is now linked to your records at {provider}.",
                        name=Plain(enrolment.given_name or "")))
         elif enrolment.outcome == "already":
             turn.say(_("Kia ora {name}! This chat is already linked to you.", name=Plain(enrolment.given_name or "")))
         elif enrolment.outcome == "slow_down":
             turn.say(_("Too many codes were tried from this chat. Please wait {minutes} minutes and try again, "
-                       "or ask CCSS for a new link.", minutes=max(1, round(enrolment.wait_seconds / 60))))
+                       "or ask {provider} for a new link.", minutes=max(1, round(enrolment.wait_seconds / 60))))
         elif enrolment.outcome == "expired":
-            turn.say(_("Sorry, that link has expired. Please ask CCSS for a new one. You can still use the menu."))
+            turn.say(_("Sorry, that link has expired. Please ask {provider} for a new one. You can still use the "
+                       "menu."))
         elif enrolment.outcome == "used":
-            turn.say(_("Sorry, that link has already been used. Please ask CCSS for a new one if you need it."))
+            turn.say(_("Sorry, that link has already been used. Please ask {provider} for a new one if you need it."))
         else:
-            turn.say(_("Sorry, I don't recognise that link. Please check it, or ask CCSS for a new one."))
+            turn.say(_("Sorry, I don't recognise that link. Please check it, or ask {provider} for a new one."))
     elif turn.chat.person_id is None:
-        turn.say(_("Kia ora! I'm Tono, from City Centre Social Services (CCSS). I help you see what information "
-                   "CCSS and the agency that funds Best foot forward hold about you or your child, and get it "
-                   "fixed if it is wrong.\n\nIf CCSS gave you a link, please open it: it tells me who you are. "
+        turn.say(_("Kia ora! I'm Tono, from {provider_full} ({provider}). I help you see what information "
+                   "{provider} and the agency that funds {programme} hold about you or your child, and get it "
+                   "fixed if it is wrong.\n\nIf {provider} gave you a link, please open it: it tells me who you are. "
                    "If you don't have one, you can still make a request, and a worker will check who you are "
                    "before anything is shared."))
     else:

@@ -13,13 +13,13 @@ from bot.flows.engine import Step, Turn
 from bot.language.i18n import Plain, Text, _
 
 HOLDERS = {
-    "provider": _("CCSS"),
+    "provider": _("{provider}"),
     "agency": _("The agency"),
-    "both": _("Both CCSS and the agency"),
+    "both": _("Both {provider} and the agency"),
 }
 FORMS = {
     "copy": _("A copy here in the chat"),
-    "print": _("A printout to collect at CCSS"),
+    "print": _("A printout to collect at {provider}"),
     "read_together": _("Read it together with a worker"),
 }
 
@@ -175,7 +175,7 @@ async def confirm_prompt(turn: Turn) -> Reply:
 async def confirm_button(turn: Turn, action: str) -> None:
     if action == "send":
         submitted = await turn.port.submit(turn.chat, dict(turn.data))
-        turn.say(_("Your request is sent. Your reference is <b>{ref}</b>.\n\nWhat happens next: a worker at CCSS "
+        turn.say(_("Your request is sent. Your reference is <b>{ref}</b>.\n\nWhat happens next: a worker at {provider} "
                    "checks who you are, then passes your request to the agency by {relay_by}. The agency must "
                    "decide by {due} at the latest (20 working days). I'll tell you here when anything changes.",
                    ref=Plain(submitted.ref), relay_by=submitted.relay_by, due=submitted.decision_due))

@@ -13,18 +13,18 @@ from protocol import lifecycle
 
 STATUS: dict[str, Text] = {
     "draft": _("Not sent yet."),
-    "submitted": _("CCSS has your request and is checking who you are."),
-    "approved": _("CCSS has checked who you are and is about to pass your request to the agency."),
-    "relayed": _("CCSS has passed your request to the agency."),
+    "submitted": _("{provider} has your request and is checking who you are."),
+    "approved": _("{provider} has checked who you are and is about to pass your request to the agency."),
+    "relayed": _("{provider} has passed your request to the agency."),
     "received": _("The agency has your request and is working on it."),
     "clarifying": _("The agency has a question for you. Please answer it so they can go on."),
-    "answered": _("The agency has answered. CCSS is getting the answer ready for you."),
-    "preparing": _("CCSS is getting the answer ready for you."),
+    "answered": _("The agency has answered. {provider} is getting the answer ready for you."),
+    "preparing": _("{provider} is getting the answer ready for you."),
     "delivered": _("You have been sent the answer."),
     "closed": _("This request is finished."),
     "transferred": _("The agency passed your request to another agency. That one holds the information."),
     "withdrawn": _("You withdrew this request."),
-    "declined": _("CCSS could not go ahead with this request. They told you why."),
+    "declined": _("{provider} could not go ahead with this request. They told you why."),
 }
 KIND = {"access": _("To see information"), "correction": _("To correct information")}
 LISTED = 10

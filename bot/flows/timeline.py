@@ -26,7 +26,7 @@ class Milestone:
 
 MILESTONES = (
     Milestone("sent", _("Sent"), "submit"),
-    Milestone("checked", _("Checked by CCSS"), "approve"),
+    Milestone("checked", _("Checked by {provider}"), "approve"),
     Milestone("agency", _("The agency has it"), "acknowledge"),
     Milestone("decided", _("The agency decides"), "complete"),
     Milestone("with_you", _("The answer is sent to you"), "deliver"),

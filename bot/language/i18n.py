@@ -4,6 +4,10 @@ Code names a sentence with `_("English, as a parent would read it", name=...)`; 
 Each msgid lives in each language's catalogue twice, under the message contexts "adult" and "child"
 (the registers), so `say(text, "mi", "child")` finds the te reo Māori sentence for a young person.
 Sentences are translated whole and filled in afterwards, never built from pieces.
+
+Names of the provider, the agency and the programme are never written into a sentence: it says {provider},
+{agency} or {programme} (see bot/language/names.py), and `say()` fills them from the agreement Tono started
+with (`use_agreement_names`, called once at start-up), in the language being said.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from typing import Any
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from bot.language.names import PLACEHOLDERS, names_by_language
+from protocol.agreement import Agreement
 
 LOCALES = Path(__file__).parent.parent / "locales"  # bot/locales, where translators find them
 DOMAIN = "tono"
@@ -51,8 +58,39 @@ class Rendered:
     value: str
 
 
+# The programme's names, per language, as the agreement Tono started with says (see use_agreement_names).
+_names: dict[str, dict[str, str]] = {}
+
+
+def use_agreement_names(agreement: Agreement) -> None:
+    """Fill {provider}, {agency}, {programme}... in every sentence from this agreement from now on. Tono
+    serves one programme, so it calls this once when it starts, as it loads the catalogues once."""
+    _names.clear()
+    _names.update(names_by_language(agreement))
+
+
+class _Values(dict[str, str]):
+    """A sentence's own values; a name placeholder not among them is the programme's name in this language."""
+
+    def __init__(self, values: dict[str, str], language: str) -> None:
+        super().__init__(values)
+        self.language = language
+
+    def __missing__(self, key: str) -> str:
+        if key not in PLACEHOLDERS:
+            raise KeyError(key)
+        if self.language not in _names:
+            raise LookupError(f"A sentence names {{{key}}}, but Tono was not given the programme's names: "
+                              "call bot.language.i18n.use_agreement_names(agreement) when it starts.")
+        return html.escape(_names[self.language][key], quote=False)
+
+
 def _(msgid: str, **params: Any) -> Text:
     """Mark a sentence for the catalogues (Babel extracts the literal msgid) and keep its values."""
+    taken = sorted(params.keys() & PLACEHOLDERS)
+    if taken:  # a value would silently take the place of the programme's name in every translation
+        raise ValueError(f"{', '.join(taken)} name the programme's parties in every sentence: call the value "
+                         f"something else in {msgid!r}")
     return Text(msgid, params)
 
 
@@ -111,7 +149,8 @@ def say(text: Text | Plain, language: str, register: str) -> str:
         raise ValueError(f"unknown register {register!r}")
     sentence = translations(language).pgettext(register, text.msgid)
     values = {name: _value(value, language, register) for name, value in text.params.items()}
-    return sentence.format(**values) if values else sentence
+    # A sentence with no braces is said as it is; one with braces may name the programme's parties.
+    return sentence.format_map(_Values(values, language)) if values or "{" in sentence else sentence
 
 
 def to_json(text: Text | Plain) -> dict:

@@ -55,8 +55,9 @@ async def choose_together(session: AsyncSession, request: Request) -> None:
 
 
 async def copies(session: AsyncSession, request: Request, agreement: Agreement, language: str, register: str,
-                 today: date, made_by: str = "City Centre Social Services") -> tuple[list[Text], Document]:
-    """The explanation and the PDF copies in one language and register (DeliveryError if a version is missing)."""
+                 today: date, made_by: str | None = None) -> tuple[list[Text], Document]:
+    """The explanation and the PDF copies in one language and register (DeliveryError if a version is missing).
+    The copies say they were made by the provider, by its full name in that language, unless told otherwise."""
     items = await answer_items(session, request)
     written = await versions(session, request)
     if missing(items, language, register, written):
@@ -72,6 +73,7 @@ async def copies(session: AsyncSession, request: Request, agreement: Agreement, 
             title, text = version_text(item, language, register, written)
             pages.append(Page(title, text, item.record_date))
     explained = explanation(agreement, request.ref, items, language, register, today)
+    made_by = made_by or agreement.provider.names.in_language(language).full
     pdf = copy_pdf(request.ref, whom, today, made_by, pages, language, register, explained)
     document = Document(f"{request.ref}-{language}-{register}.pdf", pdf,
                         _("Copies of your records for request {ref}", ref=Plain(request.ref)))

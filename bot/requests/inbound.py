@@ -65,8 +65,8 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
         await move(session, request, "transfer", "officer", actor_label=who, agency=body["to_agency"],
                    received_on=request.received_on, transferred_on=date.fromisoformat(body["transferred_on"]))
         await notify(session, request, _(
-            "The agency sent your request {ref} to {agency}, which holds the information. The reason: {reason}",
-            ref=Plain(request.ref), agency=Plain(body["to_agency"]), reason=Plain(body["reason"])))
+            "The agency sent your request {ref} to {other_agency}, which holds the information. The reason: {reason}",
+            ref=Plain(request.ref), other_agency=Plain(body["to_agency"]), reason=Plain(body["reason"])))
     elif envelope.type == "unit.answered":
         await _unit_answered(session, request, body, who)
     elif envelope.type == "records.opened":
@@ -91,5 +91,5 @@ async def _unit_answered(session: AsyncSession, request: Request, body: dict, wh
     states = tuple("answered" if unit in answered else "open" for unit in request.units)
     if request.state == "received" and request_is_answered(states):
         await move(session, request, "complete", "system", actor_label=who, task_states=states)
-        await notify(session, request, _("The agency has answered your request {ref}. CCSS is getting the answer "
+        await notify(session, request, _("The agency has answered your request {ref}. {provider} is getting the answer "
                                          "ready for you.", ref=Plain(request.ref)))

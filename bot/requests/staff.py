@@ -26,14 +26,14 @@ async def approve(session: AsyncSession, request: Request, staff: str, identity_
         raise StaffError("Link this request to the person asking and the person it is about before approving it.")
     await move(session, request, "approve", "staff", actor_label=staff, identity_checked=identity_checked)
     request.identity_checked = identity_checked
-    await notify(session, request, _("CCSS has checked who you are. Your request {ref} goes to the agency next.",
+    await notify(session, request, _("{provider} has checked who you are. Your request {ref} goes to the agency next.",
                                      ref=Plain(request.ref)))
 
 
 async def decline(session: AsyncSession, request: Request, staff: str, reason: str) -> None:
     await move(session, request, "decline", "staff", actor_label=staff, reason=reason)
     await notify(session, request, _(
-        "CCSS could not go ahead with your request {ref}. The reason: {reason}\n\nYou can talk to a worker about "
+        "{provider} could not go ahead with your request {ref}. The reason: {reason}\n\nYou can talk to a worker about "
         "it, make a new request, or complain to the Privacy Commissioner (privacy.org.nz or 0800 803 909).",
         ref=Plain(request.ref), reason=Plain(reason)))
 
@@ -83,7 +83,7 @@ async def relay(session: AsyncSession, request: Request, outbox: Outbox, agreeme
     body = await relayed_body(session, request, today)
     await move(session, request, "relay", "staff", actor_label=staff)
     await outbox.send(session, type="request.relayed", recipient=agreement.agency.id, request=request.ref, body=body)
-    await notify(session, request, _("CCSS has passed your request {ref} to the agency.", ref=Plain(request.ref)))
+    await notify(session, request, _("{provider} has passed your request {ref} to the agency.", ref=Plain(request.ref)))
 
 
 async def prepare_locally(session: AsyncSession, request: Request, staff: str) -> None:

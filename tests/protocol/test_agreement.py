@@ -171,6 +171,16 @@ def test_an_unknown_request_kind_unit_or_party_is_an_error():
         agreement.party("ird")
 
 
+def test_the_bundled_agreement_gives_a_short_and_a_full_name_in_each_language_for_the_parties_and_the_programme():
+    agreement = load_agreement()
+
+    assert agreement.provider.names.in_language("en").short == "CCSS"
+    assert agreement.provider.names.in_language("mi").full == "City Centre Social Services"
+    assert agreement.agency.names.in_language("mi").short == "te Manatū"
+    assert agreement.agency.names.in_language("en").full == "Ministry for Whānau Wellbeing"
+    assert agreement.programme.names.in_language("mi").short == "Best foot forward"
+
+
 # ---- Each kind of problem, reported with the file and the exact field path ----
 
 def test_a_missing_child_version_in_te_reo_is_reported_at_its_field_path(tmp_path, data):
@@ -181,6 +191,35 @@ def test_a_missing_child_version_in_te_reo_is_reported_at_its_field_path(tmp_pat
 
     assert error.errors == [("units[1].purpose.mi.child", error.errors[0][1])]
     assert_reported(error, path, "units[1].purpose.mi.child", "is missing", "mi.child")
+
+
+def test_a_name_missing_in_te_reo_is_reported_at_its_field_path_saying_what_a_name_needs(tmp_path, data):
+    del data["parties"]["ccss"]["names"]["mi"]
+    del data["programme"]["names"]["en"]["full"]
+    path = write(tmp_path, data)
+
+    error = problems_in(path)
+
+    assert_reported(error, path, "parties.ccss.names.mi", "is missing", "short", "full", "en", "mi")
+    assert_reported(error, path, "programme.names.en.full", "is missing", "short and a full name")
+    assert len(check_agreement(path)) == 2
+
+
+def test_a_party_named_the_old_way_with_one_name_is_told_to_write_its_names(tmp_path, data):
+    data["parties"]["agency"]["name"] = data["parties"]["agency"].pop("names")["en"]["full"]
+    path = write(tmp_path, data)
+
+    error = problems_in(path)
+
+    assert_reported(error, path, "parties.agency.name", "names:")
+    assert_reported(error, path, "parties.agency.names", "is missing")
+
+
+def test_a_name_written_as_one_line_instead_of_names_in_each_language_is_reported(tmp_path, data):
+    data["programme"]["names"] = "Best foot forward"
+    path = write(tmp_path, data)
+
+    assert_reported(problems_in(path), path, "programme.names", "should be names", "en: and mi:")
 
 
 def test_an_empty_version_of_a_sentence_is_reported(tmp_path, data):
@@ -284,8 +323,8 @@ def test_a_common_word_without_its_macron_is_reported(tmp_path, data):
 
 def test_a_yaml_syntax_error_is_reported_with_its_line_number(tmp_path):
     lines = DEFAULT_AGREEMENT_PATH.read_text(encoding="utf-8").splitlines()
-    broken_at = lines.index("  name: Best foot forward")
-    lines[broken_at] = "  name: Best foot: forward"
+    broken_at = lines.index("  id: best-foot-forward")
+    lines[broken_at] = "  id: best-foot: forward"
     path = tmp_path / "broken.yaml"
     path.write_text("\n".join(lines), encoding="utf-8")
 
