@@ -15,17 +15,20 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bot.desk import views
-from bot.desk.api import api_router
-from bot.desk.api_people import people_api_router
+from bot.desk import (
+    api,
+    api_people,
+    deps,
+    routes_people,
+    routes_prepare,
+    routes_queue,
+    routes_report,
+    routes_requests,
+    routes_tokens,
+    views,
+)
 from bot.desk.auth import account_loader, password_checker
 from bot.desk.context import DeskContext
-from bot.desk.routes_people import people_router
-from bot.desk.routes_prepare import prepare_router
-from bot.desk.routes_queue import queue_router
-from bot.desk.routes_report import report_router
-from bot.desk.routes_requests import requests_router
-from bot.desk.routes_tokens import tokens_router
 from deskkit.desk import Desk
 from deskkit.login import login_router
 from protocol.agreement import Agreement
@@ -54,11 +57,13 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     env.globals.update(provider_static=STATIC, provider_name=agreement.provider.name,
                        state_label=views.state_label, states=views.lifecycle.STATES)
     env.filters.update(day=views.day, long_day=views.long_day, moment=views.moment, ground=ground_line)
-    ctx = DeskContext(desk=desk, sessions=sessions, agreement=agreement, outbox=outbox, today=today, secret=secret)
+    # The routers are module-level; their dependencies (deps.py) find this context on the app's state.
+    setattr(app.state, deps.STATE, DeskContext(desk=desk, sessions=sessions, agreement=agreement, outbox=outbox,
+                                               today=today, secret=secret))
     desk.install(app)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
     app.include_router(login_router(desk, password_checker(sessions)))
-    for router in (queue_router(ctx), requests_router(ctx), prepare_router(ctx), people_router(ctx),
-                   tokens_router(ctx), report_router(ctx), api_router(ctx), people_api_router(ctx)):
-        app.include_router(router)
+    for module in (routes_queue, routes_requests, routes_prepare, routes_people, routes_tokens, routes_report, api,
+                   api_people):
+        app.include_router(module.router)
     app.state.provider_desk = desk

@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk import store
-from bot.desk.context import DeskContext, DeskProblem, not_found
+from bot.desk.context import DeskContext, not_found
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import IDENTITY_CHECKS, moment, state_label
 from bot.models import ChatLink, Request, RequestEvent, StaffAccount
@@ -17,6 +17,8 @@ from bot.requests import delivery
 from bot.requests import staff as staff_moves
 from bot.requests.moves import move, record_still
 from bot.requests.staff import StaffError
+from deskkit.problems import DeskProblem
+from deskkit.steps import Step, Steps
 from protocol import lifecycle
 
 Handler = Callable[[DeskContext, AsyncSession, Request, StaffAccount, Input | None], Awaitable[str]]
@@ -69,15 +71,15 @@ def _plain_move(trigger: str, done: str) -> Handler:
 
 # How each staff step of the lifecycle is carried out, and what it takes from the form or body. Which steps
 # are offered is never read from here: the desk asks lifecycle.allowed_triggers(state, "staff").
-STEPS: dict[str, tuple[type[Input] | None, Handler]] = {
-    "approve": (ApproveIn, _approve),
-    "decline": (DeclineIn, _decline),
-    "relay": (None, _relay),
-    "prepare_locally": (None, _prepare_locally),
-    "prepare": (None, _plain_move("prepare", "Preparing the answer: write the explanation and copies.")),
-    "deliver": (None, _deliver),
-    "close": (None, _plain_move("close", "Closed.")),
-}
+STEPS = Steps({
+    "approve": Step(_approve, ApproveIn),
+    "decline": Step(_decline, DeclineIn),
+    "relay": Step(_relay),
+    "prepare_locally": Step(_prepare_locally),
+    "prepare": Step(_plain_move("prepare", "Preparing the answer: write the explanation and copies.")),
+    "deliver": Step(_deliver),
+    "close": Step(_plain_move("close", "Closed.")),
+}, unknown="There is no staff step called '{name}'.")
 
 
 async def _already_done(session: AsyncSession, request: Request, trigger: str) -> str | None:
@@ -97,8 +99,7 @@ async def _already_done(session: AsyncSession, request: Request, trigger: str) -
 
 async def take_step(ctx: DeskContext, staff: StaffAccount, ref: str, trigger: str, data: Input | None) -> str:
     """Take one staff step on a request, all or nothing; the sentence says what was done."""
-    if trigger not in STEPS:
-        raise DeskProblem(404, f"There is no staff step called '{trigger}'.")
+    step = STEPS.step(trigger)
     async with ctx.sessions.begin() as session:
         request = await store.request_by_ref(session, ref, lock=True)
         if request is None:
@@ -106,7 +107,7 @@ async def take_step(ctx: DeskContext, staff: StaffAccount, ref: str, trigger: st
         try:
             if trigger not in lifecycle.allowed_triggers(request.state, "staff"):
                 lifecycle.fire(request.state, trigger, "staff")  # raises, saying why not from here
-            return await STEPS[trigger][1](ctx, session, request, staff, data)
+            return await step.run(ctx, session, request, staff, data)
         except lifecycle.IllegalMove as refused:
             done = await _already_done(session, request, trigger)
             raise DeskProblem(409, done or refused.message) from None

@@ -4,35 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from fastapi import Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from bot.desk.context import DeskProblem
 from bot.desk.forms import sentence
 from bot.desk.views import Due
 from bot.models import Person
 from bot.models import Request as FamilyRequest
+from deskkit.problems import one_sentence_route
 
-
-class ApiRoute(APIRoute):
-    """Refusals as {"detail": "one clear sentence"}: a body or query that does not fit (422), and any
-    DeskProblem a service raised (its own status), instead of FastAPI's list of validation errors."""
-
-    def get_route_handler(self):
-        handle = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except RequestValidationError as wrong:
-                return JSONResponse({"detail": sentence(wrong.errors())}, status_code=422)
-            except DeskProblem as problem:
-                return JSONResponse({"detail": problem.sentence}, status_code=problem.status)
-
-        return handler
+# Refusals as {"detail": "one clear sentence"}: a body or query that does not fit (422, in forms.sentence's
+# words), and any DeskProblem a service raised (its own status), instead of FastAPI's list of errors.
+ApiRoute = one_sentence_route(sentence)
 
 
 class Problem(BaseModel):

@@ -1,20 +1,17 @@
 """Who is at the provider desk: staff signed in with a password (a deskkit session), or a staff member's
-own tool calling the JSON API with a bearer token. Tokens are kept only as SHA-256 hashes."""
+own tool calling the JSON API with a bearer token (deskkit.tokens: kept only as SHA-256 hashes)."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Awaitable, Callable
 
-from fastapi import HTTPException, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import StaffAccount, StaffToken
-from deskkit.desk import Desk
 from deskkit.passwords import check_password
+from deskkit.tokens import new_token, token_hash, worth_looking_up
 from protocol.clock import utcnow
 
 KIND = "staff"  # the session kind this desk issues and accepts; any other kind is not signed in here
@@ -24,17 +21,8 @@ TOKEN_FOR_CHANGES = ("Changes through the API need an API token (Authorization: 
                      "desk's API tokens page.")
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def new_token() -> str:
-    """A token to show once; about 256 random bits after a prefix that says what it is for."""
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
 async def create_token(session: AsyncSession, staff: StaffAccount, label: str) -> tuple[str, StaffToken]:
-    token = new_token()
+    token = new_token(TOKEN_PREFIX)
     row = StaffToken(staff_id=staff.id, token_hash=token_hash(token), label=label)
     session.add(row)
     await session.flush()
@@ -68,39 +56,14 @@ def account_loader(sessions: async_sessionmaker) -> Callable[[str, object], Awai
     return load
 
 
-def bearer_token(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else None
-
-
 async def staff_for_token(sessions: async_sessionmaker, token: str) -> StaffAccount | None:
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not worth_looking_up(token, TOKEN_PREFIX):
         return None
     async with sessions() as session:
         found = (await session.exec(select(StaffAccount).join(StaffToken, StaffToken.staff_id == StaffAccount.id)
                                     .where(StaffToken.token_hash == token_hash(token),
                                            StaffToken.revoked_at.is_(None)))).first()
     return found if found is not None and found.active else None
-
-
-def api_caller(sessions: async_sessionmaker, desk: Desk):
-    """Dependency for the JSON API: a bearer token for anything; the desk's session cookie for reading only.
-    Each staff member's calls are counted together, however many tokens they use (429 when too many)."""
-
-    async def caller(request: Request) -> StaffAccount:
-        token = bearer_token(request)
-        if token is not None:
-            staff = await staff_for_token(sessions, token)
-            if staff is None:
-                raise HTTPException(401, BAD_TOKEN, headers={"WWW-Authenticate": "Bearer"})
-        elif request.method not in ("GET", "HEAD"):
-            raise HTTPException(401, TOKEN_FOR_CHANGES, headers={"WWW-Authenticate": "Bearer"})
-        else:
-            staff = await desk.current_account(request)
-        desk.check_rate(desk.api_rate, f"{KIND}:{staff.id}")
-        return staff
-
-    return caller
 
 
 async def revoke_token(session: AsyncSession, staff: StaffAccount, token_id: int) -> StaffToken | None:

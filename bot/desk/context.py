@@ -1,4 +1,5 @@
-"""What every part of the provider desk is handed at start-up, and the one error type its services raise."""
+"""What every part of the provider desk is handed at start-up (kept on the app's state; see deps.py), and the
+provider desk's sentence for a reference it does not know."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from deskkit.desk import Desk
+from deskkit.problems import DeskProblem
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
 
@@ -25,14 +27,6 @@ class DeskContext:
     @property
     def relay_days(self) -> int:
         return self.agreement.service_levels.provider_relays_within_working_days
-
-
-class DeskProblem(Exception):
-    """A staff action cannot be done: an HTTP status and one clear sentence (nothing was changed)."""
-
-    def __init__(self, status: int, sentence: str) -> None:
-        super().__init__(sentence)
-        self.status, self.sentence = status, sentence
 
 
 def not_found(what: str, ref: str) -> DeskProblem:

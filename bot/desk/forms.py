@@ -7,19 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from deskkit.csrf import FIELD as CSRF_FIELD
-from deskkit.text import CONTROL_CHARACTERS, kept_characters
+from deskkit.inputs import Text, checked, filled, where
+from deskkit.text import CONTROL_CHARACTERS
 from protocol.lifecycle import IdentityCheck
 
 Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
@@ -30,10 +21,7 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 PROGRAMME_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"
 
 
-def Words(limit: int):  # noqa: N802 (reads as a type in the models below)
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limit),
-                     AfterValidator(kept_characters)]
-
+Words = Text  # typed words, required: deskkit.inputs.Text
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -127,8 +115,8 @@ def sentence(errors: Sequence[Mapping[str, Any]]) -> str:
     if not errors:
         return "Something in what was sent is not right."
     error = errors[0]
-    loc = [part for part in error.get("loc", ()) if part not in ("body", "query", "path", "form")]
-    field = str(loc[0]) if loc else ""
+    loc = where(error)
+    field = loc[0] if loc else ""
     label = LABELS.get(field, field.replace("_", " ").capitalize() or "The body")
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind == "missing":
@@ -160,12 +148,7 @@ def sentence(errors: Sequence[Mapping[str, Any]]) -> str:
     return f"{label}: {error.get('msg', 'not valid')}."
 
 
-def from_form(model: type[Input], form: Mapping[str, Any]) -> Input:
-    """Validate a posted form: the CSRF field is deskkit's, and an empty box counts as not filled in.
-    Raises ValueError with the sentence."""
-    data = {key: value for key, value in form.items()
-            if key != CSRF_FIELD and not (isinstance(value, str) and not value.strip())}
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ValueError(sentence(error.errors())) from None
+def from_form(model: type[Input], values: Mapping[str, Any]) -> Input:
+    """A posted form's text fields (deskkit.inputs.form_values) as `model`, an empty box counting as not filled
+    in; or DeskProblem(422) with the sentence that says what does not fit."""
+    return checked(model, filled(values), sentence)

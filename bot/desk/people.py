@@ -12,11 +12,13 @@ from fastapi import FastAPI
 from sqlmodel import select
 
 from bot.desk import store
-from bot.desk.context import DeskContext, DeskProblem, not_found
+from bot.desk.context import DeskContext, not_found
 from bot.desk.forms import AuthorityIn, PersonIn, RecordIn
 from bot.models import Authority, ContactRequest, Family, Person, ProviderRecord, StaffAccount
 from bot.people.enrolment import CODE_LIFETIME, issue_code
 from bot.people.family import request_prefix
+from deskkit.inputs import stored_id
+from deskkit.problems import DeskProblem
 from protocol.clock import utcnow
 
 
@@ -83,10 +85,12 @@ async def add_authority(ctx: DeskContext, subject_ref: str, data: AuthorityIn) -
     return f"Recorded: {_name(actor)} may act for {_name(subject)} ({data.relationship})."
 
 
-async def revoke_authority(ctx: DeskContext, authority_id: int) -> str:
+async def revoke_authority(ctx: DeskContext, person_ref: str, authority_id: int) -> str:
+    """Revoke an authority of or for this person (another person's is not found here)."""
     async with ctx.sessions.begin() as session:
-        found = await session.get(Authority, authority_id)
-        if found is None:
+        person = await store.person_by_ref(session, person_ref)
+        found = await session.get(Authority, authority_id) if stored_id(authority_id) else None
+        if person is None or found is None or person.id not in (found.actor_id, found.subject_id):
             raise not_found("authority", str(authority_id))
         actor, subject = await session.get(Person, found.actor_id), await session.get(Person, found.subject_id)
         if found.revoked_at is not None:
@@ -145,7 +149,7 @@ async def enrol(ctx: DeskContext, person_ref: str, base_url: str, username: str 
 
 async def contact_done(ctx: DeskContext, staff: StaffAccount, contact_id: int) -> str:
     async with ctx.sessions.begin() as session:
-        contact = await session.get(ContactRequest, contact_id)
+        contact = await session.get(ContactRequest, contact_id) if stored_id(contact_id) else None
         if contact is None:
             raise not_found("contact request", str(contact_id))
         if contact.handled_at is not None:

@@ -15,12 +15,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.copies.items import PROVIDER, Item, answer_items, missing, versions
 from bot.desk import store
-from bot.desk.context import DeskContext, DeskProblem, not_found
+from bot.desk.context import DeskContext, not_found
 from bot.desk.forms import VersionIn
 from bot.desk.request_page import unit_name
 from bot.desk.views import long_day, state_label
 from bot.models import ItemVersion, Request, StaffAccount
 from bot.requests.delivery import family_reads_in
+from deskkit.problems import DeskProblem
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 

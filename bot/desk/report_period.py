@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from bot.desk.context import DeskProblem
+from deskkit.problems import DeskProblem
 from protocol.clock import NZ
 
 MAX_MONTHS = 36  # three years of monthly bars still fit on a page

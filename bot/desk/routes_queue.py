@@ -1,22 +1,21 @@
-"""The queue: requests grouped by state, overdue first, and families asking to talk to someone.
-
-No `from __future__ import annotations` in the route modules: FastAPI reads each route's annotations at
-import, and the `Staff` alias below exists only inside the function that makes the router."""
+"""The queue: requests grouped by state, overdue first, and families asking to talk to someone."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk import people, store
-from bot.desk.context import DeskContext, DeskProblem
+from bot.desk.context import DeskContext
+from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
 from bot.desk.views import AGENCY_TURN, FINISHED, STAFF_TURN, VISIBLE, WAITING, Due, due_of
 from bot.desk.web import back_to, problem_page
-from bot.models import Person, StaffAccount
+from bot.models import Person
 from bot.models import Request as FamilyRequest
+from deskkit.paging import Cursor
+from deskkit.problems import DeskProblem
 from protocol import deadlines, lifecycle
 from protocol.clock import NZ
 
@@ -67,7 +66,7 @@ def relay_overdue_before(today: date, relay_days: int) -> datetime:
     return datetime.combine(first_on_time, time.min, NZ)
 
 
-async def group(ctx: DeskContext, session: AsyncSession, state: str, after: store.Cursor | None,
+async def group(ctx: DeskContext, session: AsyncSession, state: str, after: Cursor | None,
                 limit: int) -> Group:
     today = ctx.today()
     rows, next_cursor = await store.queue_page(session, state, after, limit)
@@ -79,45 +78,43 @@ async def group(ctx: DeskContext, session: AsyncSession, state: str, after: stor
                 else FamilyRequest.created_at < relay_overdue_before(today, ctx.relay_days))
         overdue = await store.capped_count(session, FamilyRequest.state == state, late)
     return Group(state, [row_of(r, people_by_id, today, ctx.relay_days) for r in rows], total, overdue,
-                 str(next_cursor) if next_cursor else None)
+                 store.CURSORS.text(next_cursor) if next_cursor else None)
 
 
-def queue_router(ctx: DeskContext) -> APIRouter:
-    desk = ctx.desk
-    router = APIRouter(prefix="/provider", include_in_schema=False)
-    Staff = Annotated[StaffAccount, Depends(desk.current_account)]
+router = APIRouter(prefix="/provider", include_in_schema=False)
 
-    @router.get("/")
-    async def queue(request: Request, staff: Staff, state: str = "", after: str = "") -> Response:
-        """Requests by state, the earliest due first, so overdue ones lead; who is asking to talk to someone."""
+
+@router.get("/")
+async def queue(request: Request, ctx: DeskContextDep, staff: CurrentStaff, state: str = "",
+                after: str = "") -> Response:
+    """Requests by state, the earliest due first, so overdue ones lead; who is asking to talk to someone."""
+    try:
         if state and state not in VISIBLE:
-            return problem_page(ctx, request, DeskProblem(404, f"There is no state '{state[:40]}'."))
-        try:
-            cursor = store.Cursor.parse(after[:100])
-        except store.BadCursor as broken:
-            return problem_page(ctx, request, DeskProblem(400, str(broken)))
-        async with ctx.sessions.begin() as session:
-            if state:
-                groups = [await group(ctx, session, state, cursor, PAGE_ROWS)]
-                contacts = []
-            else:
-                groups = [await group(ctx, session, s, None, OVERVIEW_ROWS) for s in STAFF_TURN + AGENCY_TURN]
-                contacts = await store.open_contacts(session)
-            finished = [(s, await store.capped_count(session, FamilyRequest.state == s)) for s in FINISHED]
-        return desk.render(request, "queue.html", {
-            "state": state, "groups": groups, "contacts": contacts, "finished": finished,
-            "staff_turn": STAFF_TURN, "agency_turn": AGENCY_TURN, "cap": store.COUNT_CAP,
-            "overdue_total": sum(g.overdue for g in groups), "section": "queue",
-        })
+            raise DeskProblem(404, f"There is no state '{state[:40]}'.")
+        cursor = store.CURSORS.parse(after[:100])
+    except DeskProblem as problem:
+        return problem_page(ctx, request, problem)
+    async with ctx.sessions.begin() as session:
+        if state:
+            groups = [await group(ctx, session, state, cursor, PAGE_ROWS)]
+            contacts = []
+        else:
+            groups = [await group(ctx, session, s, None, OVERVIEW_ROWS) for s in STAFF_TURN + AGENCY_TURN]
+            contacts = await store.open_contacts(session)
+        finished = [(s, await store.capped_count(session, FamilyRequest.state == s)) for s in FINISHED]
+    return ctx.desk.render(request, "queue.html", {
+        "state": state, "groups": groups, "contacts": contacts, "finished": finished,
+        "staff_turn": STAFF_TURN, "agency_turn": AGENCY_TURN, "cap": store.COUNT_CAP,
+        "overdue_total": sum(g.overdue for g in groups), "section": "queue",
+    })
 
-    @router.post("/contacts/{contact_id}/done", dependencies=[Depends(desk.require_csrf)])
-    async def contact_done(request: Request, contact_id: int, staff: Staff) -> Response:
-        """Mark a family's wish to talk to someone as dealt with."""
-        try:
-            return back_to(ctx, "/provider/", await people.contact_done(ctx, staff, contact_id))
-        except DeskProblem as problem:
-            if problem.status == 404:
-                return problem_page(ctx, request, problem)
-            return back_to(ctx, "/provider/", problem.sentence, "error")  # already done: say so on the queue
 
-    return router
+@router.post("/contacts/{contact_id}/done", dependencies=CSRF)
+async def contact_done(request: Request, ctx: DeskContextDep, contact_id: int, staff: CurrentStaff) -> Response:
+    """Mark a family's wish to talk to someone as dealt with."""
+    try:
+        return back_to(ctx, "/provider/", await people.contact_done(ctx, staff, contact_id))
+    except DeskProblem as problem:
+        if problem.status == 404:
+            return problem_page(ctx, request, problem)
+        return back_to(ctx, "/provider/", problem.sentence, "error")  # already done: say so on the queue

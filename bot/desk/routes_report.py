@@ -1,25 +1,24 @@
-"""The board report page and its CSV: counts only, for any staff member (staff accounts have no roles).
-
-No `from __future__ import annotations`: see routes_queue."""
+"""The board report page and its CSV: counts only, for any staff member (staff accounts have no roles)."""
 
 import csv
 import io
 from typing import Annotated
 
 from babel.dates import format_date
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
 from bot.desk.charts import Series, bar_chart, number
-from bot.desk.context import DeskContext, DeskProblem
+from bot.desk.context import DeskContext
+from bot.desk.deps import CurrentStaff, DeskContextDep
 from bot.desk.report import KINDS, BoardReport, board_report
 from bot.desk.report_period import Period, period_of
 from bot.desk.request_page import unit_name
 from bot.desk.routes_queue import relay_overdue_before
 from bot.desk.views import KINDS as KIND_WORDS
 from bot.desk.web import with_error
-from bot.models import StaffAccount
+from deskkit.problems import DeskProblem
 
 KIND_NAMES = {"access": "Access", "correction": "Correction"}
 CSV_HEADER = ("period", "unit", "measure", "value")
@@ -84,44 +83,43 @@ def _csv_number(value: float | None) -> str:
     return "" if value is None else number(value)
 
 
-def report_router(ctx: DeskContext) -> APIRouter:
-    desk = ctx.desk
-    router = APIRouter(prefix="/provider", include_in_schema=False)
-    Staff = Annotated[StaffAccount, Depends(desk.current_account)]
-    From = Annotated[str, Query(alias="from")]
+router = APIRouter(prefix="/provider", include_in_schema=False)
+From = Annotated[str, Query(alias="from")]
 
-    async def numbers(period: Period) -> tuple[BoardReport, dict[str, str]]:
-        today = ctx.today()
-        async with ctx.sessions.begin() as session:
-            report = await board_report(session, period, today, relay_overdue_before(today, ctx.relay_days),
-                                        unit_order=[u.id for u in ctx.agreement.units])
-        return report, {u.unit: unit_name(ctx.agreement, u.unit) for u in report.units}
 
-    @router.get("/report")
-    async def report_page(request: Request, staff: Staff, from_: From = "", to: str = "") -> Response:
-        """The board report: requests by month and by agency unit, time to answer, overdue; counts only."""
-        context = {"section": "report", "from_value": from_[:20], "to_value": to[:20], "report": None,
-                   "kind_words": KIND_WORDS, "month_name": month_name, "number": number}
-        try:
-            period = period_of(from_, to, ctx.today())
-        except DeskProblem as problem:
-            return desk.render(request, "report.html", with_error(context, problem), status_code=problem.status)
-        report, names = await numbers(period)
-        return desk.render(request, "report.html", {
-            **context, "report": report, "names": names, "charts": charts(report, names),
-            "from_value": f"{period.first_day:%Y-%m}", "to_value": f"{period.months[-1]:%Y-%m}",
-        })
+async def numbers(ctx: DeskContext, period: Period) -> tuple[BoardReport, dict[str, str]]:
+    today = ctx.today()
+    async with ctx.sessions.begin() as session:
+        report = await board_report(session, period, today, relay_overdue_before(today, ctx.relay_days),
+                                    unit_order=[u.id for u in ctx.agreement.units])
+    return report, {u.unit: unit_name(ctx.agreement, u.unit) for u in report.units}
 
-    @router.get("/report.csv")
-    async def report_csv(staff: Staff, from_: From = "", to: str = "") -> Response:
-        """The board report's numbers as CSV (counts only), for the same period as the page."""
-        try:
-            period = period_of(from_, to, ctx.today())
-        except DeskProblem as problem:
-            return Response(problem.sentence + "\n", status_code=problem.status, media_type="text/plain")
-        report, names = await numbers(period)
-        name = f"board-report-{period.first_day:%Y-%m}-to-{period.months[-1]:%Y-%m}.csv"
-        return Response(csv_text(report, names), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
-    return router
+@router.get("/report")
+async def report_page(request: Request, ctx: DeskContextDep, staff: CurrentStaff, from_: From = "",
+                      to: str = "") -> Response:
+    """The board report: requests by month and by agency unit, time to answer, overdue; counts only."""
+    context = {"section": "report", "from_value": from_[:20], "to_value": to[:20], "report": None,
+               "kind_words": KIND_WORDS, "month_name": month_name, "number": number}
+    try:
+        period = period_of(from_, to, ctx.today())
+    except DeskProblem as problem:
+        return ctx.desk.render(request, "report.html", with_error(context, problem), status_code=problem.status)
+    report, names = await numbers(ctx, period)
+    return ctx.desk.render(request, "report.html", {
+        **context, "report": report, "names": names, "charts": charts(report, names),
+        "from_value": f"{period.first_day:%Y-%m}", "to_value": f"{period.months[-1]:%Y-%m}",
+    })
+
+
+@router.get("/report.csv")
+async def report_csv(ctx: DeskContextDep, staff: CurrentStaff, from_: From = "", to: str = "") -> Response:
+    """The board report's numbers as CSV (counts only), for the same period as the page."""
+    try:
+        period = period_of(from_, to, ctx.today())
+    except DeskProblem as problem:
+        return Response(problem.sentence + "\n", status_code=problem.status, media_type="text/plain")
+    report, names = await numbers(ctx, period)
+    name = f"board-report-{period.first_day:%Y-%m}-to-{period.months[-1]:%Y-%m}.csv"
+    return Response(csv_text(report, names), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -1,90 +1,87 @@
 """The request page: who asked, about whom, what; its timeline, the agency's answers, and the steps the
-lifecycle allows staff now. Opening it is itself recorded in the request's history.
-
-No `from __future__ import annotations`: see routes_queue."""
+lifecycle allows staff now. Opening it is itself recorded in the request's history."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from bot.desk import actions, request_page, store
-from bot.desk.context import DeskContext, DeskProblem, not_found
-from bot.desk.forms import LinkIn
+from bot.desk.context import DeskContext, not_found
+from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
+from bot.desk.forms import LinkIn, from_form
 from bot.desk.views import FORMS, IDENTITY_CHECKS, KINDS, SCOPES
-from bot.desk.web import back_to, form_values, parse, problem_page, with_error
+from bot.desk.web import back_to, problem_page, with_error
 from bot.models import StaffAccount
 from bot.requests.moves import record_opening
+from deskkit.inputs import form_values
+from deskkit.problems import DeskProblem
 
 SEEN_AS = "request page"
 
+router = APIRouter(prefix="/provider/requests", include_in_schema=False)
 
-def requests_router(ctx: DeskContext) -> APIRouter:
-    desk = ctx.desk
-    router = APIRouter(prefix="/provider/requests", include_in_schema=False)
-    Staff = Annotated[StaffAccount, Depends(desk.current_account)]
 
-    async def show(request: Request, staff: StaffAccount, ref: str, *, find: str = "", requester: str = "",
-                   status: int = 200, problem: DeskProblem | None = None, values: dict | None = None) -> Response:
-        async with ctx.sessions.begin() as session:
-            found = await store.request_by_ref(session, ref, lock=True)
-            if found is None:
-                raise not_found("request", ref)
-            await record_opening(session, found, "staff", staff.display_name, SEEN_AS)
-            page = await request_page.load(session, ctx.agreement, found, ctx.today(), ctx.relay_days,
-                                           find, requester)
-        context: dict[str, Any] = {
-            "page": page, "r": page.request, "values": values or {}, "kinds": KINDS, "scopes": SCOPES,
-            "forms": FORMS, "identity_checks": IDENTITY_CHECKS, "section": "queue",
-        }
-        return desk.render(request, "request.html", with_error(context, problem) if problem else context,
+async def show(ctx: DeskContext, request: Request, staff: StaffAccount, ref: str, *, find: str = "",
+               requester: str = "", status: int = 200, problem: DeskProblem | None = None,
+               values: dict | None = None) -> Response:
+    async with ctx.sessions.begin() as session:
+        found = await store.request_by_ref(session, ref, lock=True)
+        if found is None:
+            raise not_found("request", ref)
+        await record_opening(session, found, "staff", staff.display_name, SEEN_AS)
+        page = await request_page.load(session, ctx.agreement, found, ctx.today(), ctx.relay_days, find, requester)
+    context: dict[str, Any] = {
+        "page": page, "r": page.request, "values": values or {}, "kinds": KINDS, "scopes": SCOPES,
+        "forms": FORMS, "identity_checks": IDENTITY_CHECKS, "section": "queue",
+    }
+    return ctx.desk.render(request, "request.html", with_error(context, problem) if problem else context,
                            status_code=status)
 
-    @router.get("/{ref}")
-    async def request_detail(request: Request, staff: Staff, ref: str,
-                             find: Annotated[str, Query(max_length=200)] = "",
-                             requester: Annotated[str, Query(max_length=32)] = "") -> Response:
-        """One request: details, timeline, answers and the staff steps allowed now."""
-        try:
-            return await show(request, staff, ref, find=find, requester=requester)
-        except DeskProblem as problem:
-            return problem_page(ctx, request, problem)
 
-    @router.post("/{ref}/steps/{trigger}", dependencies=[Depends(desk.require_csrf)])
-    async def take_step(request: Request, staff: Staff, ref: str, trigger: str) -> Response:
-        """Take one staff step (approve, decline, relay …) that the lifecycle allows now."""
-        values: dict = {}
-        try:
-            if trigger not in actions.STEPS:
-                raise DeskProblem(404, f"There is no staff step called '{trigger[:40]}'.")
-            model = actions.STEPS[trigger][0]
-            values = await form_values(request)
-            data = parse(model, values) if model is not None else None
-            done = await actions.take_step(ctx, staff, ref, trigger, data)
-        except DeskProblem as problem:
-            return await _refused(request, staff, ref, problem, {**values, "step": trigger})
-        return back_to(ctx, f"/provider/requests/{ref}", done)
+async def refused(ctx: DeskContext, request: Request, staff: StaffAccount, ref: str, problem: DeskProblem,
+                  values: dict, requester: str = "") -> Response:
+    """The request page again, with the problem on top and what staff typed still in the form."""
+    try:
+        return await show(ctx, request, staff, ref, requester=requester[:32], status=problem.status,
+                          problem=problem, values=values)
+    except DeskProblem as missing:
+        return problem_page(ctx, request, missing)
 
-    @router.post("/{ref}/link", dependencies=[Depends(desk.require_csrf)])
-    async def link(request: Request, staff: Staff, ref: str) -> Response:
-        """Link a request to the person asking and the person it is about."""
-        values: dict = {}
-        try:
-            values = await form_values(request)
-            data = parse(LinkIn, values)
-            done = await actions.link(ctx, staff, ref, data)
-        except DeskProblem as problem:
-            return await _refused(request, staff, ref, problem, {**values, "step": "link"},
-                                  requester=values.get("requester_ref", ""))
-        return back_to(ctx, f"/provider/requests/{ref}", done)
 
-    async def _refused(request: Request, staff: StaffAccount, ref: str, problem: DeskProblem, values: dict,
-                       requester: str = "") -> Response:
-        """The request page again, with the problem on top and what staff typed still in the form."""
-        try:
-            return await show(request, staff, ref, requester=requester[:32], status=problem.status,
-                              problem=problem, values=values)
-        except DeskProblem as missing:
-            return problem_page(ctx, request, missing)
+@router.get("/{ref}")
+async def request_detail(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str,
+                         find: Annotated[str, Query(max_length=200)] = "",
+                         requester: Annotated[str, Query(max_length=32)] = "") -> Response:
+    """One request: details, timeline, answers and the staff steps allowed now."""
+    try:
+        return await show(ctx, request, staff, ref, find=find, requester=requester)
+    except DeskProblem as problem:
+        return problem_page(ctx, request, problem)
 
-    return router
+
+@router.post("/{ref}/steps/{trigger}", dependencies=CSRF)
+async def take_step(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str, trigger: str) -> Response:
+    """Take one staff step (approve, decline, relay …) that the lifecycle allows now."""
+    values: dict = {}
+    try:
+        actions.STEPS.step(trigger)
+        values = await form_values(request)
+        data = actions.STEPS.input_of(trigger, lambda takes: from_form(takes, values))
+        done = await actions.take_step(ctx, staff, ref, trigger, data)
+    except DeskProblem as problem:
+        return await refused(ctx, request, staff, ref, problem, {**values, "step": trigger})
+    return back_to(ctx, f"/provider/requests/{ref}", done)
+
+
+@router.post("/{ref}/link", dependencies=CSRF)
+async def link(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str) -> Response:
+    """Link a request to the person asking and the person it is about."""
+    values: dict = {}
+    try:
+        values = await form_values(request)
+        done = await actions.link(ctx, staff, ref, from_form(LinkIn, values))
+    except DeskProblem as problem:
+        return await refused(ctx, request, staff, ref, problem, {**values, "step": "link"},
+                             requester=values.get("requester_ref", ""))
+    return back_to(ctx, f"/provider/requests/{ref}", done)

@@ -3,10 +3,6 @@ and id for requests; id for people), so a page costs the same with a million row
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy import and_, column, func, literal_column, or_, table, text
 from sqlalchemy.orm import aliased
 from sqlmodel import select
@@ -23,37 +19,13 @@ from bot.models import (
     RequestEvent,
     UnitAnswer,
 )
+from deskkit.inputs import BIGGEST_ID
+from deskkit.paging import Cursor, Cursors
 
-MAX_ID = 2**63 - 1  # the largest id either database holds: a bigger one in a link is refused, never a 500
+MAX_ID = BIGGEST_ID  # the largest id either database holds: a bigger one in a link is refused, never a 500
 COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of a huge state is a full index scan
-_CURSOR = re.compile(r"^(?:d\.(\d{4}-\d{2}-\d{2})\.(\d{1,18})|n\.(\d{1,18}))$")
-
-
-class BadCursor(ValueError):
-    """A page link that this desk did not make."""
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page of a state starts: after (due_on, id), or among the undated after id."""
-
-    due_on: date | None
-    id: int
-
-    def __str__(self) -> str:
-        return f"d.{self.due_on.isoformat()}.{self.id}" if self.due_on else f"n.{self.id}"
-
-    @classmethod
-    def parse(cls, text: str | None) -> Cursor | None:
-        if not text:
-            return None
-        found = _CURSOR.match(text)
-        if not found:
-            raise BadCursor("That page link is not one this desk made; start again from the first page.")
-        try:
-            return cls(date.fromisoformat(found[1]), int(found[2])) if found[1] else cls(None, int(found[3]))
-        except ValueError:
-            raise BadCursor("That page link is not one this desk made; start again from the first page.") from None
+# A queue page link: after (due_on, id) among the dated, or after id among the undated ("d.2026-12-01.42", "n.7").
+CURSORS = Cursors(MAX_ID, undated=True)
 
 
 async def queue_page(session: AsyncSession, state: str, after: Cursor | None, limit: int
@@ -61,17 +33,17 @@ async def queue_page(session: AsyncSession, state: str, after: Cursor | None, li
     """Requests in one state, earliest due date first (so overdue ones lead), then those with no due date
     yet, oldest first. Two index range scans on (state, due_on), never a sort of the whole state."""
     rows: list[Request] = []
-    if after is None or after.due_on is not None:
+    if after is None or after.day is not None:
         dated = select(Request).where(Request.state == state, Request.due_on.is_not(None))
         if after is not None:
             # `due_on >=` repeats what the OR implies, so PostgreSQL starts the index range at the cursor
             # instead of reading and discarding every earlier row of the state (SQLite found it either way).
-            dated = dated.where(Request.due_on >= after.due_on, or_(
-                Request.due_on > after.due_on, (Request.due_on == after.due_on) & (Request.id > after.id)))
+            dated = dated.where(Request.due_on >= after.day, or_(
+                Request.due_on > after.day, (Request.due_on == after.day) & (Request.id > after.id)))
         rows += list(await session.exec(dated.order_by(Request.due_on, Request.id).limit(limit + 1)))
     if len(rows) <= limit:
         undated = select(Request).where(Request.state == state, Request.due_on.is_(None))
-        if after is not None and after.due_on is None:
+        if after is not None and after.day is None:
             undated = undated.where(Request.id > after.id)
         rows += list(await session.exec(undated.order_by(Request.id).limit(limit + 1 - len(rows))))
     if len(rows) <= limit:
@@ -157,6 +129,12 @@ def _name_match(q: str, dialect: str, before: int | None, limit: int):
     if before is not None:
         newest = newest.where(found < before)
     return Person.id.in_(newest.order_by(found.desc()).limit(limit))
+
+
+async def families_of(session: AsyncSession, people: list[Person]) -> dict[int, Family]:
+    """The families of these people, by id."""
+    ids = {p.family_id for p in people if p.family_id}
+    return {f.id: f for f in await session.exec(select(Family).where(Family.id.in_(ids)))} if ids else {}
 
 
 async def find_people(session: AsyncSession, q: str, before: int | None, limit: int) -> tuple[list[Person], int | None]:

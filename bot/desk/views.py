@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-
-from babel.dates import format_date, format_datetime
+from datetime import date
 
 from bot.models import Request, RequestEvent
 from bot.requests.moves import STILL_EVENTS
+from deskkit.dates import DateWords
 from protocol import deadlines, lifecycle
 from protocol.clock import NZ, nz_today
 from protocol.grounds import ground_line
@@ -54,21 +53,9 @@ VISIBLE = frozenset(lifecycle.SENT_BY_FAMILY)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # how an event's detail carries a date
 
 
-def _a_date(d: date | str | None) -> date | None:
-    """A date, also from the ISO text an answer's JSON carries ('2026-02-10'); text that is no date raises."""
-    return date.fromisoformat(d) if isinstance(d, str) and d else (d or None)
-
-
-def day(d: date | str | None) -> str:
-    return format_date(d, "d MMM y", locale="en_NZ") if (d := _a_date(d)) else ""
-
-
-def long_day(d: date | str | None) -> str:
-    return format_date(d, "EEEE d MMMM y", locale="en_NZ") if (d := _a_date(d)) else ""
-
-
-def moment(at: datetime | None) -> str:
-    return format_datetime(at.astimezone(NZ), "d MMM y, h:mm a", locale="en_NZ") if at else ""
+# "7 Dec 2026", "Monday 7 December 2026", "7 Dec 2026, 3:05 pm"; dates from JSON (ISO text) too.
+DATES = DateWords(day_pattern="d MMM y", long_day_pattern="EEEE d MMMM y", moment_pattern="d MMM y, h:mm a", zone=NZ)
+day, long_day, moment = DATES.day, DATES.long_day, DATES.moment
 
 
 def state_label(state: str) -> str:

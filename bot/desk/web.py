@@ -1,5 +1,5 @@
-"""Small pieces every provider desk page route shares: reading a posted form, answering with a page, a
-problem page, or a redirect that carries a message."""
+"""Small pieces every provider desk page route shares: answering with a page, a problem page, or a redirect
+that carries a message (reading a form is deskkit.inputs' and forms.from_form's)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.desk.context import DeskContext, DeskProblem
-from bot.desk.forms import Input, from_form
+from bot.desk.context import DeskContext
 from deskkit.desk import Message
-
-
-async def form_values(request: Request) -> dict[str, str]:
-    """The posted form's text fields, to validate and, if something is wrong, to show again as typed."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str) and key != "csrf"}
-
-
-def parse(model: type[Input], values: dict[str, str]) -> Input:
-    """The validated shape, or DeskProblem(422) with the sentence that says what does not fit."""
-    try:
-        return from_form(model, values)
-    except ValueError as wrong:
-        raise DeskProblem(422, str(wrong)) from None
+from deskkit.problems import DeskProblem
 
 
 def back_to(ctx: DeskContext, url: str, sentence: str, kind: str = "info") -> Response:

@@ -9,8 +9,10 @@ from datetime import date, timedelta
 from sqlmodel import select
 
 from bot.desk.routes_queue import relay_overdue_before
-from bot.desk.store import Cursor
+from bot.desk.store import CURSORS
 from bot.models import ChatLink, ContactRequest, Request, UnitAnswer
+from deskkit.paging import Cursor
+from deskkit.problems import DeskProblem
 from protocol.clock import NZ, nz_today
 from protocol.deadlines import add_working_days
 from tests.bot.desk.provider_desk_support import HTML, family_asks, post_form, sign_in, staff_token
@@ -83,12 +85,14 @@ def test_the_relay_overdue_boundary_is_the_first_day_whose_relay_by_date_is_toda
 
 
 def test_page_links_round_trip_and_refuse_anything_else():
-    assert Cursor.parse(str(Cursor(date(2026, 12, 1), 42))) == Cursor(date(2026, 12, 1), 42)
-    assert Cursor.parse(str(Cursor(None, 7))) == Cursor(None, 7)
+    assert CURSORS.parse(CURSORS.text(Cursor(date(2026, 12, 1), 42))) == Cursor(date(2026, 12, 1), 42)
+    assert CURSORS.parse(CURSORS.text(Cursor(None, 7))) == Cursor(None, 7)
+    assert CURSORS.text(Cursor(date(2026, 12, 1), 42)) == "d.2026-12-01.42" and CURSORS.text(Cursor(None, 7)) == "n.7"
     for broken in ("d.2026-13-40.1", "x.1", "n.-1", "d.2026-12-01", "n.1;DROP"):
         try:
-            Cursor.parse(broken)
-        except ValueError:
+            CURSORS.parse(broken)
+        except DeskProblem as refused:
+            assert refused.status == 400
             continue
         raise AssertionError(f"{broken!r} was accepted")
 

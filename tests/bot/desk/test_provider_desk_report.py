@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.desk.charts import Series, bar_chart
-from bot.desk.context import DeskProblem
 from bot.desk.report import WorkingDayCount
 from bot.desk.report_period import period_of
 from bot.desk.routes_queue import relay_overdue_before
 from bot.models import Person, Request, UnitAnswer
+from deskkit.problems import DeskProblem
 from protocol.clock import nz_today
 from protocol.deadlines import working_days_between
 from tests.bot.desk.provider_desk_support import HTML, sign_in
