@@ -33,18 +33,17 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_ptb import PtbTelegramChannel
 from bot.chat.chat_limits import ChatLimits
 from bot.chat.conversation import Conversations
 from bot.language.i18n import use_agreement_names
 from bot.outbound.pacing import Pacer
 from protocol.agreement import load_agreement
+from tono.app import telegram_channel
 from tono.database import make_engine, make_sessionmaker
 
 ROOT = Path(__file__).resolve().parent.parent
 UNPACED = dict(per_chat=1e6, burst=10**6, overall=10**9)
-CHANNELS = {"aiogram": TelegramChannel, "ptb": PtbTelegramChannel}
+CHANNELS = {"aiogram": "aiogram", "ptb": "python-telegram-bot"}  # --channel: the TELEGRAM_LIBRARY it runs
 
 
 def resident_mb() -> float:
@@ -160,8 +159,8 @@ async def tono(chats: int, updates: int, database: str, timeout: float = 30.0, c
         conversations = Conversations(make_sessionmaker(engine), agreement)
         # The families here go faster than any person (no reading time), so the per-chat "slow down" is off.
         conversations.chat_limits = ChatLimits(turns=10**9)
-        channel = CHANNELS[channel_name](families.token, conversations, api_base=families.base_url,
-                                         pacer=Pacer(**UNPACED))
+        channel = telegram_channel(CHANNELS[channel_name], families.token, conversations, api_base=families.base_url,
+                                   pacer=Pacer(**UNPACED))
         await channel.start_polling()
         gc.collect()
         gc.freeze()  # as tono/app.py's start-up does: the libraries' objects out of the collector's sight

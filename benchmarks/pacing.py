@@ -14,12 +14,12 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.chat_load import drop_database, fresh_database, run_from_command_line
-from bot.channels.telegram import TelegramChannel
 from bot.chat.conversation import Conversations
 from bot.language.i18n import Plain, to_json
 from bot.models import ChatLink, Notification
 from protocol.agreement import load_agreement
 from tests.fakes.telegram_api import FakeTelegram
+from tono.app import telegram_channel
 from tono.database import make_engine, make_sessionmaker
 
 ALLOWED_PER_S = 30
@@ -38,7 +38,8 @@ async def measure(notifications: int, database: str = "sqlite") -> dict:
                     session.add(link)
                     await session.flush()
                     session.add(Notification(chat_link_id=link.id, text=to_json(Plain(f"News number {n}."))))
-            channel = TelegramChannel(fake.token, Conversations(sessions, load_agreement()), api_base=fake.base_url)
+            channel = telegram_channel("aiogram", fake.token, Conversations(sessions, load_agreement()),
+                                       api_base=fake.base_url)
             try:
                 while await channel.notifier.deliver():
                     pass

@@ -16,12 +16,14 @@ from sqlalchemy import text
 
 from agency.desk import install_agency_desk
 from agency.sweep import sweep as agency_sweep
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable, webhook_secret
+from bot.channels.telegram_api import TelegramRefused, TelegramUnreachable, webhook_secret
+from bot.channels.telegram_common import TelegramChannelBase
 from bot.channels.webchat import webchat_router
 from bot.chat.conversation import Conversations
 from bot.desk import install_provider_desk
 from bot.language.i18n import use_agreement_names
+from bot.outbound.notifier import Notifier
+from bot.outbound.pacing import Pacer
 from bot.requests.sweep import sweep as provider_sweep
 from deskkit.middleware import RequestLimits
 from linkqueue.http import inbox_router
@@ -76,13 +78,20 @@ async def _start_telegram(start, first_delay: float = 1.0, longest_delay: float 
         delay = min(delay * 2, longest_delay)
 
 
-def _telegram_channel(library: str) -> type:
-    """The channel class for TELEGRAM_LIBRARY; python-telegram-bot is imported only when it is chosen."""
+def telegram_channel(library: str, token: str, conversations: Conversations, *, api_base: str | None = None,
+                     pacer: Pacer | None = None, lease: timedelta = timedelta(seconds=30)) -> TelegramChannelBase:
+    """The Telegram channel for TELEGRAM_LIBRARY, assembled: the library's Bot API client (Telegram's side), the
+    notifier that pushes the outbox through it (built here, once), and the channel (the chat's side) given both.
+    python-telegram-bot is imported only when it is chosen."""
     if library == "python-telegram-bot":
-        from bot.channels.telegram_ptb import PtbTelegramChannel
-
-        return PtbTelegramChannel
-    return TelegramChannel
+        from bot.channels.telegram_ptb import PtbBotApi as Api
+        from bot.channels.telegram_ptb import PtbTelegramChannel as Channel
+    else:
+        from bot.channels.telegram import AiogramBotApi as Api
+        from bot.channels.telegram import TelegramChannel as Channel
+    api = Api(token, api_base)
+    notifier = Notifier(conversations.sessions, api, pacer, lease=lease)
+    return Channel(api, conversations, notifier)
 
 
 def _per_process_secret() -> str:
@@ -100,9 +109,8 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
     sessions = make_sessionmaker(engine)
     link = link_for(settings, agreement, sessions)  # TONO_ROLE: both organisations here, or one of them
     conversations = Conversations(sessions, agreement, outbox=link.provider)
-    channel = _telegram_channel(settings.telegram_library)
-    telegram = (channel(settings.telegram_bot_token, conversations, settings.telegram_api_base,
-                        lease=timedelta(seconds=settings.send_lease))
+    telegram = (telegram_channel(settings.telegram_library, settings.telegram_bot_token, conversations,
+                                 api_base=settings.telegram_api_base, lease=timedelta(seconds=settings.send_lease))
                 if settings.telegram_bot_token else None)
     secret = webhook_secret(settings.secret_key or settings.telegram_bot_token or "") if telegram else ""
     notifier = telegram.notifier if telegram else None  # the web chat takes its news when its page asks

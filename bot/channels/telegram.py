@@ -1,5 +1,6 @@
-"""The Telegram channel on aiogram 3 (the default): aiogram's Bot, Dispatcher and types around the turns that
-every Telegram channel shares (bot/channels/telegram_common.py).
+"""The Telegram channel on aiogram 3 (the default): aiogram's Bot as the Bot API client (AiogramBotApi, Telegram's
+side, bot/channels/telegram_api.py), and its Dispatcher and types around the turns that every Telegram channel
+shares (TelegramChannel, the chat's side, bot/channels/telegram_common.py).
 
 It decides nothing: every press is checked by the flows and the lifecycle. What it does check is what
 only Telegram knows: that the person pressing a button is the person whose chat it is.
@@ -8,7 +9,6 @@ only Telegram knows: that the person pressing a button is the person whose chat 
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
@@ -35,21 +35,12 @@ from aiogram.types import (
 )
 
 from bot.channels import bot_api_answers  # noqa: F401  (the answers' models built once: see the module)
-from bot.channels.telegram_common import (
-    POLL_SECONDS,
-    UPDATES,
-    Press,
-    TelegramChannelBase,
-    TelegramRefused,
-    TelegramUnreachable,
-    incoming_from,
-    webhook_secret,
-)
-from bot.chat.conversation import Conversations
-from bot.outbound.notifier import Keyboard, RetryAfter, Undeliverable
-from bot.outbound.pacing import Pacer
+from bot.channels.telegram_api import POLL_SECONDS, UPDATES, TelegramBotApi, TelegramRefused, TelegramUnreachable
+from bot.channels.telegram_common import Press, TelegramChannelBase, incoming_from
+from bot.chat.ports import ConversationsPort
+from bot.outbound.push import Keyboard, NotifierPort, RetryAfter, Undeliverable
 
-__all__ = ["TelegramChannel", "incoming_from", "markup", "webhook_secret"]
+__all__ = ["AiogramBotApi", "TelegramChannel", "markup"]
 
 
 def markup(keyboard: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -74,16 +65,63 @@ async def _telegram_refusals():
         raise Undeliverable(error.message) from error
 
 
-class TelegramChannel(TelegramChannelBase):
-    """One aiogram bot, its dispatcher, and the way its updates reach the conversations."""
+class AiogramBotApi(TelegramBotApi):
+    """One aiogram Bot: the Bot API calls Tono makes, in aiogram's words."""
 
-    def __init__(self, token: str, conversations: Conversations, api_base: str | None = None,
-                 pacer: Pacer | None = None, lease: timedelta = timedelta(seconds=30)):
+    def __init__(self, token: str, api_base: str | None = None):
         session = AiohttpSession(api=TelegramAPIServer.from_base(api_base)) if api_base else AiohttpSession()
         self.bot = Bot(token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+    async def username(self) -> str:
+        return (await self.bot.me()).username
+
+    async def get_updates(self, offset: int | None) -> list[Update]:
+        return await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES,
+                                          request_timeout=POLL_SECONDS + 15)
+
+    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_message(int(chat_key), text, reply_markup=markup(keyboard))
+
+    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
+                            keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_document(int(chat_key), BufferedInputFile(content, filename=filename),
+                                         caption=caption, reply_markup=markup(keyboard))
+
+    async def send_photo(self, chat_key: str, filename: str, content: bytes, caption: str,
+                         keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_photo(int(chat_key), BufferedInputFile(content, filename=filename), caption=caption,
+                                      reply_markup=markup(keyboard))
+
+    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+        await self.bot.set_my_commands([BotCommand(command=name, description=text) for name, text in commands],
+                                       language_code=language)
+
+    async def connect(self) -> None:
+        """Nothing to open first: aiogram's session opens on its first call."""
+
+    @asynccontextmanager
+    async def starting(self):
+        try:
+            yield
+        except (TelegramNetworkError, TelegramServerError) as error:
+            raise TelegramUnreachable(str(error)) from error
+        except TelegramAPIError as error:
+            raise TelegramRefused(error.message) from error
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+
+class TelegramChannel(TelegramChannelBase):
+    """aiogram's dispatcher, and the way its updates reach the conversations."""
+
+    def __init__(self, api: AiogramBotApi, conversations: ConversationsPort, notifier: NotifierPort):
         self.dispatcher = Dispatcher()
         self.dispatcher.include_router(self._router())
-        super().__init__(conversations, pacer, lease)
+        super().__init__(api, conversations, notifier)
 
     def _router(self) -> Router:
         router = Router(name="family-chat")
@@ -104,58 +142,10 @@ class TelegramChannel(TelegramChannelBase):
             message.chat.id if shown else None, shown and message.chat.type == "private",
             message.message_id if shown else None, query.answer))
 
-    async def username(self) -> str:
-        return (await self.bot.me()).username
-
     async def feed(self, update: dict) -> None:
         # feed_update, not feed_webhook_update: that one stops waiting after 55 s and lets the turn go on
         # unseen, so a slow turn that then failed would already have been confirmed to Telegram, and lost.
-        await self._dispatch(Update.model_validate(update, context={"bot": self.bot}))
-
-    async def _get_updates(self, offset: int | None) -> list[Update]:
-        return await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES,
-                                          request_timeout=POLL_SECONDS + 15)
+        await self._dispatch(Update.model_validate(update, context={"bot": self.api.bot}))
 
     async def _dispatch(self, update: Update) -> None:
-        await self.dispatcher.feed_update(self.bot, update)
-
-    # --- PushTarget: the notifier sends through these -------------------------------------------------------
-
-    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None:
-        async with _telegram_refusals():
-            await self.bot.send_message(int(chat_key), text, reply_markup=markup(keyboard))
-
-    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
-                            keyboard: Keyboard | None) -> None:
-        """A copy as a Telegram document ("sending a document…" was shown while the turn made it)."""
-        async with _telegram_refusals():
-            await self.bot.send_document(int(chat_key), BufferedInputFile(content, filename=filename),
-                                         caption=caption, reply_markup=markup(keyboard))
-
-    async def send_photo(self, chat_key: str, filename: str, content: bytes, caption: str,
-                         keyboard: Keyboard | None) -> None:
-        """A picture (the steps of a request) as a Telegram photo: shown in the chat, not a file to open."""
-        async with _telegram_refusals():
-            await self.bot.send_photo(int(chat_key), BufferedInputFile(content, filename=filename), caption=caption,
-                                      reply_markup=markup(keyboard))
-
-    # --- the rest of the Bot API that the shared channel uses -----------------------------------------------
-
-    async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
-        await self.bot.set_my_commands([BotCommand(command=name, description=text) for name, text in commands],
-                                       language_code=language)
-
-    async def _connect(self) -> None:
-        """Nothing to open first: aiogram's session opens on its first call."""
-
-    @asynccontextmanager
-    async def _starting(self):
-        try:
-            yield
-        except (TelegramNetworkError, TelegramServerError) as error:
-            raise TelegramUnreachable(str(error)) from error
-        except TelegramAPIError as error:
-            raise TelegramRefused(error.message) from error
-
-    async def _close(self) -> None:
-        await self.bot.session.close()
+        await self.dispatcher.feed_update(self.api.bot, update)

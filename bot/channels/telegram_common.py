@@ -1,42 +1,37 @@
-"""What the Telegram channel does the same way whichever chat library talks to the Bot API.
+"""What is the chat's on Telegram, whichever chat library talks to the Bot API: turns and screens.
 
 A turn per update, one at a time per chat and in order; the press of a button checked against the person
-pressing it; the turn's replies sent from the outbox (bot/outbound/notifier.py, which paces and retries for every
-channel); "typing…" while a turn is slow; long polling that confirms an update only once its turn is saved.
+pressing it; the turn's replies sent from the outbox (the notifier, which paces and retries for every channel,
+handed in as a NotifierPort); "typing…" while a turn is slow; long polling that confirms an update only once its
+turn is saved.
 
-Each library's channel subclasses TelegramChannelBase and adds only what that library knows: how to call
-the Bot API (the hooks at the end of the class), how to read its updates into plain values, how to build a
-keyboard, and what its errors mean (bot/channels/telegram.py on aiogram, bot/channels/telegram_ptb.py on
-python-telegram-bot; TELEGRAM_LIBRARY picks one).
+What is Telegram's (the Bot API calls, its limits, what its errors mean) is the TelegramBotApi handed in
+(bot/channels/telegram_api.py). Each library's channel subclasses TelegramChannelBase and adds only how to read
+its updates into plain values (bot/channels/telegram.py on aiogram, bot/channels/telegram_ptb.py on
+python-telegram-bot; TELEGRAM_LIBRARY picks one). tono/app.py builds the client, the notifier and the channel.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import logging
 import random
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from bot.chat.conversation import Conversations, language_from_hint
+from bot.channels.telegram_api import CHANNEL, TelegramBotApi
+from bot.chat.ports import ConversationsPort, language_from_hint
 from bot.flows import COMMAND_DESCRIPTIONS
 from bot.flows.chat import Incoming, Said
 from bot.language.i18n import LANGUAGES, _, say
-from bot.outbound.notifier import Notifier
-from bot.outbound.pacing import Pacer
-from bot.outbound.wire import TELEGRAM_TEXT_LIMIT, ChatOrder, read_token
+from bot.outbound.push import NotifierPort
+from bot.outbound.wire import ChatOrder, read_token
 
 log = logging.getLogger(__name__)
-CHANNEL = "telegram"  # the same chats whichever library serves them: switching libraries keeps every conversation
-UPDATES = ["message", "callback_query"]
-POLL_SECONDS = 25
 # After a failed getUpdates: wait 1 s, then 1.3 times longer each time up to 5 s (aiogram's own polling backoff).
 POLL_WAIT, POLL_WAIT_GROWTH, POLL_LONGEST_WAIT = 1.0, 1.3, 5.0
 TRIES = 3  # an update whose turn keeps failing is given up after this many (a poison update must not stop the bot)
@@ -46,14 +41,6 @@ CHAT_ACTIONS = {"copies": "upload_document"}
 SLOW_TURN = 1.0
 MEDIA_KINDS = ("photo", "sticker", "voice", "video_note", "video", "audio", "document", "animation", "location",
                "contact", "poll")
-
-
-class TelegramUnreachable(Exception):
-    """Starting failed because Telegram did not answer, or answered that it is in trouble: later may work."""
-
-
-class TelegramRefused(Exception):
-    """Starting failed because Telegram said no (a token it does not know, a webhook it will not take)."""
 
 
 @dataclass(frozen=True)
@@ -85,24 +72,16 @@ def incoming_from(message: Any) -> Incoming:
     return Incoming("media", media=kind)
 
 
-def webhook_secret(secret_key: str) -> str:
-    """The X-Telegram-Bot-Api-Secret-Token value, derived from TONO_SECRET_KEY (Telegram allows A-Za-z0-9_-)."""
-    return hmac.new(secret_key.encode(), b"telegram-webhook", hashlib.sha256).hexdigest()
-
-
 class TelegramChannelBase(ABC):
-    """One bot and the way its updates reach the conversations; the notifier's PushTarget (sends are the
-    library's: send_text, send_document, send_photo)."""
+    """One bot's updates reaching the conversations, and the turns' replies going back through the notifier.
+    `api` is the library's Bot API client; the notifier pushes through that same client."""
 
-    channel = CHANNEL
-    text_limit = TELEGRAM_TEXT_LIMIT
-    bot: Any  # the library's Bot, made by each channel before it calls this constructor
-
-    def __init__(self, conversations: Conversations, pacer: Pacer | None = None,
-                 lease: timedelta = timedelta(seconds=30)):
+    def __init__(self, api: TelegramBotApi, conversations: ConversationsPort, notifier: NotifierPort):
+        self.api = api
         self.conversations = conversations
-        self.notifier = Notifier(conversations.sessions, self, pacer, lease=lease)
-        conversations.push_replies(CHANNEL, self.notifier.lease)
+        self.notifier = notifier
+        # Telegram pushes: a turn's replies wait in the outbox, claimed for as long as the notifier's lease.
+        conversations.push_replies(CHANNEL, notifier.lease)
         self.order = ChatOrder()
         self._polling: asyncio.Task | None = None
         self._sending: asyncio.Task | None = None
@@ -172,7 +151,7 @@ class TelegramChannelBase(ABC):
     def _chat_action(self, key: str, action: str) -> None:
         async def send() -> None:
             try:
-                await self._send_chat_action(int(key), action)
+                await self.api.send_chat_action(int(key), action)
             except Exception:  # only a hint that something is coming: the message itself is what matters
                 log.debug("could not show %s", action, exc_info=True)
 
@@ -206,7 +185,7 @@ class TelegramChannelBase(ABC):
         effort and paced like any send: the screen check guards a button that stays."""
         try:
             await self.notifier.pacer.slot(key)
-            await self._remove_buttons(int(key), message_id)
+            await self.api.remove_buttons(int(key), message_id)
         except Exception:  # the message may be too old to edit
             log.debug("could not clear buttons", exc_info=True)
 
@@ -229,7 +208,7 @@ class TelegramChannelBase(ABC):
         wait, offset, failures = POLL_WAIT, None, {}
         while True:
             try:
-                updates = await self._get_updates(offset)
+                updates = await self.api.get_updates(offset)
             except Exception as error:  # Telegram unreachable: wait and ask again, as both libraries do
                 log.warning("getUpdates failed (%s); asking again in %.1f s", type(error).__name__, wait)
                 await asyncio.sleep(wait * random.uniform(0.9, 1.1))  # several workers do not ask in step
@@ -261,22 +240,22 @@ class TelegramChannelBase(ABC):
         """The menu commands with their descriptions, in English (the default) and te reo Māori."""
         for language in LANGUAGES:
             commands = [(name, say(text, language, "adult")) for name, text in COMMAND_DESCRIPTIONS.items()]
-            await self._set_commands(commands, None if language == "en" else language)
+            await self.api.set_commands(commands, None if language == "en" else language)
 
     async def start_polling(self) -> None:
-        async with self._starting():
-            await self._connect()
-            await self._delete_webhook()
+        async with self.api.starting():
+            await self.api.connect()
+            await self.api.delete_webhook()
             await self.set_commands()
         self.start_sending()
         self._polling = asyncio.create_task(self._poll())
 
     async def start_webhook(self, url: str, secret: str) -> None:
-        async with self._starting():
-            await self._connect()
+        async with self.api.starting():
+            await self.api.connect()
             await self.set_commands()
             self.start_sending()
-            await self._set_webhook(url, secret)
+            await self.api.set_webhook(url, secret)
 
     async def stop(self) -> None:
         if self._polling is not None:
@@ -291,51 +270,18 @@ class TelegramChannelBase(ABC):
             self._sending = None
         await self.notifier.stop()
         await asyncio.gather(*self._actions, return_exceptions=True)
-        await self._close()
+        await self.api.close()
+
+    async def username(self) -> str:
+        """The bot's @username (for t.me links: the provider desk's enrolment links)."""
+        return await self.api.username()
 
     # --- what each library does its own way -----------------------------------------------------------------
-
-    @abstractmethod
-    async def username(self) -> str:
-        """The bot's @username (for t.me links), asked of Telegram once and kept, as each library keeps getMe."""
 
     @abstractmethod
     async def feed(self, update: dict) -> None:
         """One update from the webhook, as Telegram's JSON; raises if its turn failed."""
 
     @abstractmethod
-    async def _get_updates(self, offset: int | None) -> Sequence[Any]:
-        """getUpdates (long polling, POLL_SECONDS, UPDATES): the library's updates, each with an update_id."""
-
-    @abstractmethod
     async def _dispatch(self, update: Any) -> None:
         """Hand one of the library's updates to message_turn or button_turn; raises if its turn failed."""
-
-    @abstractmethod
-    async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None: ...
-
-    # The Bot API calls both libraries spell alike (the method names and keywords are Telegram's own).
-
-    async def _send_chat_action(self, chat: int, action: str) -> None:
-        await self.bot.send_chat_action(chat, action)
-
-    async def _remove_buttons(self, chat: int, message_id: int) -> None:
-        await self.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
-
-    async def _delete_webhook(self) -> None:
-        await self.bot.delete_webhook(drop_pending_updates=False)
-
-    async def _set_webhook(self, url: str, secret: str) -> None:
-        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=UPDATES)
-
-    @abstractmethod
-    def _starting(self) -> contextlib.AbstractAsyncContextManager[None]:
-        """The library's errors while starting as TelegramUnreachable or TelegramRefused."""
-
-    @abstractmethod
-    async def _connect(self) -> None:
-        """Whatever the library does before its first call (python-telegram-bot: Bot.initialize)."""
-
-    @abstractmethod
-    async def _close(self) -> None:
-        """Close the library's HTTP session."""

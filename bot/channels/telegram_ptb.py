@@ -1,6 +1,7 @@
 """The Telegram channel on python-telegram-bot 22 (TELEGRAM_LIBRARY=python-telegram-bot), for providers who
-already run their bots on it: PTB's Bot and types around the turns that every Telegram channel shares
-(bot/channels/telegram_common.py).
+already run their bots on it: PTB's Bot as the Bot API client (PtbBotApi, Telegram's side,
+bot/channels/telegram_api.py), and PTB's types around the turns that every Telegram channel shares
+(PtbTelegramChannel, the chat's side, bot/channels/telegram_common.py).
 
 It uses PTB's Bot API layer (`telegram`), not its application framework (`telegram.ext`), the way PTB's own
 rawapibot.py example does: Tono brings its own update loop (confirm-after-commit polling, see
@@ -24,19 +25,10 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram_common import (
-    POLL_SECONDS,
-    UPDATES,
-    Press,
-    TelegramChannelBase,
-    TelegramRefused,
-    TelegramUnreachable,
-    incoming_from,
-)
-from bot.chat.conversation import Conversations
-from bot.outbound.notifier import Keyboard, Undeliverable
-from bot.outbound.notifier import RetryAfter as WaitThenRetry
-from bot.outbound.pacing import Pacer
+from bot.channels.telegram_api import POLL_SECONDS, UPDATES, TelegramBotApi, TelegramRefused, TelegramUnreachable
+from bot.channels.telegram_common import Press, TelegramChannelBase, incoming_from
+from bot.outbound.push import Keyboard, Undeliverable
+from bot.outbound.push import RetryAfter as WaitThenRetry
 
 TELEGRAM = "https://api.telegram.org"
 # As long as aiogram waits for an answer: a send cut off by a short timeout may still have reached Telegram, and
@@ -75,11 +67,10 @@ async def _telegram_refusals():
         raise Undeliverable(error.message) from error
 
 
-class PtbTelegramChannel(TelegramChannelBase):
-    """One python-telegram-bot Bot, and the way its updates reach the conversations."""
+class PtbBotApi(TelegramBotApi):
+    """One python-telegram-bot Bot: the Bot API calls Tono makes, in PTB's words."""
 
-    def __init__(self, token: str, conversations: Conversations, api_base: str | None = None,
-                 pacer: Pacer | None = None, lease: timedelta = timedelta(seconds=30)):
+    def __init__(self, token: str, api_base: str | None = None):
         base = (api_base or TELEGRAM).rstrip("/")
         # Kept to close them whether or not the bot was ever initialised (Bot.shutdown skips them then).
         # getUpdates' own: PTB adds the long poll's POLL_SECONDS to its read timeout (40 s, as aiogram's channel asks).
@@ -87,14 +78,62 @@ class PtbTelegramChannel(TelegramChannelBase):
                           HTTPXRequest(read_timeout=PATIENCE, write_timeout=PATIENCE, media_write_timeout=PATIENCE))
         self.bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot",
                        get_updates_request=self._requests[0], request=self._requests[1])
-        super().__init__(conversations, pacer, lease)
 
     async def username(self) -> str:
         await self.bot.initialize()  # getMe once; PTB keeps the answer (and does nothing if started already)
         return self.bot.username
 
+    async def get_updates(self, offset: int | None) -> tuple[Update, ...]:
+        return await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES)
+
+    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_message(int(chat_key), text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
+
+    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
+                            keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_document(int(chat_key), content, filename=filename, caption=caption,
+                                         parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
+
+    async def send_photo(self, chat_key: str, filename: str, content: bytes, caption: str,
+                         keyboard: Keyboard | None) -> None:
+        async with _telegram_refusals():
+            await self.bot.send_photo(int(chat_key), content, filename=filename, caption=caption,
+                                      parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
+
+    async def set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
+        await self.bot.set_my_commands([BotCommand(name, text) for name, text in commands], language_code=language)
+
+    async def connect(self) -> None:
+        await self.bot.initialize()  # PTB's start: its HTTP clients, and getMe (which checks the token)
+
+    @asynccontextmanager
+    async def starting(self):
+        try:
+            yield
+        except InvalidToken as error:
+            # Bot.initialize's own message repeats the token, which must never reach a log: Telegram's is enough.
+            said = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
+            raise TelegramRefused(said.message) from None
+        except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
+            raise TelegramRefused(error.message) from error
+        except NetworkError as error:  # TimedOut too; and 5xx, which PTB reports as NetworkError
+            raise TelegramUnreachable(error.message) from error
+        except TelegramError as error:
+            raise TelegramRefused(error.message) from error
+
+    async def close(self) -> None:
+        await self.bot.shutdown()
+        for request in self._requests:
+            await request.shutdown()  # closes its client if Bot.shutdown did not
+
+
+class PtbTelegramChannel(TelegramChannelBase):
+    """PTB's updates, read with Update.de_json, reaching the conversations (through a PtbBotApi)."""
+
     async def feed(self, update: dict) -> None:
-        await self._dispatch(Update.de_json(update, self.bot))
+        await self._dispatch(Update.de_json(update, self.api.bot))
 
     async def _dispatch(self, update: Update) -> None:
         if update.message is not None:
@@ -114,54 +153,3 @@ class PtbTelegramChannel(TelegramChannelBase):
             update_id, query.from_user.id, query.from_user.language_code, query.data,
             message.chat.id if shown else None, shown and message.chat.type == "private",
             message.message_id if shown else None, query.answer))
-
-    async def _get_updates(self, offset: int | None) -> tuple[Update, ...]:
-        return await self.bot.get_updates(offset=offset, timeout=POLL_SECONDS, allowed_updates=UPDATES)
-
-    # --- PushTarget: the notifier sends through these -------------------------------------------------------
-
-    async def send_text(self, chat_key: str, text: str, keyboard: Keyboard | None) -> None:
-        async with _telegram_refusals():
-            await self.bot.send_message(int(chat_key), text, parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
-
-    async def send_document(self, chat_key: str, filename: str, content: bytes, caption: str,
-                            keyboard: Keyboard | None) -> None:
-        """A copy as a Telegram document ("sending a document…" was shown while the turn made it)."""
-        async with _telegram_refusals():
-            await self.bot.send_document(int(chat_key), content, filename=filename, caption=caption,
-                                         parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
-
-    async def send_photo(self, chat_key: str, filename: str, content: bytes, caption: str,
-                         keyboard: Keyboard | None) -> None:
-        """A picture (the steps of a request) as a Telegram photo: shown in the chat, not a file to open."""
-        async with _telegram_refusals():
-            await self.bot.send_photo(int(chat_key), content, filename=filename, caption=caption,
-                                      parse_mode=ParseMode.HTML, reply_markup=markup(keyboard))
-
-    # --- the rest of the Bot API that the shared channel uses -----------------------------------------------
-
-    async def _set_commands(self, commands: list[tuple[str, str]], language: str | None) -> None:
-        await self.bot.set_my_commands([BotCommand(name, text) for name, text in commands], language_code=language)
-
-    async def _connect(self) -> None:
-        await self.bot.initialize()  # PTB's start: its HTTP clients, and getMe (which checks the token)
-
-    @asynccontextmanager
-    async def _starting(self):
-        try:
-            yield
-        except InvalidToken as error:
-            # Bot.initialize's own message repeats the token, which must never reach a log: Telegram's is enough.
-            said = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
-            raise TelegramRefused(said.message) from None
-        except BadRequest as error:  # before NetworkError, of which PTB makes it a kind
-            raise TelegramRefused(error.message) from error
-        except NetworkError as error:  # TimedOut too; and 5xx, which PTB reports as NetworkError
-            raise TelegramUnreachable(error.message) from error
-        except TelegramError as error:
-            raise TelegramRefused(error.message) from error
-
-    async def _close(self) -> None:
-        await self.bot.shutdown()
-        for request in self._requests:
-            await request.shutdown()  # closes its client if Bot.shutdown did not

@@ -1,5 +1,6 @@
 """The web chat at /chat/: the same flows as Telegram, in a browser, for trying Tono out and for
-families without Telegram. A page, and one JSON endpoint that runs a turn."""
+families without Telegram. A page, and one JSON endpoint that runs a turn. It reaches the conversations only
+through their port (bot/chat/ports.py), never the database."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
-from bot.chat.conversation import Conversations, language_from_hint
+from bot.chat.ports import ConversationsPort, language_from_hint
 from bot.flows.chat import Incoming, Reply, Said
 from bot.flows.engine import Engine
 from bot.language.i18n import _, say
-from bot.outbound.notifier import take_pending
 from bot.outbound.wire import button_token
 
 CHANNEL = "web"
@@ -78,7 +78,7 @@ def chat_key(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()[:64]
 
 
-def webchat_router(conversations: Conversations, secure_cookies: bool = False) -> APIRouter:
+def webchat_router(conversations: ConversationsPort, secure_cookies: bool = False) -> APIRouter:
     router = APIRouter(prefix="/chat", tags=["web chat"])
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -100,13 +100,8 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         """A chat that now knows who the family is gets a new secret, as a desk does at sign-in: a cookie
         someone planted in this browser before the enrolment link was opened no longer reaches it."""
         secret = secrets.token_urlsafe(32)
-        async with conversations.sessions.begin() as session:
-            link = await conversations.link_of(session, CHANNEL, key)
-            if link is None or link.person_id is None:
-                return
-            link.chat_key = chat_key(secret)
-            session.add(link)
-        give_cookie(response, secret)
+        if await conversations.rekey_if_linked(CHANNEL, key, chat_key(secret)):
+            give_cookie(response, secret)
 
     @router.post("/turn", response_model=TurnOut)
     async def turn(body: TurnIn, response: Response, tono_chat: str | None = Cookie(None),
@@ -133,9 +128,7 @@ def webchat_router(conversations: Conversations, secure_cookies: bool = False) -
         """Messages Tono has for this chat since the last look (answers from the agency, questions)."""
         if x_tono_chat != "1" or not tono_chat or len(tono_chat) > 100:
             raise HTTPException(403, "This endpoint is for Tono's own chat page.")
-        async with conversations.sessions.begin() as session:
-            link = await conversations.link_of(session, CHANNEL, chat_key(tono_chat))
-            waiting = await take_pending(session, link.id) if link else []
+        waiting = await conversations.pending(CHANNEL, chat_key(tono_chat))
         return _out(waiting, waiting[0].language if waiting else "en", conversations.engine)
 
     @router.get("/copies/{filename}", include_in_schema=False)

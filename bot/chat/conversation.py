@@ -1,6 +1,7 @@
 """Running one turn of a family's conversation against the database: load the chat and its state,
 let the flows decide, save the new state, all in one transaction. Channels call `handle` and send
-what it returns; they never decide anything themselves."""
+what it returns; they never decide anything themselves. Conversations answers bot/chat/ports.py's
+ConversationsPort, through which the channels reach it (they never import this module: it holds the tables)."""
 
 from __future__ import annotations
 
@@ -14,25 +15,19 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import chat_limits
+from bot.chat.ports import language_from_hint
 from bot.flows import ENGINE
 from bot.flows.chat import Incoming, Reply, Said
 from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo, Work
 from bot.flows.status import picture_of
 from bot.flows.timeline import PICTURED
-from bot.language.i18n import LANGUAGES
 from bot.models import ChatLink, Conversation, Person, SeenUpdate
-from bot.outbound.notify import queue_replies
+from bot.outbound.notify import queue_replies, take_pending
 from bot.people.family import FamilyDesk
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
 from protocol.queue import Outbox
-
-
-def language_from_hint(hint: str | None) -> str:
-    """Telegram's language_code ('mi', 'en-NZ' …) as one of Tono's languages; English otherwise."""
-    code = (hint or "").split("-")[0].lower()
-    return code if code in LANGUAGES else "en"
 
 
 class Conversations:
@@ -150,6 +145,25 @@ class Conversations:
             chat = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
             timeline = await FamilyDesk(session, self.agreement, self.today(), self.outbox).timeline(chat, ref)
             return picture_of(timeline, language, register) if timeline and timeline.state in PICTURED else None
+
+    async def pending(self, channel: str, chat_key: str) -> list[Said]:
+        """The chat's waiting news (answers, questions), marked sent as it is handed over: the web chat's page
+        asks for it; Telegram's notifier pushes it instead."""
+        async with self.sessions.begin() as session:
+            link = await self.link_of(session, channel, chat_key)
+            return await take_pending(session, link.id) if link else []
+
+    async def rekey_if_linked(self, channel: str, chat_key: str, new_key: str) -> bool:
+        """Move a chat that now knows who the family is to `new_key`, as a desk gives a new session at sign-in
+        (the web chat: a cookie planted before the enrolment link was opened no longer reaches the chat).
+        False, and nothing moved, for a chat not linked to a person."""
+        async with self.sessions.begin() as session:
+            link = await self.link_of(session, channel, chat_key)
+            if link is None or link.person_id is None:
+                return False
+            link.chat_key = new_key
+            session.add(link)
+        return True
 
     async def link_of(self, session: AsyncSession, channel: str, chat_key: str) -> ChatLink | None:
         return (await session.exec(

@@ -31,7 +31,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.flows.chat import Button, Reply, Said
 from bot.language.i18n import from_json, say
 from bot.models import ChatLink, Notification
-from bot.outbound.notify import is_picture
+from bot.outbound.notify import buttons_of, is_picture
 from bot.outbound.pacing import Pacer
 from bot.outbound.push import Keyboard, PushTarget, RetryAfter, Undeliverable
 from bot.outbound.wire import button_token, split_text
@@ -44,27 +44,6 @@ log = logging.getLogger(__name__)
 COLUMNS = Leased(Notification, Notification.id, Notification.next_attempt_at, Notification.attempts,
                  Notification.last_error, Notification.claimed_until)
 SPREAD = 0.2
-
-
-def button_rows(notification: Notification) -> tuple[tuple[Button, ...], ...]:
-    return tuple(tuple(Button(from_json(label), action) for label, action in row) for row in notification.buttons)
-
-
-def as_said(notification: Notification, link: ChatLink) -> Said:
-    return Said([Reply(from_json(notification.text), button_rows(notification))], notification.screen, None,
-                notification.language or link.language, notification.audience or link.audience)
-
-
-async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
-    """The web chat's waiting notifications, marked sent as they are handed over (in the caller's transaction)."""
-    link = await session.get(ChatLink, chat_link_id)
-    rows = list(await session.exec(select(Notification).where(
-        Notification.chat_link_id == chat_link_id, Notification.sent_at.is_(None)).order_by(Notification.id)
-        .with_for_update()))
-    for row in rows:
-        row.sent_at = utcnow()
-        session.add(row)
-    return [as_said(row, link) for row in rows]
 
 
 def _attached(reply: Reply) -> tuple[str | None, bytes | None]:
@@ -281,7 +260,7 @@ class Notifier:
             setattr(row, name, value)
         session.add(row)
         link = await session.get(ChatLink, chat_link_id)
-        return self._prepare(row.id, from_json(row.text), button_rows(row), row.screen,
+        return self._prepare(row.id, from_json(row.text), buttons_of(row), row.screen,
                              row.language or link.language, row.audience or link.audience, row.document_name,
                              row.document, row.parts_sent)
 

@@ -1,5 +1,6 @@
 """Telling a family something: the message is written to the notification outbox in the caller's
-transaction, and the notifier sends it (so it is never lost, and never sent half-way or twice)."""
+transaction, and the notifier sends it (so it is never lost, and never sent half-way or twice); the web chat
+takes its own waiting messages when its page asks (take_pending)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from datetime import timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.chat import Button, Reply
-from bot.language.i18n import to_json
-from bot.models import Notification, Request
+from bot.flows.chat import Button, Reply, Said
+from bot.language.i18n import from_json, to_json
+from bot.models import ChatLink, Notification, Request
 from protocol.clock import utcnow
 
 # Buttons on a notification are not tied to a conversation screen; the engine checks their action
@@ -26,7 +27,12 @@ def is_picture(filename: str | None) -> bool:
 
 
 def button_rows(rows: tuple[tuple[Button, ...], ...]) -> list:
+    """Buttons as a notification keeps them (JSON); buttons_of reads them back."""
     return [[[to_json(b.label), b.action] for b in row] for row in rows]
+
+
+def buttons_of(notification: Notification) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(from_json(label), action) for label, action in row) for row in notification.buttons)
 
 
 async def notify(session: AsyncSession, request: Request, text, *buttons: Button) -> None:
@@ -63,3 +69,20 @@ async def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[
     session.add_all(rows)
     await session.flush()
     return rows
+
+
+def as_said(notification: Notification, link: ChatLink) -> Said:
+    return Said([Reply(from_json(notification.text), buttons_of(notification))], notification.screen, None,
+                notification.language or link.language, notification.audience or link.audience)
+
+
+async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
+    """The web chat's waiting notifications, marked sent as they are handed over (in the caller's transaction)."""
+    link = await session.get(ChatLink, chat_link_id)
+    rows = list(await session.exec(select(Notification).where(
+        Notification.chat_link_id == chat_link_id, Notification.sent_at.is_(None)).order_by(Notification.id)
+        .with_for_update()))
+    for row in rows:
+        row.sent_at = utcnow()
+        session.add(row)
+    return [as_said(row, link) for row in rows]

@@ -7,7 +7,7 @@ import pytest
 from bot.chat.conversation import Conversations
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
-from tests.bot.telegram_channels import telegram, telegram_channel_class, telegram_library  # noqa: F401  (fixtures)
+from tests.bot.telegram_channels import new_telegram_channel, telegram, telegram_library  # noqa: F401  (fixtures)
 from tono.database import make_engine, make_sessionmaker
 
 

@@ -236,12 +236,12 @@ async def test_a_document_is_not_kept_in_the_outbox_once_sent(sessions):
 
 
 @pytest.fixture
-async def flooding_telegram(sessions, telegram_channel_class):
+async def flooding_telegram(sessions, new_telegram_channel):
     """Telegram's limits enforced with 429s: about 1 a second in one chat (short bursts of 3 tolerated)
     and 30 a second overall."""
     async with FakeTelegram(per_chat_limit=1, per_chat_burst=3, global_limit=30) as fake:
-        channel = telegram_channel_class(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
-                                         api_base=fake.base_url)
+        channel = new_telegram_channel(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
+                                       api_base=fake.base_url)
         try:
             yield fake, channel
         finally:

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from sqlmodel import select
 
-from bot.channels.telegram_common import TelegramRefused, TelegramUnreachable
+from bot.channels.telegram_api import TelegramRefused, TelegramUnreachable
 from bot.chat.conversation import Conversations
 from bot.models import Request, SeenUpdate
 from protocol.agreement import load_agreement
@@ -222,10 +222,10 @@ async def test_a_long_reply_is_split_under_telegrams_limit(telegram):
     assert all(len(m["text"]) <= 4096 for m in messages)
 
 
-async def test_an_update_given_twice_is_answered_once(sessions, telegram_channel_class):
+async def test_an_update_given_twice_is_answered_once(sessions, new_telegram_channel):
     async with FakeTelegram() as fake:
-        channel = telegram_channel_class(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
-                                         api_base=fake.base_url)
+        channel = new_telegram_channel(fake.token, Conversations(sessions, load_agreement(), today=lambda: TODAY),
+                                       api_base=fake.base_url)
         fake.user(904, "Aroha")
         update = {"update_id": 77, "message": {"message_id": 1, "date": 0, "text": "/help",
                                                "chat": {"id": 904, "type": "private", "first_name": "Aroha"},
@@ -269,10 +269,10 @@ async def test_an_update_whose_turn_always_fails_is_given_up_after_three_tries_a
 
 
 async def test_a_token_telegram_refuses_stops_the_start_with_telegrams_words_and_never_the_token(
-        sessions, telegram_channel_class):
+        sessions, new_telegram_channel):
     async with FakeTelegram() as fake:
         wrong = DEFAULT_TOKEN.replace("TEST", "WRONG")
-        channel = telegram_channel_class(wrong, Conversations(sessions, load_agreement()), api_base=fake.base_url)
+        channel = new_telegram_channel(wrong, Conversations(sessions, load_agreement()), api_base=fake.base_url)
         try:
             with pytest.raises(TelegramRefused) as refused:
                 await channel.start_polling()
@@ -283,9 +283,9 @@ async def test_a_token_telegram_refuses_stops_the_start_with_telegrams_words_and
     assert wrong not in str(refused.value) and "WRONG" not in repr(refused.value)
 
 
-async def test_a_bot_api_server_that_does_not_answer_is_unreachable_not_a_refusal(sessions, telegram_channel_class):
-    channel = telegram_channel_class(DEFAULT_TOKEN, Conversations(sessions, load_agreement()),
-                                     api_base=f"http://127.0.0.1:{free_port()}")
+async def test_a_bot_api_server_that_does_not_answer_is_unreachable_not_a_refusal(sessions, new_telegram_channel):
+    channel = new_telegram_channel(DEFAULT_TOKEN, Conversations(sessions, load_agreement()),
+                                   api_base=f"http://127.0.0.1:{free_port()}")
     try:
         with pytest.raises(TelegramUnreachable):
             await channel.start_polling()
@@ -296,7 +296,7 @@ async def test_a_bot_api_server_that_does_not_answer_is_unreachable_not_a_refusa
 async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url, tmp_path, telegram_library):
     import httpx
 
-    from bot.channels.telegram_common import webhook_secret
+    from bot.channels.telegram_api import webhook_secret
     from tono.app import create_app
     from tono.settings import load_settings
 
@@ -330,9 +330,9 @@ async def test_webhook_mode_takes_updates_only_with_the_secret_token(seeded_url,
 
 
 async def test_webhook_mode_tells_telegram_the_address_the_secret_and_the_updates_it_wants(sessions,
-                                                                                          telegram_channel_class):
+                                                                                          new_telegram_channel):
     async with FakeTelegram() as fake:
-        channel = telegram_channel_class(fake.token, Conversations(sessions, load_agreement()), api_base=fake.base_url)
+        channel = new_telegram_channel(fake.token, Conversations(sessions, load_agreement()), api_base=fake.base_url)
         try:
             await channel.start_webhook("https://tono.example/telegram/webhook", "s3cret_-")
         finally:

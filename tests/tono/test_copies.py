@@ -143,13 +143,13 @@ async def test_reading_together_is_recorded_and_staff_are_told(world):  # noqa: 
 
 
 async def test_from_the_agencys_answer_to_a_te_reo_maori_child_pdf_arriving_in_telegram(seeded_url, tmp_path):
-    from bot.channels.telegram import TelegramChannel
     from bot.chat.conversation import Conversations
     from bot.models import Person
     from bot.people.enrolment import issue_code
     from protocol.agreement import load_agreement
     from tests.bot.test_telegram_channel import read_until
     from tests.fakes.telegram_api import FakeTelegram
+    from tono.app import telegram_channel
     from tono.database import make_engine, make_sessionmaker
     from tono.link import Link
 
@@ -158,7 +158,7 @@ async def test_from_the_agencys_answer_to_a_te_reo_maori_child_pdf_arriving_in_t
     link = Link(sessions, agreement, tmp_path / "keys", today=lambda: TODAY)
     conversations = Conversations(sessions, agreement, today=lambda: TODAY, outbox=link.provider)
     async with FakeTelegram() as fake:
-        channel = TelegramChannel(fake.token, conversations, api_base=fake.base_url)
+        channel = telegram_channel("aiogram", fake.token, conversations, api_base=fake.base_url)
         await channel.start_polling()
         try:
             mere_parent = fake.user(4242, "Aroha", language_code="mi")
