@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from babel.messages.catalog import Message
 from babel.messages.pofile import read_po
 
 from bot import catalogues
@@ -35,6 +36,14 @@ def test_every_translation_keeps_the_placeholders_and_tags_of_its_sentence(langu
             where = f"{language} [{message.context}] {message.id!r}"
             assert _values(message.string) == _values(message.id), where
             assert sorted(TAG.findall(message.string)) == sorted(TAG.findall(message.id)), where
+
+
+def test_a_translation_saying_a_placeholder_that_nothing_fills_is_reported_by_the_check():
+    misspelt = Message("The agency has it", "Kei {agnecy}", context="adult")
+    named = Message("The agency has it", "Kei {agency} · {Agency}", context="adult")
+
+    assert catalogues._unknown_placeholders(misspelt) == ["agnecy"]
+    assert catalogues._unknown_placeholders(named) == []
 
 
 def test_the_te_reo_maori_catalogue_says_it_is_a_draft_for_a_translator():

@@ -11,7 +11,7 @@ import yaml
 from babel.messages.pofile import read_po
 
 from bot.chat.conversation import Conversations
-from bot.language.i18n import LANGUAGES, REGISTERS, Text, po_path, say, use_agreement_names
+from bot.language.i18n import LANGUAGES, REGISTERS, Text, _, po_path, say, use_agreement_names
 from bot.language.names import names_by_language
 from protocol.agreement import DEFAULT_AGREEMENT_PATH, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
@@ -120,3 +120,18 @@ def test_the_agencys_te_reo_name_comes_from_the_agreement_with_a_capital_where_a
     said = [say(STATUS["relayed"], "mi", "adult"), say(HOLDERS["agency"], "mi", "adult")]
 
     assert said == ["Kua tukuna e WCFS tō tono ki te Tari.", "Te Tari"]
+
+
+def test_a_sentence_naming_a_party_before_tono_was_given_an_agreement_says_how_to_give_it(monkeypatch):
+    from bot.flows.status import STATUS
+    from bot.language import i18n
+
+    monkeypatch.setattr(i18n, "_names", {})
+
+    with pytest.raises(LookupError, match="use_agreement_names"):
+        say(STATUS["relayed"], "en", "adult")
+
+
+def test_a_sentences_own_value_may_not_take_a_names_placeholder():
+    with pytest.raises(ValueError, match="agency"):
+        _("The agency sent your request to {agency}.", agency="Oranga Tamariki")

@@ -77,6 +77,19 @@ def test_agreement_check_exits_1_naming_the_file_and_field(tmp_path, capsys):
     assert "units[0].purpose.mi.child" in err
 
 
+def test_agreement_check_says_which_name_is_missing_and_what_a_name_needs(tmp_path, capsys):
+    data = yaml.safe_load(DEFAULT_AGREEMENT_PATH.read_text(encoding="utf-8"))
+    del data["parties"]["agency"]["names"]["mi"]["short"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+    assert main(["agreement", "check", str(broken)]) == 1
+
+    err = capsys.readouterr().err
+    assert f"{broken}: parties.agency.names.mi.short: is missing: " in err
+    assert "a short and a full name in each language" in err
+
+
 @pytest.fixture
 def demo_database(tmp_path, monkeypatch, capsys):
     """TONO_DATABASE_URL names a migrated database with the demo loaded (its output already read)."""
