@@ -36,7 +36,8 @@ from aiogram.types import (
 
 from bot.channels import bot_api_answers  # noqa: F401  (the answers' models built once: see the module)
 from bot.channels.telegram_api import POLL_SECONDS, UPDATES, TelegramBotApi, TelegramRefused, TelegramUnreachable
-from bot.channels.telegram_common import Press, TelegramChannelBase, incoming_from
+from bot.channels.telegram_common import TelegramChannelBase
+from bot.channels.telegram_updates import Press, incoming_from
 from bot.chat.ports import ConversationsPort
 from bot.outbound.push import Keyboard, NotifierPort, RetryAfter, Undeliverable
 

@@ -7,8 +7,9 @@ turn is saved.
 
 What is Telegram's (the Bot API calls, its limits, what its errors mean) is the TelegramBotApi handed in
 (bot/channels/telegram_api.py). Each library's channel subclasses TelegramChannelBase and adds only how to read
-its updates into plain values (bot/channels/telegram.py on aiogram, bot/channels/telegram_ptb.py on
-python-telegram-bot; TELEGRAM_LIBRARY picks one). tono/app.py builds the client, the notifier and the channel.
+its updates into plain values (bot/channels/telegram_updates.py's Press and incoming_from; bot/channels/telegram.py
+on aiogram, bot/channels/telegram_ptb.py on python-telegram-bot; TELEGRAM_LIBRARY picks one). tono/app.py builds
+the client, the notifier and the channel.
 """
 
 from __future__ import annotations
@@ -18,12 +19,12 @@ import contextlib
 import logging
 import random
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.telegram_api import CHANNEL, TelegramBotApi
+from bot.channels.telegram_updates import Press
 from bot.chat.ports import ConversationsPort, language_from_hint
 from bot.flows import COMMAND_DESCRIPTIONS
 from bot.flows.chat import Incoming, Said
@@ -39,37 +40,6 @@ TRIES = 3  # an update whose turn keeps failing is given up after this many (a p
 # shows "typing…". Most turns take milliseconds: they make no extra Bot API call.
 CHAT_ACTIONS = {"copies": "upload_document"}
 SLOW_TURN = 1.0
-MEDIA_KINDS = ("photo", "sticker", "voice", "video_note", "video", "audio", "document", "animation", "location",
-               "contact", "poll")
-
-
-@dataclass(frozen=True)
-class Press:
-    """A button press, read off the library's callback query."""
-
-    update_id: int
-    presser: int  # the user who pressed
-    language_hint: str | None  # the presser's Telegram language
-    data: str | None  # the button's callback data, as Telegram gives it: anyone can forge it
-    chat: int | None  # the chat of the message the button is on; None when Telegram no longer shows that message
-    private: bool
-    message_id: int | None
-    # The query's own answer(text=None, show_alert=None): the same signature in aiogram and python-telegram-bot.
-    answer: Callable[..., Awaitable[Any]]
-
-
-def incoming_from(message: Any) -> Incoming:
-    """A Telegram message as a flow input. Both libraries name a message's fields as the Bot API does (text,
-    photo, sticker…); an absent one is None in aiogram and None or empty in python-telegram-bot (photo: ())."""
-    if message.text is not None:
-        text = message.text
-        if text.startswith("/"):
-            head, _, arg = text.partition(" ")
-            command = head[1:].split("@", 1)[0].lower()
-            return Incoming("command", command=command, text=arg)
-        return Incoming("text", text=text)
-    kind = next((k for k in MEDIA_KINDS if getattr(message, k, None)), "other")
-    return Incoming("media", media=kind)
 
 
 class TelegramChannelBase(ABC):

@@ -26,7 +26,8 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram_api import POLL_SECONDS, UPDATES, TelegramBotApi, TelegramRefused, TelegramUnreachable
-from bot.channels.telegram_common import Press, TelegramChannelBase, incoming_from
+from bot.channels.telegram_common import TelegramChannelBase
+from bot.channels.telegram_updates import Press, incoming_from
 from bot.outbound.push import Keyboard, Undeliverable
 from bot.outbound.push import RetryAfter as WaitThenRetry
 
