@@ -17,8 +17,8 @@ from protocol.agreement import DEFAULT_AGREEMENT_PATH, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 
 # Every catalogue entry in all four versions, as Tono said it before the names moved into the agreement
-# (rendered with the code of that day, each sentence's values filled with '[name]'). A sentence removed
-# since on purpose is removed from here too; one added since is not in it.
+# (rendered by say() from the catalogues of commit 01659ad, each sentence's values filled with '[name]'). A
+# sentence removed since on purpose is removed from here too; one added since is not in it.
 BEFORE = Path(__file__).parent / "fixtures" / "family_words_before_rooms.json"
 
 
