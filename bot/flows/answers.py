@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import NOTICE_SCREEN, Step, Turn
 from bot.language.i18n import Plain, Rendered, _, say
+from protocol import lifecycle
 
 OTHER_LANGUAGE = {"en": ("mi", _("In te reo Māori")), "mi": ("en", _("In English"))}
 
@@ -43,6 +44,12 @@ async def copy_notice(turn: Turn, rest: str) -> None:
     language, _sep, register = variant.partition(":")
     if language not in OTHER_LANGUAGE or register not in ("adult", "child"):
         turn.notice = _("That button does nothing here.")
+        return
+    # Only the family whose answer it is may ask staff for another version of it: a press naming someone
+    # else's reference (a forged or copied button) must not reach the staff queue, nor say whether it exists.
+    mine = await turn.port.timeline(turn.chat, ref)
+    if mine is None or mine.state not in lifecycle.ANSWER_GIVEN:
+        turn.notice = _("Those copies are not ready for this chat.")
         return
     got = await turn.port.copies(turn.chat, ref, language, register)
     if got is None:

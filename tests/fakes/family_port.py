@@ -62,6 +62,7 @@ class FakeFamily:
         self.told_agency: list[tuple[str, str]] = []
         self.uses: list[Use] = []
         self.settings: dict[int, tuple[str, str]] = {}
+        self.copies_missing = False  # True: staff have not written the version asked for
 
     def move(self, request: FakeRequest, trigger: str, role: str, **context) -> None:
         step = lifecycle.fire(request.state, trigger, role, **context)
@@ -145,7 +146,7 @@ class FakeFamily:
 
     async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None:
         request = self._my(chat, ref)
-        if request is None or request.state not in lifecycle.ANSWER_GIVEN:
+        if request is None or request.state not in lifecycle.ANSWER_GIVEN or self.copies_missing:
             return None
         return Copies([Plain("Here is what we hold.")], Document(f"{ref}.pdf", b"%PDF-1.4"), [])
 

@@ -127,3 +127,29 @@ async def test_the_chat_changes_to_te_reo_maori_and_remembers_it(new_chat, famil
 
     assert chat.said.language == "mi"
     assert family.settings[1][0] == "mi"
+
+
+async def test_a_family_cannot_ask_staff_for_a_version_of_another_family_s_copies(new_chat, family):
+    aroha = await _linked(new_chat)
+    await _ask_what_the_agency_holds_about_me(aroha)
+    request = next(iter(family.requests.values()))
+    request.state = "delivered"
+    stranger = new_chat()
+    await stranger.command("start")
+
+    await stranger.press_action(f"copy:{request.ref}:mi:child", screen=0)
+
+    assert family.notes == []
+    assert stranger.said.notice is not None and stranger.said.replies == []
+
+
+async def test_the_family_whose_answer_it_is_may_ask_for_a_version_not_written_yet(new_chat, family):
+    chat = await _linked(new_chat)
+    await _ask_what_the_agency_holds_about_me(chat)
+    request = next(iter(family.requests.values()))
+    request.state = "delivered"
+    family.copies_missing = True
+
+    await chat.press_action(f"copy:{request.ref}:mi:child", screen=0)
+
+    assert family.notes == [f"Please write the child version in mi of {request.ref}."]
