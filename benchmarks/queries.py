@@ -83,7 +83,7 @@ async def _samples(sessions: async_sessionmaker[AsyncSession], size: int, rng: r
     adults = [3 * (rng.randrange(max(1, size // 6))) + rng.randrange(2) for _ in range(SAMPLES)]
     return {"refs": refs, "tasks": task_ids, "chats": [f"bench-{i}" for i in adults],
             "middle": f"d.{middle.due_on.isoformat()}.{middle.id}" if middle else "",
-            "finished_deep": str(agency_store.Cursor(*deep[-1])) if deep else "",
+            "finished_deep": agency_store.CURSORS.text(agency_store.Cursor(*deep[-1])) if deep else "",
             "names": [f"{rng.choice(GIVEN)} {rng.choice(SURNAMES)}" for _ in range(SAMPLES)]}
 
 

@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 Explain = Callable[[Sequence[Mapping[str, Any]]], str]
 
@@ -22,6 +23,12 @@ class DeskProblem(Exception):
     def __init__(self, status: int, sentence: str) -> None:
         super().__init__(sentence)
         self.status, self.sentence = status, sentence
+
+
+class Problem(BaseModel):
+    """How a JSON API's refusal reads, for its OpenAPI page."""
+
+    detail: str
 
 
 def problem_response(problem: DeskProblem) -> JSONResponse:

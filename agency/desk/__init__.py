@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from agency.desk import api, deps, outcome_pages, routes, store, token_pages, views
+from agency.desk.actions import Actions
 from deskkit.desk import Desk
 from deskkit.login import login_router
 from protocol.agreement import Agreement
@@ -29,12 +31,6 @@ STATIC_PATH = "/agency/static/agency"
 def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
                         secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
     """Add the agency desk's pages and JSON API to the app."""
-    from agency.desk import store, views
-    from agency.desk.actions import Actions
-    from agency.desk.api import api_router
-    from agency.desk.outcome_pages import outcome_router
-    from agency.desk.routes import page_router
-    from agency.desk.token_pages import token_router
 
     unit_names = {unit.id: agreement.text(unit.name, "en", "adult") for unit in agreement.units}
 
@@ -51,16 +47,14 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=secret, load_account=load,
                 templates_dirs=[HERE / "templates"], secure_cookies=secure_cookies, account_label=label,
                 max_api_body=MAX_MESSAGE_BYTES)
-    desk.templates.env.filters["day"] = lambda value: views.day(date.fromisoformat(value) if isinstance(
-        value, str) else value)
+    desk.templates.env.filters["day"] = views.day  # a date, or the ISO text of one
     desk.templates.env.filters["ground"] = ground_line
     desk.templates.env.globals.update(agency_static=STATIC_PATH, unit_names=unit_names)
     desk.install(app)
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="tono_agency_own_static")
-    actions = Actions(sessions=sessions, outbox=outbox, agreement=agreement, today=today)
+    # The routers are module-level; their dependencies (deps.py) find the desk and its actions on the app's state.
+    setattr(app.state, deps.DESK, desk)
+    setattr(app.state, deps.ACTIONS, Actions(sessions=sessions, outbox=outbox, agreement=agreement, today=today))
     app.include_router(login_router(desk, verify))
-    app.include_router(page_router(desk, actions))
-    app.include_router(outcome_router(desk, actions))
-    app.include_router(token_router(desk, actions))
-    app.include_router(api_router(actions, desk))
-    app.state.agency_desk = desk
+    for module in (routes, outcome_pages, token_pages, api):
+        app.include_router(module.router)

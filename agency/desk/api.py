@@ -2,35 +2,23 @@
 
 A call carries `Authorization: Bearer <token>` (made at /agency/tokens) and acts exactly as the token's
 officer: their unit's tasks and records, nothing more. Refusals are {"detail": "one sentence"}.
-No `from __future__ import annotations`: FastAPI reads the Annotated aliases made inside api_router.
 """
 
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from fastapi.routing import APIRoute
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from agency.answering import unit_records
 from agency.desk import store
-from agency.desk.actions import NOT_FOUND, Actions, DeskError, Move
+from agency.desk.actions import NOT_FOUND, Actions
+from agency.desk.deps import ActionsDep, TokenOfficer
 from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, TransferIn, explain
 from agency.desk.views import record_view, task_view
 from agency.models import InformationUse, Officer, Task
 from agency.moves import record_opening
-from deskkit.desk import Desk
-
-NO_TOKEN = "Send your agency API token as 'Authorization: Bearer <token>' (make one at /agency/tokens)."
-BAD_TOKEN = "That API token is not valid, or it has been revoked."
-
-
-class Problem(BaseModel):
-    detail: str
+from deskkit.problems import DeskProblem, Problem, one_sentence_route
 
 
 class QueueTask(BaseModel):
@@ -56,19 +44,8 @@ class QueueOut(BaseModel):
     tasks: list[QueueTask]
 
 
-class OneSentenceErrors(APIRoute):
-    """Invalid input gets the same {"detail": "one sentence"} as every other refusal, not pydantic's list."""
-
-    def get_route_handler(self) -> Callable:
-        handle = super().get_route_handler()
-
-        async def handler(request: Request) -> Response:
-            try:
-                return await handle(request)
-            except RequestValidationError as invalid:
-                return JSONResponse({"detail": explain(list(invalid.errors()))}, status_code=422)
-
-        return handler
+# Invalid input gets the same {"detail": "one sentence"} as every other refusal, not pydantic's list.
+OneSentenceErrors = one_sentence_route(explain)
 
 
 def _outcome(use: InformationUse) -> dict:
@@ -76,136 +53,126 @@ def _outcome(use: InformationUse) -> dict:
             "reported_on": use.reported_on.isoformat()}
 
 
-def api_router(actions: Actions, desk: Desk | None = None) -> APIRouter:
-    router = APIRouter(prefix="/agency/api", tags=["agency desk API"], route_class=OneSentenceErrors, responses={
-        401: {"model": Problem, "description": "No token, or a token that is not valid."},
-        404: {"model": Problem, "description": "No such task in the token's unit (nor any other unit's)."},
-        409: {"model": Problem, "description": "The lifecycle does not allow this move now; the detail says why."},
-        413: {"model": Problem, "description": "The body is over 16 MB, the most one protocol message carries."},
-        422: {"model": Problem, "description": "The input is not right; the detail says what to change."},
-        429: {"model": Problem, "description": "Too many calls by this officer; wait Retry-After seconds."}})
-    bearer = HTTPBearer(auto_error=False, description="An agency API token from /agency/tokens.")
+router = APIRouter(prefix="/agency/api", tags=["agency desk API"], route_class=OneSentenceErrors, responses={
+    401: {"model": Problem, "description": "No token, or a token that is not valid."},
+    404: {"model": Problem, "description": "No such task in the token's unit (nor any other unit's)."},
+    409: {"model": Problem, "description": "The lifecycle does not allow this move now; the detail says why."},
+    413: {"model": Problem, "description": "The body is over 16 MB, the most one protocol message carries."},
+    422: {"model": Problem, "description": "The input is not right; the detail says what to change."},
+    429: {"model": Problem, "description": "Too many calls by this officer; wait Retry-After seconds."}})
 
-    async def token_officer(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Officer:
-        if credentials is None:
-            raise HTTPException(401, NO_TOKEN, headers={"WWW-Authenticate": "Bearer"})
-        officer = await store.officer_for_token(actions.sessions, credentials.credentials)
-        if officer is None:
-            raise HTTPException(401, BAD_TOKEN, headers={"WWW-Authenticate": "Bearer"})
-        if desk is not None:
-            # Per officer, however many tokens they made, so more tokens do not mean more calls.
-            desk.check_rate(desk.api_rate, f"officer:{officer.id}")
-        return officer
 
-    TokenOfficer = Annotated[Officer, Depends(token_officer)]
+async def act(actions: Actions, officer: Officer, task_id: int, step: str, given: object = None) -> dict:
+    said = await actions.on_task(officer, task_id, step, given)
+    async with actions.sessions() as session:
+        task = await session.get(Task, task_id)
+    return {"message": said, "task": {"id": task.id, "state": task.state, "due_on": task.due_on.isoformat(),
+                                      "answer": task.answer or None}}
 
-    async def act(officer: Officer, task_id: int, move: Move) -> dict:
+
+@router.get("/tasks", response_model=QueueOut, responses={
+    400: {"model": Problem, "description": "An `after` this API did not give out as `next_after`."}})
+
+
+async def queue(officer: TokenOfficer, actions: ActionsDep, show: Literal["todo", "finished"] = "todo",
+                after: Annotated[str, Query(max_length=100, description=(
+                    "Where the next page starts: the `next_after` of the page before. Leave it out for the "
+                    "first page."))] = "",
+                page: Annotated[int, Query(ge=1, description=(
+                    f"A page by number, up to {store.NUMBERED_PAGES} (as far as `total` counts); for later "
+                    "tasks, follow `next_after`, which costs the same however far back it goes."))] = 1) -> dict:
+    """The unit's tasks, a page at a time: to do (earliest due, so overdue, first) or finished (latest due
+    first). Page on with `after` set to the last page's `next_after` until it is null. `total` stops
+    counting at a cap: `total_is_lower_bound` is then true, and there are at least that many."""
+    if page > store.NUMBERED_PAGES:
+        raise DeskProblem(422, f"'page' goes up to {store.NUMBERED_PAGES}; for later tasks, send 'after' "
+                                 "with the 'next_after' of the page before.")
+    if after and page > 1:
+        raise DeskProblem(422, "Send 'after' or 'page', not both: 'after' already says where the page starts.")
+    cursor = store.CURSORS.parse(after)
+    async with actions.sessions() as session:
+        found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor, page=page)
+    return {"unit": officer.unit_id, "show": show, "page": page, "total": found.total,
+            "total_is_lower_bound": found.total_is_lower_bound, "page_size": store.PAGE_SIZE,
+            "next_after": found.next_after,
+            "tasks": [{"id": r.task.id, "state": r.task.state, "due_on": r.task.due_on.isoformat(),
+                       "overdue": r.overdue, "claimed_by": r.claimed_by, "reference": r.request.provider_ref,
+                       "kind": r.request.kind, "participant_id": r.request.participant_id} for r in found.rows]}
+
+
+async def opened(actions: Actions, officer: Officer, task_id: int, what: str) -> dict:
+    async with actions.sessions.begin() as session:
         try:
-            said = await actions.on_task(officer, task_id, move)
-        except DeskError as refused:
-            raise HTTPException(refused.status, refused.sentence) from None
-        async with actions.sessions() as session:
-            task = await session.get(Task, task_id)
-        return {"message": said, "task": {"id": task.id, "state": task.state, "due_on": task.due_on.isoformat(),
-                                          "answer": task.answer or None}}
+            task, request = await store.unit_task(session, officer, task_id)
+        except store.NotFound:
+            raise DeskProblem(404, NOT_FOUND) from None
+        await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox)
+        if what == "the unit's records":
+            return {"task": task.id, "records": [record_view(r) for r in await unit_records(session, task,
+                                                                                           request)]}
+        events = await store.history(session, request, task)
+        names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
+    return task_view(task, request, officer, events, actions.today(), names.get(task.claimed_by))
 
-    @router.get("/tasks", response_model=QueueOut, responses={
-        400: {"model": Problem, "description": "An `after` this API did not give out as `next_after`."}})
-    async def queue(officer: TokenOfficer, show: Literal["todo", "finished"] = "todo",
-                    after: Annotated[str, Query(max_length=100, description=(
-                        "Where the next page starts: the `next_after` of the page before. Leave it out for the "
-                        "first page."))] = "",
-                    page: Annotated[int, Query(ge=1, description=(
-                        f"A page by number, up to {store.NUMBERED_PAGES} (as far as `total` counts); for later "
-                        "tasks, follow `next_after`, which costs the same however far back it goes."))] = 1) -> dict:
-        """The unit's tasks, a page at a time: to do (earliest due, so overdue, first) or finished (latest due
-        first). Page on with `after` set to the last page's `next_after` until it is null. `total` stops
-        counting at a cap: `total_is_lower_bound` is then true, and there are at least that many."""
-        if page > store.NUMBERED_PAGES:
-            raise HTTPException(422, f"'page' goes up to {store.NUMBERED_PAGES}; for later tasks, send 'after' "
-                                     "with the 'next_after' of the page before.")
-        if after and page > 1:
-            raise HTTPException(422, "Send 'after' or 'page', not both: 'after' already says where the page starts.")
-        try:
-            cursor = store.Cursor.parse(after)
-        except store.BadCursor as broken:
-            raise HTTPException(400, str(broken)) from None
-        async with actions.sessions() as session:
-            found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor, page=page)
-        return {"unit": officer.unit_id, "show": show, "page": page, "total": found.total,
-                "total_is_lower_bound": found.total_is_lower_bound, "page_size": store.PAGE_SIZE,
-                "next_after": str(found.next_after) if found.next_after else None,
-                "tasks": [{"id": r.task.id, "state": r.task.state, "due_on": r.task.due_on.isoformat(),
-                           "overdue": r.overdue, "claimed_by": r.claimed_by, "reference": r.request.provider_ref,
-                           "kind": r.request.kind, "participant_id": r.request.participant_id} for r in found.rows]}
 
-    async def opened(officer: Officer, task_id: int, what: str) -> dict:
-        async with actions.sessions.begin() as session:
-            try:
-                task, request = await store.unit_task(session, officer, task_id)
-            except store.NotFound:
-                raise HTTPException(404, NOT_FOUND) from None
-            await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox)
-            if what == "the unit's records":
-                return {"task": task.id, "records": [record_view(r) for r in await unit_records(session, task,
-                                                                                               request)]}
-            events = await store.history(session, request, task)
-            names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
-        return task_view(task, request, officer, events, actions.today(), names.get(task.claimed_by))
+@router.get("/tasks/{task_id:int}")
+async def task(task_id: int, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """One task: the request as the unit needs it, its history and the moves allowed now (recorded as seen)."""
+    return await opened(actions, officer, task_id, "the request")
 
-    @router.get("/tasks/{task_id:int}")
-    async def task(task_id: int, officer: TokenOfficer) -> dict:
-        """One task: the request as the unit needs it, its history and the moves allowed now (recorded as seen)."""
-        return await opened(officer, task_id, "the request")
 
-    @router.get("/tasks/{task_id:int}/records")
-    async def records(task_id: int, officer: TokenOfficer) -> dict:
-        """The records the unit holds about the task's person, and no one else's (recorded as seen)."""
-        return await opened(officer, task_id, "the unit's records")
+@router.get("/tasks/{task_id:int}/records")
+async def records(task_id: int, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """The records the unit holds about the task's person, and no one else's (recorded as seen)."""
+    return await opened(actions, officer, task_id, "the unit's records")
 
-    @router.post("/tasks/{task_id:int}/claim")
-    async def claim(task_id: int, officer: TokenOfficer) -> dict:
-        """Claim the task for the token's officer."""
-        return await act(officer, task_id, actions.claim(officer))
 
-    @router.post("/tasks/{task_id:int}/unclaim")
-    async def unclaim(task_id: int, officer: TokenOfficer) -> dict:
-        """Give the task back to the unit's queue."""
-        return await act(officer, task_id, actions.unclaim(officer))
+@router.post("/tasks/{task_id:int}/claim")
+async def claim(task_id: int, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Claim the task for the token's officer."""
+    return await act(actions, officer, task_id, "claim")
 
-    @router.post("/tasks/{task_id:int}/answer")
-    async def answer(task_id: int, given: AnswerIn, officer: TokenOfficer) -> dict:
-        """Send the unit's answer (the task must be claimed by the token's officer)."""
-        return await act(officer, task_id, actions.answer(officer, given))
 
-    @router.post("/tasks/{task_id:int}/clarify")
-    async def clarify(task_id: int, given: ClarifyIn, officer: TokenOfficer) -> dict:
-        """Ask the family, through the provider, to make the request clearer."""
-        return await act(officer, task_id, actions.clarify(officer, given))
+@router.post("/tasks/{task_id:int}/unclaim")
+async def unclaim(task_id: int, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Give the task back to the unit's queue."""
+    return await act(actions, officer, task_id, "unclaim")
 
-    @router.post("/tasks/{task_id:int}/extend")
-    async def extend(task_id: int, given: ExtendIn, officer: TokenOfficer) -> dict:
-        """Extend the time limit on a ground the Act allows, before the original due date (s 48; s 65)."""
-        return await act(officer, task_id, actions.extend(officer, given))
 
-    @router.post("/tasks/{task_id:int}/transfer")
-    async def transfer(task_id: int, given: TransferIn, officer: TokenOfficer) -> dict:
-        """Transfer the request to another agency, within 10 working days of receipt (s 43)."""
-        return await act(officer, task_id, actions.transfer(officer, given))
+@router.post("/tasks/{task_id:int}/answer")
+async def answer(task_id: int, given: AnswerIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Send the unit's answer (the task must be claimed by the token's officer)."""
+    return await act(actions, officer, task_id, "answer", given)
 
-    @router.get("/outcomes")
-    async def outcomes(officer: TokenOfficer, page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
-        """The unit's recorded outcomes of information use, newest first."""
-        async with actions.sessions() as session:
-            rows, total = await store.outcomes_page(session, officer.unit_id, page)
-        return {"unit": officer.unit_id, "page": page, "total": total, "outcomes": [_outcome(u) for u in rows]}
 
-    @router.post("/outcomes", status_code=201)
-    async def report(given: OutcomeIn, officer: TokenOfficer) -> dict:
-        """Record an outcome of information use (a decision, advice or report it informed); the provider is told."""
-        try:
-            return _outcome(await actions.report_outcome(officer, given))
-        except DeskError as refused:
-            raise HTTPException(refused.status, refused.sentence) from None
+@router.post("/tasks/{task_id:int}/clarify")
+async def clarify(task_id: int, given: ClarifyIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Ask the family, through the provider, to make the request clearer."""
+    return await act(actions, officer, task_id, "clarify", given)
 
-    return router
+
+@router.post("/tasks/{task_id:int}/extend")
+async def extend(task_id: int, given: ExtendIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Extend the time limit on a ground the Act allows, before the original due date (s 48; s 65)."""
+    return await act(actions, officer, task_id, "extend", given)
+
+
+@router.post("/tasks/{task_id:int}/transfer")
+async def transfer(task_id: int, given: TransferIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Transfer the request to another agency, within 10 working days of receipt (s 43)."""
+    return await act(actions, officer, task_id, "transfer", given)
+
+
+@router.get("/outcomes")
+async def outcomes(officer: TokenOfficer, actions: ActionsDep,
+                   page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
+    """The unit's recorded outcomes of information use, newest first."""
+    async with actions.sessions() as session:
+        rows, total = await store.outcomes_page(session, officer.unit_id, page)
+    return {"unit": officer.unit_id, "page": page, "total": total, "outcomes": [_outcome(u) for u in rows]}
+
+
+@router.post("/outcomes", status_code=201)
+async def report(given: OutcomeIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Record an outcome of information use (a decision, advice or report it informed); the provider is told."""
+    return _outcome(await actions.report_outcome(officer, given))

@@ -7,11 +7,13 @@ from collections import Counter
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from agency.answering import Answer
 from agency.models import AgencyRecord
-from deskkit.text import CONTROL_CHARACTERS, kept_characters
+from deskkit.inputs import Text, checked, where
+from deskkit.problems import DeskProblem
+from deskkit.text import CONTROL_CHARACTERS
 from protocol.deadlines import ExtensionGround
 from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT, WITHHOLDING_GROUNDS
 
@@ -21,17 +23,13 @@ OUTCOME_KINDS = ("decision", "advice", "report")
 PARTICIPANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"  # protocol.messages.IDENTIFIER, as the table allows
 
 
-class InputError(ValueError):
-    """Input the desk will not act on; the message says, in one sentence, what to change."""
+def wrong(sentence: str) -> DeskProblem:
+    """Input the desk will not act on (422); the sentence says what to change."""
+    return DeskProblem(422, sentence)
 
 
-def _text(limit: int, *, required: bool = True):
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=int(required), max_length=limit),
-                     AfterValidator(kept_characters)]
-
-
-ShortText, FreeText, RecordText, OptionalText = _text(SHORT_TEXT), _text(FREE_TEXT), _text(RECORD_TEXT), \
-    _text(FREE_TEXT, required=False)
+ShortText, FreeText, RecordText, OptionalText = Text(SHORT_TEXT), Text(FREE_TEXT), Text(RECORD_TEXT), \
+    Text(FREE_TEXT, required=False)
 RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Ground = Literal[ITEM_GROUNDS]  # type: ignore[valid-type]
 
@@ -106,8 +104,8 @@ _PROBLEMS = {
 }
 
 
-def _where(loc: tuple, labels: dict[str, str]) -> str:
-    path = ".".join(str(part) for part in loc if part not in ("body", "query", "path"))
+def _where(error: dict, labels: dict[str, str]) -> str:
+    path = ".".join(where(error))
     return labels.get(path) or (f"'{path}'" if path else "The request body")
 
 
@@ -124,16 +122,13 @@ def explain(errors: list[dict], labels: dict[str, str] | None = None) -> str:
         problem = _PROBLEMS.get(kind, str(error.get("msg", "is not right")).lower())
     if kind == "json_invalid":
         return "The request body is not valid JSON."
-    where = _where(tuple(error.get("loc", ())), labels or {})
-    return f"{where[0].upper()}{where[1:]} {problem}."
+    field = _where(error, labels or {})
+    return f"{field[0].upper()}{field[1:]} {problem}."
 
 
 def parse(model: type[BaseModel], data: dict, labels: dict[str, str] | None = None):
-    """The model, or InputError with the first problem; `labels` name form fields as the page shows them."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as invalid:
-        raise InputError(explain(invalid.errors(include_url=False), labels)) from None
+    """The model, or DeskProblem(422) with the first problem; `labels` name form fields as the page shows them."""
+    return checked(model, data, lambda errors: explain(list(errors), labels))
 
 
 # ---- an answer the unit can send ----------------------------------------------------------------------------
@@ -143,19 +138,19 @@ def to_answer(given: AnswerIn, records: list[AgencyRecord], kind: str) -> Answer
     """The Answer agency.answering sends, once it accounts for the unit's records as the request needs."""
     titles = {r.id: r.title for r in records}
     if kind == "access" and (given.corrected or given.not_corrected):
-        raise InputError("This is an access request: release or withhold records; corrections answer correction "
+        raise wrong("This is an access request: release or withhold records; corrections answer correction "
                          "requests.")
     chosen = [*given.release, *(w.record_id for w in given.withhold), *(c.record_id for c in given.corrected),
               *(n.record_id for n in given.not_corrected)]
     if unknown := sorted({i for i in chosen if i not in titles}):
-        raise InputError(f"Record {', '.join(map(str, unknown))} is not one of your unit's records about this "
+        raise wrong(f"Record {', '.join(map(str, unknown))} is not one of your unit's records about this "
                          "person.")
     if twice := sorted(i for i, n in Counter(chosen).items() if n > 1):
-        raise InputError(f"Choose one thing to do with '{titles[twice[0]]}': it was given more than one answer.")
+        raise wrong(f"Choose one thing to do with '{titles[twice[0]]}': it was given more than one answer.")
     if kind == "access" and (undecided := [r for r in records if r.id not in chosen]):
-        raise InputError(f"Release or withhold every record: nothing was chosen for '{undecided[0].title}'.")
+        raise wrong(f"Release or withhold every record: nothing was chosen for '{undecided[0].title}'.")
     if not chosen and not given.not_held:
-        raise InputError("Release, withhold or correct at least one record, or say what your unit does not hold.")
+        raise wrong("Release, withhold or correct at least one record, or say what your unit does not hold.")
     return Answer(release=list(given.release),
                   withhold={w.record_id: (w.ground, w.explanation) for w in given.withhold},
                   not_held=list(given.not_held), corrected={c.record_id: c.new_text for c in given.corrected},
@@ -176,7 +171,7 @@ def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
     titles = {str(r.id): r.title for r in records}
     if stray := [k.removeprefix("decision-") for k in form if k.startswith("decision-")
                  and k.removeprefix("decision-") not in titles]:
-        raise InputError(f"Record {stray[0][:20]} is not one of your unit's records about this person.")
+        raise wrong(f"Record {stray[0][:20]} is not one of your unit's records about this person.")
     data: dict = {"release": [], "withhold": [], "corrected": [], "not_corrected": [], "note": _field(form, "note"),
                   "not_held": [line for line in _field(form, "not_held").splitlines() if line.strip()]}
     labels = {f"not_held.{n}": f"Line {n + 1} of what your unit does not hold" for n in range(len(data["not_held"]))}
@@ -184,12 +179,12 @@ def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
     for record_id, title in titles.items():
         choice = _field(form, f"decision-{record_id}")
         if choice and choice not in DECISIONS[kind]:
-            raise InputError(f"Choose {' or '.join(DECISIONS[kind])} for '{title}'.")
+            raise wrong(f"Choose {' or '.join(DECISIONS[kind])} for '{title}'.")
         if choice == "release":
             data["release"].append(int(record_id))
         elif choice == "withhold":
             if not _field(form, f"ground-{record_id}"):
-                raise InputError(f"Choose the ground for withholding '{title}'.")
+                raise wrong(f"Choose the ground for withholding '{title}'.")
             labels |= {f"withhold.{len(data['withhold'])}.{k}": f"The {k} for withholding '{title}'"
                        for k in ("ground", "explanation")}
             data["withhold"].append({"record_id": int(record_id), "ground": _field(form, f"ground-{record_id}"),
@@ -202,7 +197,3 @@ def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
             data["not_corrected"].append({"record_id": int(record_id), "reason": _field(form, f"reason-{record_id}")})
     return parse(AnswerIn, data, labels)
 
-
-def form_fields(form, *names: str) -> dict[str, str]:
-    """The named text fields of a form; a field sent as a file counts as missing."""
-    return {name: form[name] for name in names if isinstance(form.get(name), str)}

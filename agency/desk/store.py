@@ -3,9 +3,6 @@ task or record of another unit is found exactly as often as one that does not ex
 
 from __future__ import annotations
 
-import hashlib
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,7 +13,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.answering import check_unit
 from agency.models import AgencyEvent, AgencyRequest, InformationUse, Officer, OfficerToken, Task
+from deskkit.inputs import stored_id
+from deskkit.paging import Cursor, Cursors
 from deskkit.passwords import check_password
+from deskkit.tokens import new_token, token_hash, worth_looking_up
 from protocol.clock import utcnow
 from protocol.deadlines import is_overdue, working_days_left
 from protocol.tasks import OPEN_TASK_STATES, TASK_TERMINAL_STATES
@@ -25,7 +25,7 @@ MAX_ID = 2**31 - 1  # the largest id the tables hold; a bigger one is simply not
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # counts stop here ("1000+"): an exact count of the unit's whole history reads every index entry
 NUMBERED_PAGES = COUNT_CAP // PAGE_SIZE  # the API's pages by number reach as far as its count does
-_CURSOR = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.([0-9]{1,10})")
+CURSORS = Cursors(MAX_ID)  # a queue page link: after the task due on that day with that id ("2026-12-01.42")
 QUEUE_VIEWS = {"todo": OPEN_TASK_STATES, "finished": tuple(sorted(TASK_TERMINAL_STATES))}
 TOKEN_PREFIX = "tono_agency_"
 MOST_TOKENS = 10  # live tokens per officer: enough for a case system and a spare, not a scatter of secrets
@@ -50,7 +50,7 @@ async def verify_login(sessions: async_sessionmaker, login: str, password: str) 
 
 async def load_officer(sessions: async_sessionmaker, kind: str, account_id: object) -> Officer | None:
     """deskkit's load_account: the active officer a session names, read afresh on every request."""
-    if kind != "officer" or not isinstance(account_id, int) or not 1 <= account_id <= MAX_ID:
+    if kind != "officer" or not isinstance(account_id, int) or not stored_id(account_id, MAX_ID):
         return None
     async with sessions() as session:
         officer = await session.get(Officer, account_id)
@@ -69,39 +69,11 @@ class QueueRow:
     days_left: int  # working days from today to the due date
 
 
-class BadCursor(ValueError):
-    """A page link that this desk did not make."""
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where the next page starts: after the task due on `due_on` with this id, in the view's order."""
-
-    due_on: date
-    id: int
-
-    def __str__(self) -> str:
-        return f"{self.due_on.isoformat()}.{self.id}"
-
-    @classmethod
-    def parse(cls, text: str) -> Cursor | None:
-        if not text:
-            return None
-        found = _CURSOR.fullmatch(text)
-        try:
-            cursor = cls(date.fromisoformat(found[1]), int(found[2])) if found else None
-        except ValueError:  # a date that does not exist, such as 2026-02-30
-            cursor = None
-        if cursor is None or not 1 <= cursor.id <= MAX_ID:
-            raise BadCursor("That page link is not one this desk made; start again from the first page.")
-        return cursor
-
-
 @dataclass
 class QueuePage:
     rows: list[QueueRow]
     total: int  # how many tasks the view has, counted only up to COUNT_CAP
-    next_after: Cursor | None  # where the next page starts; None on the last page
+    next_after: str | None  # the link to where the next page starts; None on the last page
 
     @property
     def total_is_lower_bound(self) -> bool:
@@ -132,10 +104,10 @@ async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date
     if after is not None:
         # The plain bound on due_on repeats what the OR implies, so PostgreSQL starts the index range at the
         # cursor instead of reading and discarding every task before it (the provider desk does the same).
-        due, later_due, later_id = ((Task.due_on >= after.due_on, Task.due_on > after.due_on, Task.id > after.id)
+        due, later_due, later_id = ((Task.due_on >= after.day, Task.due_on > after.day, Task.id > after.id)
                                     if todo else
-                                    (Task.due_on <= after.due_on, Task.due_on < after.due_on, Task.id < after.id))
-        beyond = [due, or_(later_due, and_(Task.due_on == after.due_on, later_id))]
+                                    (Task.due_on <= after.day, Task.due_on < after.day, Task.id < after.id))
+        beyond = [due, or_(later_due, and_(Task.due_on == after.day, later_id))]
     keys = []
     for state in QUEUE_VIEWS[view]:
         keys += (await session.exec(select(Task.due_on, Task.id).where(
@@ -148,7 +120,7 @@ async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date
     names = await officer_names(session, {t.claimed_by for t, _ in found if t.claimed_by})
     rows = [QueueRow(t, r, names.get(t.claimed_by), t.state in QUEUE_VIEWS["todo"] and is_overdue(t.due_on, today),
                      working_days_left(t.due_on, today)) for t, r in found]
-    return QueuePage(rows, total, Cursor(*keys[end - 1]) if len(keys) > end else None)
+    return QueuePage(rows, total, CURSORS.text(Cursor(*keys[end - 1])) if len(keys) > end else None)
 
 
 async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -167,7 +139,7 @@ async def unit_task(session: AsyncSession, officer: Officer, task_id: int, *, lo
     With `lock`, the request row and then the task row are locked (PostgreSQL; SQLite already holds its
     write lock), in the order the agency's intake locks them: every move appends to the request's event
     chain, and the last unit's answer must see every other task's state."""
-    if not 1 <= task_id <= MAX_ID:
+    if not stored_id(task_id, MAX_ID):
         raise NotFound
     request_id = (await session.exec(select(Task.request_id).where(
         Task.id == task_id, Task.unit_id == officer.unit_id))).first()
@@ -204,13 +176,9 @@ async def outcomes_page(session: AsyncSession, unit_id: str, page: int) -> tuple
 # ---- API tokens --------------------------------------------------------------------------------------------
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 async def officer_for_token(sessions: async_sessionmaker, token: str) -> Officer | None:
     """The active officer a live token belongs to; only the token's hash is ever looked up."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not worth_looking_up(token, TOKEN_PREFIX):
         return None
     async with sessions() as session:
         return (await session.exec(select(Officer).join(OfficerToken, OfficerToken.officer_id == Officer.id).where(
@@ -229,7 +197,7 @@ async def create_token(session: AsyncSession, officer: Officer, label: str) -> s
         OfficerToken.officer_id == officer.id, OfficerToken.revoked_at.is_(None)))).one()
     if live >= MOST_TOKENS:
         return None
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = new_token(TOKEN_PREFIX)
     session.add(OfficerToken(officer_id=officer.id, token_hash=token_hash(token), label=label))
     return token
 
@@ -238,7 +206,7 @@ async def revoke_token(session: AsyncSession, officer: Officer, token_id: int) -
     """Revoke one of the officer's own live tokens; NotFound for anyone else's, or one already revoked."""
     found = (await session.exec(select(OfficerToken).where(
         OfficerToken.id == token_id, OfficerToken.officer_id == officer.id,
-        OfficerToken.revoked_at.is_(None)))).first() if 1 <= token_id <= MAX_ID else None
+        OfficerToken.revoked_at.is_(None)))).first() if stored_id(token_id, MAX_ID) else None
     if found is None:
         raise NotFound
     found.revoked_at = utcnow()

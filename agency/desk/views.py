@@ -3,16 +3,17 @@ the person, what was asked, the history, and the moves the lifecycles allow this
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from agency.models import AgencyEvent, AgencyRecord, AgencyRequest, Officer, Task
+from deskkit.dates import DateWords
 from protocol import deadlines, lifecycle, tasks
 from protocol.clock import NZ
 from protocol.deadlines import EXTENSION_GROUNDS
 from protocol.messages import WITHHOLDING_GROUNDS
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+# "23 December 2026" and "25 November 2026, 10:15" (New Zealand time), as this desk has always written them.
+DATES = DateWords(day_pattern="d MMMM y", moment_pattern="d MMMM y, HH:mm", zone=NZ)
 KINDS = {"access": "Access request (IPP 6)", "correction": "Correction request (IPP 7)"}
 TASK_STATES = {"open": "Open: nobody has claimed it", "claimed": "Claimed", "answered": "Answered",
                "withdrawn": "Withdrawn: no answer needed"}
@@ -26,15 +27,7 @@ EXTENSION_CHOICES = [(g.value, EXTENSION_NAMES.get(g.value, g.value), text) for 
 SHOWN_DETAIL = ("question", "answer", "ground", "new_due", "agency", "why", "reasons", "what", "due")
 
 
-def day(value: date | None) -> str:
-    """'23 December 2026': spelled out here, as protocol.deadlines does, so no process locale changes it."""
-    return "" if value is None else f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
-def moment(value: datetime) -> str:
-    """A stored UTC time as New Zealand time, e.g. '25 November 2026, 10:15'."""
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(NZ)
-    return f"{day(local.date())}, {local:%H:%M}"
+day, moment = DATES.day, DATES.moment
 
 
 def person(request: AgencyRequest) -> dict:

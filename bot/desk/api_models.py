@@ -10,15 +10,11 @@ from bot.desk.forms import sentence
 from bot.desk.views import Due
 from bot.models import Person
 from bot.models import Request as FamilyRequest
-from deskkit.problems import one_sentence_route
+from deskkit.problems import Problem, one_sentence_route
 
 # Refusals as {"detail": "one clear sentence"}: a body or query that does not fit (422, in forms.sentence's
 # words), and any DeskProblem a service raised (its own status), instead of FastAPI's list of errors.
 ApiRoute = one_sentence_route(sentence)
-
-
-class Problem(BaseModel):
-    detail: str
 
 
 # 413: a body over the desk's limit; 429: too many calls by one staff member in a minute (see Retry-After).
