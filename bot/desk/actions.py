@@ -9,7 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk import store
-from bot.desk.context import DeskContext, not_found
+from bot.desk.context import DeskContext
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import IDENTITY_CHECKS, moment, state_label
 from bot.models import ChatLink, Request, RequestEvent, StaffAccount
@@ -101,9 +101,7 @@ async def take_step(ctx: DeskContext, staff: StaffAccount, ref: str, trigger: st
     """Take one staff step on a request, all or nothing; the sentence says what was done."""
     step = STEPS.step(trigger)
     async with ctx.sessions.begin() as session:
-        request = await store.request_by_ref(session, ref, lock=True)
-        if request is None:
-            raise not_found("request", ref)
+        request = await store.request_to_change(session, ref)
         try:
             if trigger not in lifecycle.allowed_triggers(request.state, "staff"):
                 lifecycle.fire(request.state, trigger, "staff")  # raises, saying why not from here
@@ -118,9 +116,7 @@ async def take_step(ctx: DeskContext, staff: StaffAccount, ref: str, trigger: st
 async def link(ctx: DeskContext, staff: StaffAccount, ref: str, data: LinkIn) -> str:
     """Say who is asking and whom it is about, for a request made before the chat was linked to a person."""
     async with ctx.sessions.begin() as session:
-        request = await store.request_by_ref(session, ref, lock=True)
-        if request is None:
-            raise not_found("request", ref)
+        request = await store.request_to_change(session, ref)
         if request.state != "submitted":
             raise DeskProblem(409, f"Only a request still to be checked can be linked; this one is "
                                    f"'{state_label(request.state)}'.")

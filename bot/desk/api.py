@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from bot.desk import actions, request_page, store
 from bot.desk.api_models import ERRORS, ApiRoute, EventOut, QueueOut, RequestDetail, RequestSummary, StepOut
-from bot.desk.context import DeskContext, not_found
+from bot.desk.context import DeskContext
 from bot.desk.deps import BEARER, ApiCaller, DeskContextDep
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import VISIBLE, due_of
@@ -56,9 +56,7 @@ async def list_requests(ctx: DeskContextDep, staff: ApiCaller,
 async def get_request(ctx: DeskContextDep, staff: ApiCaller, ref: str) -> RequestDetail:
     """One request with its history and the agency's answers; opening it is recorded in its history."""
     async with ctx.sessions.begin() as session:
-        found = await store.request_by_ref(session, ref, lock=True)
-        if found is None:
-            raise not_found("request", ref)
+        found = await store.request_to_change(session, ref)
         await record_opening(session, found, "staff", staff.display_name, SEEN_AS)
         people = await store.people_by_id(session, {found.requester_id, found.subject_id})
         events = await store.events_of(session, found)

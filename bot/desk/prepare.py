@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.copies.items import PROVIDER, Item, answer_items, missing, versions
 from bot.desk import store
-from bot.desk.context import DeskContext, not_found
+from bot.desk.context import DeskContext
 from bot.desk.forms import VersionIn
 from bot.desk.request_page import unit_name
 from bot.desk.views import long_day, state_label
@@ -186,9 +186,7 @@ async def load(session: AsyncSession, agreement: Agreement, request: Request, ty
 
 
 async def request_preparing(session: AsyncSession, ref: str) -> Request:
-    request = await store.request_by_ref(session, ref, lock=True)
-    if request is None:
-        raise not_found("request", ref)
+    request = await store.request_to_change(session, ref)
     if request.state != "preparing":
         raise DeskProblem(409, f"Versions are written while the answer is being prepared; this request is "
                                f"'{state_label(request.state)}'.")

@@ -66,9 +66,8 @@ async def new_person(request: Request, ctx: DeskContextDep, staff: CurrentStaff,
 @router.post("", dependencies=CSRF)
 async def create_person(request: Request, ctx: DeskContextDep, staff: CurrentStaff) -> Response:
     """Add a person, to an existing family or a new one."""
-    values: dict = {}
+    values = await form_values(request)
     try:
-        values = await form_values(request)
         person = await people.create_person(ctx, from_form(PersonIn, values))
     except DeskProblem as problem:
         return new_form(ctx, request, values, problem)
@@ -109,9 +108,8 @@ async def person_detail(request: Request, ctx: DeskContextDep, staff: CurrentSta
 @router.post("/{ref}/authorities", dependencies=CSRF)
 async def add_authority(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str) -> Response:
     """Record that someone may act for this person, and how CCSS knows."""
-    values: dict = {}
+    values = await form_values(request)
     try:
-        values = await form_values(request)
         done = await people.add_authority(ctx, ref, from_form(AuthorityIn, values))
     except DeskProblem as problem:
         return await show(ctx, request, ref, problem, {**values, "form": "authority"})
@@ -133,9 +131,8 @@ async def revoke_authority(request: Request, ctx: DeskContextDep, staff: Current
 @router.post("/{ref}/records", dependencies=CSRF)
 async def add_record(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str) -> Response:
     """Add a record CCSS itself holds about this person."""
-    values: dict = {}
+    values = await form_values(request)
     try:
-        values = await form_values(request)
         done = await people.add_record(ctx, staff, ref, from_form(RecordIn, values))
     except DeskProblem as problem:
         return await show(ctx, request, ref, problem, {**values, "form": "record"})

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from bot.desk import actions, request_page, store
-from bot.desk.context import DeskContext, not_found
+from bot.desk.context import DeskContext
 from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
 from bot.desk.forms import LinkIn, from_form
 from bot.desk.views import FORMS, IDENTITY_CHECKS, KINDS, SCOPES
@@ -26,9 +26,7 @@ async def show(ctx: DeskContext, request: Request, staff: StaffAccount, ref: str
                requester: str = "", status: int = 200, problem: DeskProblem | None = None,
                values: dict | None = None) -> Response:
     async with ctx.sessions.begin() as session:
-        found = await store.request_by_ref(session, ref, lock=True)
-        if found is None:
-            raise not_found("request", ref)
+        found = await store.request_to_change(session, ref)
         await record_opening(session, found, "staff", staff.display_name, SEEN_AS)
         page = await request_page.load(session, ctx.agreement, found, ctx.today(), ctx.relay_days, find, requester)
     context: dict[str, Any] = {
@@ -77,9 +75,8 @@ async def take_step(request: Request, ctx: DeskContextDep, staff: CurrentStaff, 
 @router.post("/{ref}/link", dependencies=CSRF)
 async def link(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str) -> Response:
     """Link a request to the person asking and the person it is about."""
-    values: dict = {}
+    values = await form_values(request)
     try:
-        values = await form_values(request)
         done = await actions.link(ctx, staff, ref, from_form(LinkIn, values))
     except DeskProblem as problem:
         return await refused(ctx, request, staff, ref, problem, {**values, "step": "link"},

@@ -37,9 +37,8 @@ async def tokens(request: Request, ctx: DeskContextDep, staff: CurrentStaff) -> 
 @router.post("", dependencies=CSRF)
 async def create(request: Request, ctx: DeskContextDep, staff: CurrentStaff) -> Response:
     """Make a token; it is shown on this page once and never again."""
-    values: dict = {}
+    values = await form_values(request)
     try:
-        values = await form_values(request)
         data = from_form(TokenIn, values)
         async with ctx.sessions.begin() as session:
             live = (await session.exec(select(StaffToken.id).where(StaffToken.staff_id == staff.id,

@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.desk.context import not_found
 from bot.models import (
     PERSON_NAME_SEARCH,
     Authority,
@@ -61,6 +62,14 @@ async def request_by_ref(session: AsyncSession, ref: str, lock: bool = False) ->
     """A request staff may see: any but a draft, which is the family's own until they send it."""
     query = select(Request).where(Request.ref == ref, Request.state != "draft")
     return (await session.exec(query.with_for_update() if lock else query)).first()
+
+
+async def request_to_change(session: AsyncSession, ref: str) -> Request:
+    """The request, locked until the transaction ends (one staff step at a time), or DeskProblem(404)."""
+    found = await request_by_ref(session, ref, lock=True)
+    if found is None:
+        raise not_found("request", ref)
+    return found
 
 
 async def events_of(session: AsyncSession, request: Request) -> list[RequestEvent]:

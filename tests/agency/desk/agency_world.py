@@ -16,11 +16,11 @@ from sqlmodel import select
 from agency.desk import install_agency_desk
 from agency.models import AgencyRecord, AgencyRequest, Officer, Task
 from bot.chat.conversation import Conversations
-from bot.models import Person, Request
-from bot.people.enrolment import issue_code
+from bot.models import Request
 from bot.requests import staff
 from protocol.agreement import Agreement, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
+from tests.bot.family_asks import family_asks as asks_in_chat
 from tono.database import make_engine, make_sessionmaker
 from tono.link import Link
 from tono.settings import load_settings
@@ -73,22 +73,7 @@ def agency_app(seeded_url: str, tmp_path: Path, received: date = TODAY, desk_tod
 
 async def family_asks(world: World, kind: str = "access", person: str = "P-0001", key: str = "aroha") -> FamilyChat:
     """A parent asks in the chat what the agency holds about them (or asks for a correction)."""
-    async with world.sessions.begin() as session:
-        someone = (await session.exec(select(Person).where(Person.ref == person))).one()
-        code = await issue_code(session, someone)
-    chat = FamilyChat(world.conversations, key)
-    await chat.command("start", code)
-    await chat.press("Not now")
-    if kind == "access":
-        for label in ("What do you hold about me?", "Mine", "The agency", "Skip", "A copy here", "No"):
-            await chat.press(label)
-    else:
-        for label in ("Something is wrong", "Mine", "The agency"):
-            await chat.press(label)
-        await chat.send("My attendance is wrong")
-        await chat.send("I came to 8 of 8 sessions")
-    await chat.press("Send my request")
-    return chat
+    return await asks_in_chat(world.conversations, world.sessions, kind=kind, person=person, key=key)
 
 
 async def staff_relay(world: World, today: date = TODAY) -> None:

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from agency import answering
 from agency.models import AgencyRequest, Officer, Task
-from bot.models import Person, Request, StaffAccount
-from bot.people.enrolment import issue_code
+from bot.models import Request, StaffAccount
 from protocol.clock import nz_today
-from tests.bot.chat_driver import FamilyChat
+from tests.bot.family_asks import family_asks as asks_in_chat
+from tests.bot.family_asks import newest_ref
 
 SECRET = "provider-desk-tests-secret-0123456789-abcdefghij"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -57,30 +57,8 @@ async def post_form(client: httpx.AsyncClient, path: str, csrf: str, **fields) -
 
 async def family_asks(app, *, enrolled: bool = True, key: str = "aroha", kind: str = "access") -> str:
     """A family makes a request in the chat (Aroha, P-0001, about herself); returns its reference."""
-    conversations, sessions = app.state.conversations, app.state.sessions
-    chat = FamilyChat(conversations, key)
-    if enrolled:
-        async with sessions.begin() as session:
-            aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
-            code = await issue_code(session, aroha)
-        await chat.command("start", code)
-        await chat.press("Not now")
-    else:
-        await chat.command("start")
-        await chat.press("Not now")
-    if kind == "access":
-        for label in ("What do you hold about me?", "Mine", "The agency", "Skip", "A copy here", "No"):
-            await chat.press(label)
-    else:
-        for label in ("Something is wrong", "Mine", "The agency"):
-            await chat.press(label)
-        await chat.send("My attendance is wrong")
-        await chat.send("I came to 8 of 8 sessions")
-    if not enrolled:
-        await chat.send("Aroha Parata")
-    await chat.press("Send my request")
-    async with sessions() as session:
-        return (await session.exec(select(Request).order_by(Request.id.desc()))).first().ref
+    await asks_in_chat(app.state.conversations, app.state.sessions, enrolled=enrolled, key=key, kind=kind)
+    return await newest_ref(app.state.sessions)
 
 
 async def staff_token(app, label: str = "tests") -> str:

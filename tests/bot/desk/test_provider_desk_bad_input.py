@@ -116,6 +116,23 @@ async def test_unknown_references_and_steps_are_404(app, client):
     assert api.json() == {"detail": "There is no request 'BFF-2026-999999'. Check the reference and try again."}
 
 
+async def test_an_id_past_what_a_table_holds_is_not_found_never_a_server_error(app, client):
+    csrf = await sign_in(client)
+    bearer = {"Authorization": f"Bearer {await staff_token(app)}"}
+    huge = 10**30
+
+    authority = await post_form(client, f"/provider/people/P-0001/authorities/{huge}/revoke", csrf)
+    token = await post_form(client, f"/provider/tokens/{huge}/revoke", csrf)
+    contact = await post_form(client, f"/provider/contacts/{huge}/done", csrf)
+    api_authority = await client.post(f"/provider/api/people/P-0001/authorities/{huge}/revoke", headers=bearer)
+    api_contact = await client.post(f"/provider/api/contacts/{huge}/done", headers=bearer)
+
+    assert (authority.status_code, token.status_code, contact.status_code) == (404, 404, 404)
+    assert f"There is no authority &#39;{huge}&#39;" in authority.text and "You have no such token." in token.text
+    assert api_authority.json() == {"detail": f"There is no authority '{huge}'. Check the reference and try again."}
+    assert api_contact.status_code == 404
+
+
 async def test_api_bodies_of_the_wrong_shape_get_one_sentence(app, client):
     ref = await family_asks(app)
     bearer = {"Authorization": f"Bearer {await staff_token(app)}"}
