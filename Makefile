@@ -30,6 +30,7 @@ run: $(STAMP) catalogues
 
 test: $(STAMP) catalogues
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The benchmarks of BENCHMARKS.md, at the sizes the figures there were taken with (long: about an hour).
@@ -43,6 +44,7 @@ bench: $(STAMP) catalogues
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
