@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import update
@@ -28,13 +27,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.flows.chat import Button, Reply, Said
-from bot.language.i18n import from_json, say
+from bot.flows.chat import Said
+from bot.language.i18n import from_json
 from bot.models import ChatLink, Notification
 from bot.outbound.notify import buttons_of, is_picture
 from bot.outbound.pacing import Pacer
-from bot.outbound.push import Keyboard, PushTarget, RetryAfter, Undeliverable
-from bot.outbound.wire import button_token, split_text
+from bot.outbound.push import PushTarget, RetryAfter, Undeliverable
+from bot.outbound.wire import Outgoing, attached, outgoing
 from outbox import Backoff, Leased, Leasing
 from protocol.clock import utcnow
 
@@ -46,27 +45,11 @@ COLUMNS = Leased(Notification, Notification.id, Notification.next_attempt_at, No
 SPREAD = 0.2
 
 
-def _attached(reply: Reply) -> tuple[str | None, bytes | None]:
-    """The file that goes with a reply (a document or a picture), as the outbox keeps it: name and bytes."""
-    attached = reply.document or reply.picture
-    return (attached.filename, attached.content) if attached else (None, None)
-
-
 def _done(now, parts_sent: int, refusal: str | None) -> dict:
     """Sent, or refused for good: either way no longer claimed, and the copies not kept."""
     finished = {"sent_at": now, "parts_sent": parts_sent} if refusal is None else {
         "failed_at": now, "last_error": refusal[:500]}
     return {**finished, "claimed_until": None, "document": None}
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    id: int
-    parts: list[str]
-    parts_sent: int
-    keyboard: Keyboard | None
-    document_name: str | None
-    document: bytes | None
 
 
 class Notifier:
@@ -147,10 +130,10 @@ class Notifier:
     async def send_claimed(self, chat_key: str, said: Said) -> None:
         """Send a turn's replies that the turn itself queued and claimed (`Said.sending`): straight away,
         with no scan and no claim of their own. Anything that cannot go now is released to the loop."""
-        batch = [self._prepare(notification_id, (reply.document.caption if reply.document and reply.document.caption
-                                                 else reply.text), reply.buttons,
-                               said.screen if reply.screen is None else reply.screen, said.language,
-                               said.register, *_attached(reply))
+        batch = [outgoing(notification_id, (reply.document.caption if reply.document and reply.document.caption
+                                            else reply.text), reply.buttons,
+                          said.screen if reply.screen is None else reply.screen, said.language, said.register,
+                          *attached(reply), text_limit=self.target.text_limit)
                  for notification_id, reply in zip(said.sending, said.replies, strict=True)]
         # Each reply is marked as soon as it went (a commit each): a crash between sending and marking then
         # repeats at most the one message in flight, not the whole turn's replies.
@@ -224,7 +207,7 @@ class Notifier:
                     return
                 claimed = await self._finish(claimed.id, chat_link_id, parts_sent=sent_parts)
 
-    async def _send(self, chat_key: str, claimed: _Claimed) -> int:
+    async def _send(self, chat_key: str, claimed: Outgoing) -> int:
         if claimed.document is not None:
             await self.pacer.slot(chat_key)
             send = self.target.send_photo if is_picture(claimed.document_name) else self.target.send_document
@@ -241,7 +224,7 @@ class Notifier:
                 await self._record_part(claimed.id, index + 1)
         return len(claimed.parts)
 
-    async def _claim(self, chat_link_id: int, session: AsyncSession | None = None) -> _Claimed | None:
+    async def _claim(self, chat_link_id: int, session: AsyncSession | None = None) -> Outgoing | None:
         """The chat's oldest unsent message, claimed for one lease, if it is due and nobody else has it."""
         if session is None:
             async with self.sessions.begin() as session:
@@ -260,22 +243,12 @@ class Notifier:
             setattr(row, name, value)
         session.add(row)
         link = await session.get(ChatLink, chat_link_id)
-        return self._prepare(row.id, from_json(row.text), buttons_of(row), row.screen,
-                             row.language or link.language, row.audience or link.audience, row.document_name,
-                             row.document, row.parts_sent)
-
-    def _prepare(self, notification_id: int, text, buttons: tuple[tuple[Button, ...], ...], screen: int,
-                 language: str, register: str, document_name: str | None, document: bytes | None,
-                 parts_sent: int = 0) -> _Claimed:
-        """A message rendered for the target: its parts (a long text split), its keyboard, its document."""
-        rendered = say(text, language, register)
-        keyboard = [[(say(b.label, language, register), button_token(screen, b.action)) for b in row]
-                    for row in buttons] or None
-        parts = [rendered] if document is not None else split_text(rendered, self.target.text_limit)
-        return _Claimed(notification_id, parts, parts_sent, keyboard, document_name, document)
+        return outgoing(row.id, from_json(row.text), buttons_of(row), row.screen, row.language or link.language,
+                        row.audience or link.audience, row.document_name, row.document, parts_sent=row.parts_sent,
+                        text_limit=self.target.text_limit)
 
     async def _finish(self, notification_id: int, chat_link_id: int, *, parts_sent: int = 0,
-                      failed: str | None = None) -> _Claimed | None:
+                      failed: str | None = None) -> Outgoing | None:
         """Mark one message done (sent, or refused for good) and claim the chat's next, in one transaction."""
         async with self.sessions.begin() as session:
             await (await session.connection()).execute(update(Notification).where(

@@ -1,14 +1,17 @@
 """What a message is on the wire, the same for every channel and for the outbox that sends it: button tokens,
-long texts split under Telegram's limit, and one turn at a time per chat."""
+long texts split under Telegram's limit, a message rendered for a pushing channel, and one turn at a time per
+chat."""
 
 from __future__ import annotations
 
 import asyncio
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
-from bot.flows.chat import Reply
-from bot.language.i18n import say
+from bot.flows.chat import Button, Reply
+from bot.language.i18n import Text, say
+from bot.outbound.push import Keyboard
 
 TELEGRAM_TEXT_LIMIT = 4096
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback_data
@@ -42,6 +45,36 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
 
 def rendered(reply: Reply, language: str, register: str) -> str:
     return say(reply.text, language, register)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One outbox message rendered for a pushing channel: its parts (a long text split), keyboard and file."""
+
+    id: int  # the notification's
+    parts: list[str]
+    parts_sent: int  # the parts that went already (a long text cut off by a failure goes on from there)
+    keyboard: Keyboard | None  # on the last part only
+    document_name: str | None
+    document: bytes | None
+
+
+def attached(reply: Reply) -> tuple[str | None, bytes | None]:
+    """The file that goes with a reply (a document or a picture), as the outbox keeps it: name and bytes."""
+    file = reply.document or reply.picture
+    return (file.filename, file.content) if file else (None, None)
+
+
+def outgoing(notification_id: int, text: Text, buttons: tuple[tuple[Button, ...], ...], screen: int, language: str,
+             register: str, document_name: str | None, document: bytes | None, *, text_limit: int,
+             parts_sent: int = 0) -> Outgoing:
+    """A message said in the chat's language and register, its buttons as tokens of `screen`, its text split to
+    `text_limit` (a file's caption is never split: the sender cuts it to Telegram's caption limit)."""
+    said = say(text, language, register)
+    keyboard = [[(say(b.label, language, register), button_token(screen, b.action)) for b in row]
+                for row in buttons] or None
+    parts = [said] if document is not None else split_text(said, text_limit)
+    return Outgoing(notification_id, parts, parts_sent, keyboard, document_name, document)
 
 
 class ChatOrder:
