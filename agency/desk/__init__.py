@@ -31,7 +31,6 @@ STATIC_PATH = "/agency/static/agency"
 def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
                         secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
     """Add the agency desk's pages and JSON API to the app."""
-
     unit_names = {unit.id: agreement.text(unit.name, "en", "adult") for unit in agreement.units}
 
     def label(officer) -> str:

@@ -21,8 +21,6 @@ Ref = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 PROGRAMME_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"
 
 
-Words = Text  # typed words, required: deskkit.inputs.Text
-
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -32,7 +30,7 @@ class ApproveIn(Input):
 
 
 class DeclineIn(Input):
-    reason: Words(1000) = Field(description="The reason, in words the family will read.")
+    reason: Text(1000) = Field(description="The reason, in words the family will read.")
 
 
 class LinkIn(Input):
@@ -42,9 +40,9 @@ class LinkIn(Input):
 
 class PersonIn(Input):
     family_ref: Ref | None = Field(None, description="An existing family (e.g. F-0001) …")
-    new_family_name: Words(200) | None = Field(None, description="… or the name of a new family.")
-    given_name: Words(100)
-    family_name: Words(100)
+    new_family_name: Text(200) | None = Field(None, description="… or the name of a new family.")
+    given_name: Text(100)
+    family_name: Text(100)
     birth_date: date | None = None
     is_young_person: bool = False
     participant_id: Annotated[str, StringConstraints(max_length=32, pattern=PROGRAMME_ID)] | None = Field(
@@ -68,12 +66,12 @@ class PersonIn(Input):
 class AuthorityIn(Input):
     actor_ref: Ref = Field(description="The person who may act for this person.")
     relationship: Literal["parent", "caregiver", "guardian", "representative"]
-    evidence: Words(500) = Field(description="How CCSS knows: e.g. 'Birth certificate seen'.")
+    evidence: Text(500) = Field(description="How CCSS knows: e.g. 'Birth certificate seen'.")
 
 
 class RecordIn(Input):
-    title: Words(200)
-    body: Words(20_000)
+    title: Text(200)
+    body: Text(20_000)
     record_date: date
 
     @field_validator("record_date")
@@ -85,12 +83,12 @@ class RecordIn(Input):
 
 
 class VersionIn(Input):
-    title: Words(200) = Field(description="The item's title, as the family will read it.")
-    text: Words(20_000) = Field(description="The item's text, in the version's language and register.")
+    title: Text(200) = Field(description="The item's title, as the family will read it.")
+    text: Text(20_000) = Field(description="The item's text, in the version's language and register.")
 
 
 class TokenIn(Input):
-    label: Words(100) = Field(description="What the token is for, e.g. 'Case system sync'.")
+    label: Text(100) = Field(description="What the token is for, e.g. 'Case system sync'.")
 
 
 LABELS = {

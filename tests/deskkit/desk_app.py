@@ -111,8 +111,9 @@ def browser(app: FastAPI, ip: str = "192.0.2.10", scheme: str = "http") -> httpx
 
 
 def csrf_in(page: httpx.Response) -> str:
+    """The CSRF token in a desk page's form (any desk's: deskkit writes the field)."""
     found = CSRF_IN_PAGE.search(page.text)
-    assert found, f"no CSRF field in the page:\n{page.text}"
+    assert found, f"no CSRF field in the page ({page.status_code}):\n{page.text[:2000]}"
     return found.group(1)
 
 

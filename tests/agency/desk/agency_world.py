@@ -3,7 +3,6 @@ relayed by CCSS staff, received by the agency and fanned out to its two units; a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,13 +20,13 @@ from bot.requests import staff
 from protocol.agreement import Agreement, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tests.bot.family_asks import family_asks as asks_in_chat
+from tests.deskkit.desk_app import csrf_in
 from tono.database import make_engine, make_sessionmaker
 from tono.link import Link
 from tono.settings import load_settings
 
 SECRET = "x" * 48
 HTML = {"Accept": "text/html,application/xhtml+xml"}
-CSRF_IN_PAGE = re.compile(r'name="csrf" value="([^"]+)"')
 EVALUATION = ("officer-evaluation", "demo-evaluation-2026")
 REPORTING = ("officer-service-reporting", "demo-service-reporting-2026")
 
@@ -111,12 +110,6 @@ def browser(app: FastAPI) -> httpx.AsyncClient:
     """A browser: keeps cookies (by path), does not follow redirects."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.20", 50000)),
                              base_url="http://tono.test")
-
-
-def csrf_in(page: httpx.Response) -> str:
-    found = CSRF_IN_PAGE.search(page.text)
-    assert found, f"no CSRF field in the page ({page.status_code}):\n{page.text[:2000]}"
-    return found.group(1)
 
 
 async def sign_in(client: httpx.AsyncClient, login: str, password: str) -> str:

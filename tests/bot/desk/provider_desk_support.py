@@ -3,8 +3,6 @@ database, a cookie-keeping client, sign-in through the login form, requests made
 
 from __future__ import annotations
 
-import re
-
 import httpx
 from sqlmodel import select
 
@@ -14,10 +12,10 @@ from bot.models import Request, StaffAccount
 from protocol.clock import nz_today
 from tests.bot.family_asks import family_asks as asks_in_chat
 from tests.bot.family_asks import newest_ref
+from tests.deskkit.desk_app import csrf_in
 
 SECRET = "provider-desk-tests-secret-0123456789-abcdefghij"
 HTML = {"Accept": "text/html,application/xhtml+xml"}
-CSRF_IN_PAGE = re.compile(r'name="csrf" value="([^"]+)"')
 STAFF_LOGIN, STAFF_PASSWORD = "kaimahi", "demo-kaimahi-2026"
 
 
@@ -34,12 +32,6 @@ def client_for(app) -> httpx.AsyncClient:
     """A browser: keeps cookies, follows no redirects, talks to the app in process."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("192.0.2.20", 50000)),
                              base_url="http://desk.test")
-
-
-def csrf_in(page: httpx.Response) -> str:
-    found = CSRF_IN_PAGE.search(page.text)
-    assert found, f"no CSRF field in the page ({page.status_code}):\n{page.text[:2000]}"
-    return found.group(1)
 
 
 async def sign_in(client: httpx.AsyncClient, login: str = STAFF_LOGIN, password: str = STAFF_PASSWORD) -> str:
