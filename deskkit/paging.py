@@ -39,15 +39,15 @@ class Cursors:
         """The cursor a link carries (None for the first page), or DeskProblem(400) for one no desk made."""
         if not text:
             return None
-        digits = len(str(self.max_id))
-        day, number = r"([0-9]{4}-[0-9]{2}-[0-9]{2})", rf"([0-9]{{1,{digits}}})"
+        # ASCII digits only (\d would take any script's), and no more of them than the largest id has.
+        day, number = r"([0-9]{4}-[0-9]{2}-[0-9]{2})", rf"([0-9]{{1,{len(str(self.max_id))}}})"
         shape = rf"(?:d\.{day}\.{number}|n\.{number})" if self.undated else rf"{day}\.{number}()"
-        found = re.fullmatch(shape, text)
+        if (found := re.fullmatch(shape, text)) is None:
+            raise DeskProblem(400, BAD_LINK)
         try:
-            cursor = Cursor(date.fromisoformat(found[1]) if found[1] else None, int(found[2] or found[3])) \
-                if found else None
+            cursor = Cursor(date.fromisoformat(found[1]) if found[1] else None, int(found[2] or found[3]))
         except ValueError:  # a day that does not exist, such as 2026-02-30
-            cursor = None
-        if cursor is None or not 1 <= cursor.id <= self.max_id:
+            raise DeskProblem(400, BAD_LINK) from None
+        if not 1 <= cursor.id <= self.max_id:
             raise DeskProblem(400, BAD_LINK)
         return cursor
