@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from agency.models import AgencyRecord, AgencyRequest, InformationUse, Officer, Task
 from agency.moves import move_request, move_task
 from protocol.clock import utcnow
-from protocol.messages import WITHHOLDING_GROUNDS
+from protocol.grounds import ITEM_GROUNDS
 from protocol.queue import Outbox
 from protocol.tasks import OPEN_TASK_STATES, request_is_answered
 
@@ -81,7 +81,7 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
         raise AnswerError(f"Records {unknown} are not this unit's records about this person.")
     if len(chosen) != len(set(chosen)):
         raise AnswerError("Each record can be released, withheld or corrected, but only one of these.")
-    if bad := [g for g, _ in given.withhold.values() if g not in WITHHOLDING_GROUNDS or g == "does_not_exist"]:
+    if bad := [g for g, _ in given.withhold.values() if g not in ITEM_GROUNDS]:
         raise AnswerError(f"{bad} are not grounds for withholding under the Privacy Act 2020 (ss 49-53).")
     if any(not why.strip() for _, why in given.withhold.values()):
         raise AnswerError("Explain each withheld record in a sentence the family will read.")

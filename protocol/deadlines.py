@@ -26,11 +26,12 @@ one-off public holidays (such as the Queen Elizabeth II memorial day of 26 Septe
 days under the Act, even though they are public holidays in some or all of the country.
 """
 
-import enum
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import holidays
+
+from protocol.grounds import ExtensionGround
 
 DECISION_WORKING_DAYS = 20  # s 44 (access) and s 63 (correction)
 TRANSFER_WORKING_DAYS = 10  # s 43
@@ -168,35 +169,6 @@ def working_days_left(due: date, today: date) -> int:
 
 
 # ---- Extending the time limit (s 48 for access, s 65 for corrections) ----
-
-
-class ExtensionGround(enum.StrEnum):
-    """The only three reasons the Act accepts for extending the time limit."""
-
-    LARGE_QUANTITY = "large_quantity"
-    CONSULTATIONS = "consultations"
-    COMPLEXITY = "complexity"
-
-    @property
-    def description(self) -> str:
-        return EXTENSION_GROUNDS[self]
-
-
-EXTENSION_GROUNDS: dict[ExtensionGround, str] = {
-    ExtensionGround.LARGE_QUANTITY: (
-        "The request is for a large quantity of information, or needs a search through a large quantity "
-        "of information, and meeting the original time limit would unreasonably interfere with the "
-        "agency's operations."
-    ),
-    ExtensionGround.CONSULTATIONS: (
-        "Consultations are needed to decide the request, and they mean a proper response cannot "
-        "reasonably be made within the original time limit."
-    ),
-    ExtensionGround.COMPLEXITY: (
-        "Processing the request raises issues so complex that a proper response cannot reasonably be "
-        "made within the original time limit."
-    ),
-}
 
 
 def check_extension(received: date, notified_on: date, new_due: date, ground: str) -> date:

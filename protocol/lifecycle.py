@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any
 
 from protocol import deadlines
+from protocol.grounds import ExtensionGround
 from protocol.statemachine import Guard, IllegalMove, Move, Refusal, Role, StateMachine, either, guard
 from protocol.tasks import TASK_STATES, request_is_answered
 
@@ -246,7 +247,7 @@ def extension_allowed(context: Mapping[str, Any]) -> str | None:
     ground = context.get("ground")
     if None in days or not isinstance(ground, str):
         return (
-            f"To extend, give the ground ({either(deadlines.ExtensionGround)}), the day the request was "
+            f"To extend, give the ground ({either(ExtensionGround)}), the day the request was "
             f"received (received_on), the day the family was told (notified_on) and the new due date "
             f"(new_due)."
         )

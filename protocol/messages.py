@@ -20,6 +20,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
+from protocol.grounds import ITEM_GROUNDS, NCND_GROUNDS
+
 PROTOCOL = "tono/1"
 SHORT_TEXT = 200  # names, titles, an agency's name
 FREE_TEXT = 5000  # questions, answers, reasons, explanations: about two pages of writing
@@ -36,61 +38,6 @@ class InvalidMessage(ValueError):
     def __init__(self, reason: str, problem: str = "bad_body", path: str | None = None):
         super().__init__(reason)
         self.reason, self.problem, self.path = reason, problem, path
-
-
-# --- Grounds for withholding information (ss 49-53) ----------------------------------------------------
-
-@dataclass(frozen=True)
-class Ground:
-    section: str
-    description: str
-    # s 47: only on these grounds may an agency neither confirm nor deny that it holds the information.
-    neither_confirm_nor_deny: bool = False
-
-
-WITHHOLDING_GROUNDS: dict[str, Ground] = {
-    "safety": Ground("s 49(1)(a)(i)", "Releasing it would be likely to pose a serious threat to someone's "
-                     "life, health or safety, or to public health or safety.", True),
-    "harassment": Ground("s 49(1)(a)(ii)", "Releasing it would make serious harassment of someone "
-                         "significantly likely."),
-    "distress_to_victim": Ground("s 49(1)(a)(iii)", "It is about the victim of an offence, or alleged "
-                                 "offence, whom its release would cause significant distress, loss of "
-                                 "dignity or injury to feelings."),
-    "requester_health": Ground("s 49(1)(b)", "It is about the requester's physical or mental health and, "
-                               "after consulting their health practitioner where practicable, releasing it "
-                               "would be likely to prejudice their health."),
-    "under_16_interests": Ground("s 49(1)(c)", "The person it is about is under 16 and releasing it would "
-                                 "be contrary to their interests."),
-    "custody_or_rehabilitation": Ground("s 49(1)(d)", "Releasing it would be likely to prejudice the safe "
-                                        "custody or rehabilitation of a person detained or convicted.", True),
-    "evaluative_material": Ground("s 50", "It is evaluative material, such as a reference, and releasing it "
-                                  "would break a promise of confidence to the person who supplied it."),
-    "security_defence_international": Ground("s 51", "Releasing it would be likely to prejudice New "
-                                             "Zealand's security, defence or international relations.", True),
-    "trade_secret": Ground("s 52", "Releasing it would disclose a trade secret, or unreasonably prejudice "
-                           "someone's commercial position.", True),
-    # Never the ground of a withheld item (an item that was found exists): list it under "not_held".
-    "does_not_exist": Ground("s 53(a)", "The information does not exist, or cannot be found despite "
-                             "reasonable efforts."),
-    "another_persons_affairs": Ground("s 53(b)", "Releasing it would be an unwarranted disclosure of the "
-                                      "affairs of another person, living or dead."),
-    "maintenance_of_law": Ground("s 53(c)", "Releasing it would be likely to prejudice the maintenance of "
-                                 "the law, including the detection of offences and the right to a fair "
-                                 "trial.", True),
-    "legal_privilege": Ground("s 53(d)", "Releasing it would breach legal professional privilege."),
-    "library_museum_archive": Ground("s 53(e)", "It was placed in a library, museum or archive on a "
-                                     "condition that releasing it would breach."),
-    "contempt": Ground("s 53(f)", "Releasing it would be contempt of court or of the House of "
-                       "Representatives."),
-    "criminal_disclosure": Ground("s 53(g)", "A defendant asks for information they can seek under the "
-                                  "Criminal Disclosure Act 2008."),
-    "frivolous_or_vexatious": Ground("s 53(h)", "The request is frivolous or vexatious, or the information "
-                                     "asked for is trivial."),
-}
-RIGHT_TO_COMPLAIN = "Anyone refused information, in whole or in part, may complain to the Privacy " \
-    "Commissioner."
-_ITEM_GROUNDS = [code for code in WITHHOLDING_GROUNDS if code != "does_not_exist"]
-_NCND_GROUNDS = [code for code, ground in WITHHOLDING_GROUNDS.items() if ground.neither_confirm_nor_deny]
 
 
 # --- Pieces the schemas are made of ---------------------------------------------------------------------
@@ -182,7 +129,7 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                 "withholds and why, does not hold, and corrects or will not correct.", _object({
                     "unit": _ID,
                     "released": _list(_object({**_ITEM, "text": _text(RECORD_TEXT), "record_date": _DATE})),
-                    "withheld": _list(_object({**_ITEM, "ground": {"enum": _ITEM_GROUNDS},
+                    "withheld": _list(_object({**_ITEM, "ground": {"enum": list(ITEM_GROUNDS)},
                                                "explanation": _text()})),
                     "not_held": _list(_object({"description": _text()})),
                     "answered_on": _DATE},
@@ -191,7 +138,7 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                      # When a correction is refused the family may ask for a statement of correction (IPP 7).
                      "not_corrected": _list(_object({**_ITEM, "reason": _text()})),
                      "statement_attached": _list(_object({"item_id": _ID, "statement": _text()})),
-                     "neither_confirm_nor_deny": _object({"ground": {"enum": _NCND_GROUNDS}},
+                     "neither_confirm_nor_deny": _object({"ground": {"enum": list(NCND_GROUNDS)}},
                                                          {"explanation": _text()}),
                      "note": _text()})),
     MessageType("correction.statement", "provider", "The family's statement of correction, to attach to "

@@ -14,11 +14,10 @@ from agency.models import AgencyRecord
 from deskkit.inputs import Text, checked, where
 from deskkit.problems import DeskProblem
 from deskkit.text import CONTROL_CHARACTERS
-from protocol.deadlines import ExtensionGround
-from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT, WITHHOLDING_GROUNDS
+from protocol.grounds import ITEM_GROUNDS, ExtensionGround
+from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT
 
 # An item that was found exists, so "does not exist" is never a ground for withholding it: say "not held".
-ITEM_GROUNDS = tuple(code for code in WITHHOLDING_GROUNDS if code != "does_not_exist")
 OUTCOME_KINDS = ("decision", "advice", "report")
 PARTICIPANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,31}$"  # protocol.messages.IDENTIFIER, as the table allows
 

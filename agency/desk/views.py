@@ -9,8 +9,7 @@ from agency.models import AgencyEvent, AgencyRecord, AgencyRequest, Officer, Tas
 from deskkit.dates import DateWords
 from protocol import deadlines, lifecycle, tasks
 from protocol.clock import NZ
-from protocol.deadlines import EXTENSION_GROUNDS
-from protocol.messages import WITHHOLDING_GROUNDS
+from protocol.grounds import EXTENSION_GROUNDS, WITHHOLDING_GROUNDS
 
 # "23 December 2026" and "25 November 2026, 10:15" (New Zealand time), as this desk has always written them.
 DATES = DateWords(day_pattern="d MMMM y", moment_pattern="d MMMM y, HH:mm", zone=NZ)

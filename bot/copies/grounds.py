@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.language.i18n import Text, _
-from protocol.messages import WITHHOLDING_GROUNDS
+from protocol.grounds import WITHHOLDING_GROUNDS
 
 PLAIN_GROUNDS: dict[str, Text] = {
     "safety": _("Giving it out could put someone's life, health or safety at serious risk."),

@@ -8,9 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol.deadlines import (
-    EXTENSION_GROUNDS,
     DeadlineError,
-    ExtensionGround,
     add_working_days,
     check_extension,
     check_urgency,
@@ -21,6 +19,7 @@ from protocol.deadlines import (
     working_days_between,
     working_days_left,
 )
+from protocol.grounds import EXTENSION_GROUNDS, ExtensionGround
 
 # ---- The examples the design names ----
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft202012Validator
 
+from protocol.grounds import WITHHOLDING_GROUNDS
 from protocol.messages import (
     MESSAGE_TYPES,
     PROTOCOL,
-    WITHHOLDING_GROUNDS,
     Envelope,
     InvalidMessage,
     new_message,
