@@ -9,17 +9,8 @@ from sqlmodel import select
 from agency import answering
 from agency.models import AgencyRequest, Task
 from protocol.statemachine import IllegalMove
-from tests.agency.desk.agency_world import TODAY, agency_app, family_asks, staff_relay, what_the_agency_has
+from tests.agency.desk.agency_world import TODAY, what_the_agency_has
 from tests.bot.requests.requests_support import RecordingOutbox
-
-
-@pytest.fixture
-async def world(seeded_url, tmp_path):
-    made = agency_app(seeded_url, tmp_path)
-    await family_asks(made)
-    await staff_relay(made)
-    yield made
-    await made.engine.dispose()
 
 
 async def _claimed(world, unit: str):

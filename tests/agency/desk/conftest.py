@@ -1,5 +1,5 @@
-"""Fixtures for the agency desk: a family's request already at the agency (two units' tasks), and the
-two units' officers signed in."""
+"""Fixtures for the agency desk: the two units' officers signed in, on the `world` of tests/agency/conftest.py
+(a family's request already at the agency, one task per unit)."""
 
 from __future__ import annotations
 
@@ -9,22 +9,9 @@ from agency.desk import store
 from tests.agency.desk.agency_world import (
     EVALUATION,
     REPORTING,
-    agency_app,
-    family_asks,
     officer_browser,
-    staff_relay,
     what_the_agency_has,
 )
-
-
-@pytest.fixture
-async def world(seeded_url, tmp_path):
-    """The agency desk on its own app, with Aroha's access request received by both units (today: TODAY)."""
-    made = agency_app(seeded_url, tmp_path)
-    await family_asks(made)
-    await staff_relay(made)
-    yield made
-    await made.engine.dispose()
 
 
 @pytest.fixture
