@@ -46,6 +46,16 @@ def check_unit(officer: Officer, task: Task) -> None:
         raise NotYourUnit("This task belongs to another unit.")
 
 
+async def _request_of(session: AsyncSession, task: Task, officer: Officer) -> AgencyRequest:
+    """The request the task is part of, once the officer is known to be of the task's unit."""
+    check_unit(officer, task)
+    return await session.get(AgencyRequest, task.request_id)
+
+
+async def _tell_provider(session: AsyncSession, outbox: Outbox, request: AgencyRequest, type: str, body: dict) -> None:
+    await outbox.send(session, type=type, recipient=request.provider, request=request.provider_ref, body=body)
+
+
 async def unit_records(session: AsyncSession, task: Task, request: AgencyRequest) -> list[AgencyRecord]:
     """The records the task's unit holds about the request's person: nothing from any other unit."""
     return list(await session.exec(select(AgencyRecord).where(
@@ -73,8 +83,7 @@ def _item(record: AgencyRecord) -> dict:
 async def answer(session: AsyncSession, task: Task, officer: Officer, given: Answer, outbox: Outbox,
                  today: date) -> dict:
     """Answer the unit's part; returns the unit.answered body that was sent."""
-    check_unit(officer, task)
-    request = await session.get(AgencyRequest, task.request_id)
+    request = await _request_of(session, task, officer)
     records = {r.id: r for r in await unit_records(session, task, request)}
     chosen = [*given.release, *given.withhold, *given.corrected, *given.not_corrected]
     if unknown := [i for i in chosen if i not in records]:
@@ -114,24 +123,20 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
     states = tuple((await session.exec(select(Task.state).where(Task.request_id == request.id))).all())
     if request.state == "received" and request_is_answered(states):
         await move_request(session, request, "complete", "system", actor="intake", task_states=states)
-    await outbox.send(session, type="unit.answered", recipient=request.provider, request=request.provider_ref,
-                      body=body)
+    await _tell_provider(session, outbox, request, "unit.answered", body)
     return body
 
 
 async def ask_clarification(session: AsyncSession, task: Task, officer: Officer, question: str,
                             outbox: Outbox) -> None:
-    check_unit(officer, task)
-    request = await session.get(AgencyRequest, task.request_id)
+    request = await _request_of(session, task, officer)
     await move_request(session, request, "ask_clarification", "officer", actor=officer.login, question=question)
-    await outbox.send(session, type="clarification.asked", recipient=request.provider, request=request.provider_ref,
-                      body={"unit": task.unit_id, "question": question})
+    await _tell_provider(session, outbox, request, "clarification.asked", {"unit": task.unit_id, "question": question})
 
 
 async def extend(session: AsyncSession, task: Task, officer: Officer, ground: str, new_due: date, reasons: str,
                  outbox: Outbox, today: date) -> None:
-    check_unit(officer, task)
-    request = await session.get(AgencyRequest, task.request_id)
+    request = await _request_of(session, task, officer)
     if not reasons.strip():
         raise AnswerError("Give the reasons for the extension: the family is told them.")
     await move_request(session, request, "extend", "officer", actor=officer.login, ground=ground,
@@ -140,23 +145,21 @@ async def extend(session: AsyncSession, task: Task, officer: Officer, ground: st
     for each in await session.exec(select(Task).where(Task.request_id == request.id)):
         each.due_on = new_due
         session.add(each)
-    await outbox.send(session, type="request.extended", recipient=request.provider, request=request.provider_ref,
-                      body={"ground": ground, "new_due": new_due.isoformat(), "notified_on": today.isoformat(),
-                            "reasons": reasons})
+    await _tell_provider(session, outbox, request, "request.extended", {
+        "ground": ground, "new_due": new_due.isoformat(), "notified_on": today.isoformat(), "reasons": reasons})
 
 
 async def transfer(session: AsyncSession, task: Task, officer: Officer, to_agency: str, reason: str,
                    outbox: Outbox, today: date) -> None:
-    check_unit(officer, task)
-    request = await session.get(AgencyRequest, task.request_id)
+    request = await _request_of(session, task, officer)
     if not reason.strip():
         raise AnswerError("Give the reason for the transfer: the family is told it.")
     await move_request(session, request, "transfer", "officer", actor=officer.login, agency=to_agency,
                        received_on=request.received_on, transferred_on=today)
     for each in await session.exec(select(Task).where(Task.request_id == request.id, Task.state.in_(OPEN_TASK_STATES))):
         await move_task(session, each, "cancel", "system", actor=officer.login, note={"why": "transferred"})
-    await outbox.send(session, type="request.transferred", recipient=request.provider, request=request.provider_ref,
-                      body={"to_agency": to_agency, "transferred_on": today.isoformat(), "reason": reason})
+    await _tell_provider(session, outbox, request, "request.transferred", {
+        "to_agency": to_agency, "transferred_on": today.isoformat(), "reason": reason})
 
 
 async def report_outcome(session: AsyncSession, officer: Officer, participant_id: str | None, kind: str,
