@@ -11,12 +11,14 @@ What the inbox answers, and what the sender does with it:
     rejected      422     never sends it again: readable, but refused (signature, sender, recipient, body)
     retry_later   408     the body did not arrive within a minute: sent again later
     retry_later   409     an earlier message of its request has not arrived: this one waits and is sent again
+    retry_later   429     its source sent too much junk lately (linkqueue/guard.py): the round stops, with back-off
     retry_later   503     the inbox cannot store anything just now (its database): the round stops, with back-off
 
-Every refusal is kept by the receiver as a dead letter and logged by the sender. Anything else (a network
-error, a timeout, a redirect, an answer that is not a receipt, such as a proxy's error page or a 404 from a
-wrong TONO_PEER_URL) says nothing about the message, so it counts as not delivered and is sent again
-later: only the receiving inbox itself can refuse a message for good.
+Every refusal of a signed message is kept whole by the receiver as a dead letter and logged by the sender;
+junk (anything no party signed) is counted, and a few samples of its first bytes kept (linkqueue/guard.py).
+Anything else (a network error, a timeout, a redirect, an answer that is not a receipt, such as a proxy's
+error page or a 404 from a wrong TONO_PEER_URL) says nothing about the message, so it counts as not
+delivered and is sent again later: only the receiving inbox itself can refuse a message for good.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from linkqueue.guard import InboxGuard, source_key
 from linkqueue.sql import DeliveryFailed
 from protocol.messages import InvalidMessage
 from protocol.queue import Receipt, ReceiptStatus
@@ -135,6 +138,8 @@ def receipt_from(status_code: int, answer: bytes | None) -> Receipt:
         return Receipt(status, reason)
     if status is ReceiptStatus.RETRY_LATER and status_code == 503:
         raise PeerUnavailable(f"the inbox cannot store messages just now ({reason or 'no reason given'})")
+    if status is ReceiptStatus.RETRY_LATER and status_code == 429:
+        raise PeerUnavailable(f"the inbox turns us away for now ({reason or 'no reason given'})")
     raise PeerUnavailable(f"it answered {status_code} with a {status.value} receipt, which the inbox never gives")
 
 
@@ -173,6 +178,8 @@ RESPONSES = {
     409: {"model": ReceiptOut, "description": "retry_later: an earlier message of this request must arrive first"},
     413: {"model": ReceiptOut, "description": "rejected: larger than any message may be"},
     422: {"model": ReceiptOut, "description": "rejected: refused (signature, sender, recipient or body)"},
+    429: {"model": ReceiptOut, "description": "retry_later: this source sent too much that was not a signed "
+                                              "message; not read"},
     503: {"model": ReceiptOut, "description": "retry_later: the inbox cannot store messages just now"},
 }
 
@@ -202,16 +209,34 @@ def _unreadable(text: str) -> bool:
 def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES) -> APIRouter:
     """`POST /protocol/inbox` for one organisation's queue end (`accept` and `refuse`, as SqlQueueEnd has)."""
     router = APIRouter(tags=["protocol"])
+    guard = getattr(end, "guard", None) or InboxGuard()
 
-    async def keep(raw: str, reason: str) -> None:
+    async def keep(raw: str, reason: str, source: str | None) -> None:
         try:
-            await end.refuse(raw, reason)
+            await end.refuse(raw, reason, source)
         except Exception:  # the refusal stands whether or not it could be written down
-            log.exception("could not keep a refused message as a dead letter")
+            log.exception("could not count or keep a refused message")
+
+    async def turn_away(seconds: int) -> JSONResponse:
+        guard.turned_away()
+        if guard.flush_due() and hasattr(end, "flush_refusals"):
+            try:
+                await end.flush_refusals()
+            except Exception:  # counted again on the next write
+                log.exception("could not write the inbox's refusal counts")
+        return _answer(429, ReceiptStatus.RETRY_LATER, "Too much arrived from here that was not a signed message; "
+                       f"wait {seconds} s.", **{"Retry-After": str(seconds), "Connection": "close"})
 
     @router.post(INBOX_PATH, status_code=202, response_model=None, responses=RESPONSES)
     async def inbox(request: Request) -> JSONResponse:
         """One signed message from the other organisation: checked, stored once, and answered with a receipt."""
+        # Behind a reverse proxy this is the proxy's address unless uvicorn runs with --proxy-headers
+        # (docs/two-organisations.md §7): then one junk source would turn away everyone behind the proxy.
+        source = request.client.host if request.client else None
+        # A source that sent too much junk is turned away before its body is read: reading is the cost.
+        wait = guard.wait_seconds(source_key(source))
+        if wait:
+            return await turn_away(wait)
         try:
             async with asyncio.timeout(BODY_WITHIN_SECONDS):
                 body, too_large = await _body_within(request, max_bytes)
@@ -221,16 +246,16 @@ def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES) -> APIRouter:
         if too_large:
             reason = f"The message is larger than {max_bytes} bytes, the most a message may be."
             log.warning("refused a message over %s bytes", max_bytes)
-            await keep(body.decode("utf-8", "replace"), reason)
+            await keep(body.decode("utf-8", "replace"), reason, source)
             return _answer(413, ReceiptStatus.REJECTED, reason, Connection="close")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             reason = "The message is not valid UTF-8 text."
-            await keep(body.decode("utf-8", "replace"), reason)
+            await keep(body.decode("utf-8", "replace"), reason, source)
             return _answer(400, ReceiptStatus.REJECTED, reason)
         try:
-            receipt = await end.accept(text)
+            receipt = await end.accept(text, source)
         except Exception:  # the database, most likely: the message is not stored, so it must come again
             log.exception("the inbox could not store a message")
             return _answer(503, ReceiptStatus.RETRY_LATER, "The inbox cannot store messages just now; send it "

@@ -18,12 +18,14 @@ from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from linkqueue import dead_letters
+from linkqueue.guard import SAMPLE_CHARS, InboxGuard, source_key
 from linkqueue.tables import QUEUE_TABLES
 from outbox import Backoff, Leased, Leasing
 from protocol.clock import utcnow
 from protocol.messages import IDENTIFIER, Envelope, new_message
 from protocol.queue import Handler, Receipt, ReceiptStatus
-from protocol.receiving import check_incoming
+from protocol.receiving import Outcome, Verdict, check_authored, check_turn
 from protocol.signing import KeyRing, sign
 
 log = logging.getLogger(__name__)
@@ -49,13 +51,17 @@ class SqlQueueEnd:
     """One organisation's end of the linked queue, on its own database."""
 
     def __init__(self, side: str, party: str, sessions: async_sessionmaker[AsyncSession], private_key,
-                 keyring: KeyRing, *, max_backoff: timedelta = MAX_BACKOFF) -> None:
+                 keyring: KeyRing, *, max_backoff: timedelta = MAX_BACKOFF, guard: InboxGuard | None = None,
+                 retention: timedelta = dead_letters.RETENTION) -> None:
         self.side = side
         self.party = party
         self.sessions = sessions
         self.private_key = private_key
         self.keyring = keyring
         self.max_backoff = max_backoff
+        self.guard = guard or InboxGuard()
+        self.retention = retention
+        self._tidied_at = None
         self.t = QUEUE_TABLES[side]
         box = self.t.outbox
         # The lease is a next_attempt_at moved ahead: a message sent twice is answered "duplicate" by its receiver.
@@ -164,66 +170,106 @@ class SqlQueueEnd:
 
     # --- receiving -----------------------------------------------------------------------------------
 
-    async def accept(self, raw: str) -> Receipt:
-        """Check one arriving message and store it once; bad ones become dead letters with the reason."""
+    async def accept(self, raw: str, source: str | None = None) -> Receipt:
+        """Check one arriving message and store it once; bad ones become dead letters with the reason.
+
+        Who signed it is checked before the database is touched: junk (anything no party signed) is only
+        counted and sampled (linkqueue/guard.py), and only a signed message may be told "duplicate".
+        `source` is where it came from (the client's address), for the junk limit and the samples.
+        """
+        verdict = check_authored(raw, self.keyring, self.party, receiving_as=self.side)
+        if not verdict.authentic:
+            return await self._junk(raw, verdict.reason, source)
         try:
             async with self.sessions.begin() as session:
-                return await self._accept(session, raw)
+                return await self._accept(session, raw, verdict, source)
         except IntegrityError:
             # Two deliveries of one message raced; the other stored it.
             return Receipt(ReceiptStatus.DUPLICATE, "this message was already received")
 
-    async def _accept(self, session: AsyncSession, raw: str) -> Receipt:
+    async def _accept(self, session: AsyncSession, raw: str, verdict: Verdict, source: str | None) -> Receipt:
         inbox, streams = self.t.inbox, self.t.stream_in
-        header = _peek(raw)
-        where = None
-        last = 0
-        if header:
-            where = and_(streams.c.sender == header["sender"], streams.c.stream == header["stream"])
-            last = (await _run(session,
-                select(streams.c.last_sequence).where(where).with_for_update())).scalar() or 0
-            # Looked for only now, under the stream's lock: a copy of this message that another delivery
-            # stored while we waited for it is visible, and is a duplicate, not a message out of order.
-            if (await _run(session, select(inbox.c.id).where(inbox.c.id == header["id"]))).first():
-                return Receipt(ReceiptStatus.DUPLICATE, "this message was already received")
-        verdict = check_incoming(raw, self.keyring, self.party, last, False, receiving_as=self.side)
+        envelope = verdict.envelope
+        stream = envelope.request or ""
+        if verdict.outcome is Outcome.REJECT:  # signed, but refused: kept whole for inspection
+            await self._dead_letter(session, raw, envelope, verdict.reason, source)
+            return Receipt(ReceiptStatus.REJECTED, verdict.reason)
+        where = and_(streams.c.sender == envelope.sender, streams.c.stream == stream)
+        last = (await _run(session, select(streams.c.last_sequence).where(where).with_for_update())).scalar() or 0
+        # Looked for only now, under the stream's lock: a copy of this message that another delivery
+        # stored while we waited for it is visible, and is a duplicate, not a message out of order.
+        seen = (await _run(session, select(inbox.c.id).where(inbox.c.id == envelope.id))).first()
+        verdict = check_turn(verdict, last, seen is not None)
         if verdict.outcome == "duplicate":
             return Receipt(ReceiptStatus.DUPLICATE, verdict.reason)
-        if verdict.outcome in ("reject", "out_of_order"):
-            await self._dead_letter(session, raw, header, verdict.reason)
-            status = ReceiptStatus.RETRY_LATER if verdict.outcome == "out_of_order" else ReceiptStatus.REJECTED
-            return Receipt(status, verdict.reason)
-        envelope = verdict.envelope
+        if verdict.outcome == "out_of_order":
+            await self._dead_letter(session, raw, envelope, verdict.reason, source)
+            return Receipt(ReceiptStatus.RETRY_LATER, verdict.reason)
+        now = utcnow()
         await _run(session, insert(inbox).values(
-            id=envelope.id, sender=envelope.sender, stream=envelope.request or "", sequence=envelope.sequence,
-            type=envelope.type, envelope=raw, received_at=utcnow(), attempts=0,
+            id=envelope.id, sender=envelope.sender, stream=stream, sequence=envelope.sequence,
+            type=envelope.type, envelope=raw, received_at=now, attempts=0,
         ))
+        await dead_letters.handled(await session.connection(), self.t, envelope.id, now)
         if last:
             await _run(session, update(streams).where(where).values(last_sequence=envelope.sequence))
         else:
-            await _run(session, insert(streams).values(sender=envelope.sender, stream=envelope.request or "",
+            await _run(session, insert(streams).values(sender=envelope.sender, stream=stream,
                                                          last_sequence=envelope.sequence))
         return Receipt(ReceiptStatus.ACCEPTED)
 
-    async def refuse(self, raw: str, reason: str) -> Receipt:
-        """Keep something that could not even be offered to `accept` (not text, too large) as a dead letter."""
-        async with self.sessions.begin() as session:
-            await self._dead_letter(session, raw, _peek(raw), reason)
+    async def refuse(self, raw: str, reason: str, source: str | None = None) -> Receipt:
+        """Something that could not even be offered to `accept` (not text, too large): junk."""
+        return await self._junk(raw, reason, source)
+
+    async def _junk(self, raw: str, reason: str, source: str | None) -> Receipt:
+        if self.guard.junk(source_key(source)):
+            sample = raw[:SAMPLE_CHARS]
+            header = _peek(raw) if len(raw) <= 64 * 1024 else None  # a sample need not cost a 16 MB parse
+            async with self.sessions.begin() as session:
+                await dead_letters.keep(await session.connection(), self.t, raw=sample,
+                                        reason=reason, received_at=utcnow(), source=source, junk=True,
+                                        message_id=(header or {}).get("id"), sender=(header or {}).get("sender"))
+        await self.flush_refusals(when_due=True)
         return Receipt(ReceiptStatus.REJECTED, reason)
 
-    async def _dead_letter(self, session: AsyncSession, raw: str, header: dict | None, reason: str) -> None:
-        letters = self.t.dead_letter
-        message_id = header["id"] if header else None
-        reason = _storable(reason)
-        if message_id is not None:
-            seen = await _run(session, select(letters.c.id).where(
-                letters.c.message_id == message_id, letters.c.reason == reason))
-            if seen.first():
-                return  # the same message refused for the same reason is kept once
-        await _run(session, insert(letters).values(
-            message_id=message_id, sender=(header or {}).get("sender"), raw=_storable(raw[:1_000_000]),
-            reason=reason, received_at=utcnow(),
-        ))
+    async def _dead_letter(self, session: AsyncSession, raw: str, envelope: Envelope, reason: str,
+                           source: str | None = None) -> None:
+        await dead_letters.keep(await session.connection(), self.t, raw=raw, reason=reason,
+                                received_at=utcnow(), message_id=envelope.id, sender=envelope.sender,
+                                source=source)
+
+    async def flush_refusals(self, *, when_due: bool = False) -> None:
+        """Write the junk and turned-away counts (at most once a second when `when_due`)."""
+        if when_due and not self.guard.flush_due():
+            return
+        counts = self.guard.take_counts()
+        if not counts:
+            return
+        try:
+            async with self.sessions.begin() as session:
+                await dead_letters.add_counts(await session.connection(), self.t, counts)
+        except Exception:
+            self.guard.give_back(counts)
+            raise
+
+    async def tidy(self, every: timedelta = timedelta(hours=1)) -> None:
+        """Write the counts, and (at most once per `every`) delete what is past its retention."""
+        await self.flush_refusals()
+        now = utcnow()
+        if self._tidied_at is not None and now - self._tidied_at < every:
+            return
+        async with self.sessions.begin() as session:
+            gone = await dead_letters.expire(await session.connection(), self.t, now, self.retention)
+        self._tidied_at = now
+        if gone:
+            log.info("deleted %s dead letters past their retention (%s days)", gone, self.retention.days)
+
+    async def inbox_watch(self) -> dead_letters.InboxWatch:
+        """What the desk shows: junk refused and turned away in the last hour and day, and what is kept."""
+        await self.flush_refusals()
+        async with self.sessions() as session:
+            return await dead_letters.watch(await session.connection(), self.t, utcnow(), self.retention)
 
     async def receive(self, session: AsyncSession, limit: int = 1) -> list[Envelope]:
         """Claim stored, unapplied messages in the caller's transaction, oldest stream position first."""
@@ -280,8 +326,7 @@ class SqlQueueEnd:
                                   .values(attempts=inbox.c.attempts + 1, last_error=reason))
             attempts = (await _run(session, select(inbox.c.attempts).where(inbox.c.id == envelope.id))).scalar()
             if attempts >= MAX_APPLY_ATTEMPTS:
-                await self._dead_letter(session, envelope.to_json(), {"id": envelope.id,
-                                                                      "sender": envelope.sender}, reason)
+                await self._dead_letter(session, envelope.to_json(), envelope, reason)
 
     async def dead_letters(self) -> list[dict]:
         """Every refused message with its reason, for inspection."""
@@ -323,9 +368,3 @@ def _peek(raw: str) -> dict | None:
 
 def _code(value: object) -> bool:
     return isinstance(value, str) and re.fullmatch(IDENTIFIER, value) is not None
-
-
-def _storable(text: str) -> str:
-    """Text as a text column can keep it, for inspection: no NUL (PostgreSQL refuses one) and no lone
-    surrogate (it has no UTF-8), each written out as an escape instead."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Index,
     Integer,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -33,6 +35,7 @@ class QueueTables:
     inbox: Table
     stream_in: Table
     dead_letter: Table
+    refused: Table
 
 
 def _define(side: str, metadata: MetaData) -> QueueTables:
@@ -95,8 +98,24 @@ def _define(side: str, metadata: MetaData) -> QueueTables:
         Column("raw", Text, nullable=False),
         Column("reason", Text, nullable=False),
         Column("received_at", UTCDateTime(), nullable=False),
+        # Where it came from (the client's address), whether it was junk (not signed by a party: only a
+        # sample of its first bytes is kept) and when a genuine one stopped mattering (its message arrived
+        # in turn after all): what expiry reads (linkqueue/dead_letters.py).
+        Column("source", String(64), nullable=True),
+        Column("junk", Boolean, nullable=False, default=False, server_default=false()),
+        Column("handled_at", UTCDateTime(), nullable=True),
+        Index(f"ix_{side}_dead_letter_expiry", "junk", "received_at"),
     )
-    return QueueTables(outbox, stream_out, inbox, stream_in, dead_letter)
+    # How much the inbox refused, per minute: junk it read and refused, and requests it turned away unread
+    # because their source sent too much junk. Counts, not contents: what the desk's rate is drawn from.
+    refused = Table(
+        f"{side}_inbox_refused",
+        metadata,
+        Column("minute", UTCDateTime(), primary_key=True),
+        Column("junk", Integer, nullable=False, default=0),
+        Column("turned_away", Integer, nullable=False, default=0),
+    )
+    return QueueTables(outbox, stream_out, inbox, stream_in, dead_letter, refused)
 
 
 QUEUE_TABLES: dict[str, QueueTables] = {side: _define(side, SQLModel.metadata) for side in SIDES}

@@ -40,6 +40,9 @@ class Verdict:
     reason: str  # one sentence, safe to log: it names fields and codes, never what a family wrote
     envelope: Envelope | None = None  # None when the message could not even be read
     problem: str | None = None  # what was wrong, as a short code such as "bad_signature"
+    # True once its signature checked out: a party to the agreement sent exactly this. Only such a message is
+    # worth keeping whole when refused; anything else may be anyone's junk (the inbox counts and samples it).
+    authentic: bool = False
 
 
 def _no_constants(name: str) -> None:
@@ -103,11 +106,22 @@ def check_incoming(raw: bytes | str | dict, keyring: Mapping, expected_recipient
     already_applied: whether a message with this id has been applied before.
     receiving_as: "provider" or "agency", to refuse the message types only the other side receives.
     """
+    verdict = check_authored(raw, keyring, expected_recipient, receiving_as=receiving_as)
+    return check_turn(verdict, last_applied_sequence, already_applied)
+
+
+def check_authored(raw: bytes | str | dict, keyring: Mapping, expected_recipient: str, *,
+                   receiving_as: str | None = None) -> Verdict:
+    """The checks that need nothing stored: readable, for us, signed by its sender, a body of its type.
+
+    APPLY here means only "may take its turn" (check_turn decides); a receiver makes this check first so
+    that it touches its database only for a message a party signed (DESIGN.md §3.4).
+    """
     if receiving_as not in (None, "provider", "agency"):
         raise ValueError(f"receiving_as must be 'provider', 'agency' or None, not {receiving_as!r}")
 
     def reject(reason: str, problem: str, envelope: Envelope | None = None) -> Verdict:
-        return Verdict(Outcome.REJECT, reason, envelope, problem)
+        return Verdict(Outcome.REJECT, reason, envelope, problem, _signed(envelope, keyring))
 
     try:
         envelope = parse_envelope(raw, check_body=False)
@@ -123,15 +137,40 @@ def check_incoming(raw: bytes | str | dict, keyring: Mapping, expected_recipient
     # Who wrote it before what it says: a body is worth reading only once its author is known.
     try:
         verify(envelope, keyring)
+    except BadSignature as exc:
+        return Verdict(Outcome.REJECT, exc.reason, envelope, exc.problem)
+    try:
         validate_body(envelope.type, envelope.body)
-    except (BadSignature, InvalidMessage) as exc:
-        return reject(exc.reason, exc.problem, envelope)
+    except InvalidMessage as exc:  # signed by a party, so a fault of its software: kept whole for inspection
+        return Verdict(Outcome.REJECT, exc.reason, envelope, exc.problem, True)
+    return Verdict(Outcome.APPLY, f"Message {envelope.id} is genuine and well formed.", envelope, authentic=True)
+
+
+def check_turn(verdict: Verdict, last_applied_sequence: int | None, already_applied: bool) -> Verdict:
+    """A check_authored verdict placed in its stream: duplicate, out of order, or next (then APPLY)."""
+    envelope = verdict.envelope
+    if verdict.outcome is not Outcome.APPLY or envelope is None:
+        return verdict
+    # "Duplicate" only for a message whose signature checked out: said before, it would tell anyone which
+    # message ids we hold, and answer a forgery with the receipt of the genuine message.
     if already_applied:
         return Verdict(Outcome.DUPLICATE, f"Message {envelope.id} was applied before, so it is acknowledged "
-                       "and not applied again.", envelope)
+                       "and not applied again.", envelope, authentic=True)
     expected = (last_applied_sequence or 0) + 1
     if envelope.sequence != expected:
         return Verdict(Outcome.OUT_OF_ORDER, f"Expected sequence {expected} in stream "
-                       f"{_describe(envelope.stream)}, got {envelope.sequence}.", envelope, "out_of_order")
+                       f"{_describe(envelope.stream)}, got {envelope.sequence}.", envelope, "out_of_order", True)
     return Verdict(Outcome.APPLY, f"Message {envelope.id} is genuine, well formed and next in its stream.",
-                   envelope)
+                   envelope, authentic=True)
+
+
+def _signed(envelope: Envelope | None, keyring: Mapping) -> bool:
+    """Whether a message refused for its address or direction was still signed by a party (a misrouting
+    by the other side's software, kept whole) rather than made up by anyone."""
+    if envelope is None:
+        return False
+    try:
+        verify(envelope, keyring)
+    except BadSignature:
+        return False
+    return True

@@ -75,6 +75,8 @@ class Link(_Moving):
         moved += await self.agency.consume(self.intake)
         moved += await self.agency.push(self.provider.accept)
         moved += await self.provider.consume(apply_agency_message)
+        await self.provider.tidy()
+        await self.agency.tidy()
         return moved
 
 
@@ -98,6 +100,7 @@ class PeerLink(_Moving):
     async def step(self) -> int:
         moved = await self.end.push(self.deliver)
         moved += await self.end.consume(self.handler)
+        await self.end.tidy()  # the inbox's counts written, and dead letters past their retention deleted
         return moved
 
     async def aclose(self) -> None:

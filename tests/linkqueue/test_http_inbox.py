@@ -178,10 +178,10 @@ async def test_when_the_inbox_cannot_store_anything_it_answers_503_and_the_sende
     provider, _agency, sessions, _client, _base = inbox
 
     class BrokenDatabase:
-        async def accept(self, raw: str) -> Receipt:
+        async def accept(self, raw: str, source: str | None = None) -> Receipt:
             raise ConnectionResetError("the database went away")
 
-        async def refuse(self, raw: str, reason: str) -> Receipt:
+        async def refuse(self, raw: str, reason: str, source: str | None = None) -> Receipt:
             raise ConnectionResetError("the database went away")
 
     async with sessions.begin() as session:
@@ -220,7 +220,7 @@ async def test_the_inbox_is_described_in_the_api_description(inbox):
 
     described = (await client.get("/openapi.json")).json()["paths"]["/protocol/inbox"]["post"]
 
-    assert sorted(described["responses"]) == ["200", "202", "400", "408", "409", "413", "422", "503"]
+    assert sorted(described["responses"]) == ["200", "202", "400", "408", "409", "413", "422", "429", "503"]
 
 
 async def _everything_due(sessions) -> None:

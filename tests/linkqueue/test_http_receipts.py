@@ -66,3 +66,8 @@ def test_each_answer_the_inbox_gives_is_read_as_its_receipt(status, receipt, exp
 def test_an_answer_whose_status_and_receipt_disagree_means_try_again_later(status, receipt):
     with pytest.raises(PeerUnavailable):
         receipt_from(status, json.dumps({"status": receipt}).encode())
+
+
+def test_being_turned_away_as_a_source_of_junk_means_back_off_and_send_again():
+    with pytest.raises(PeerUnavailable, match="turns us away"):
+        receipt_from(429, json.dumps({"status": "retry_later", "reason": "wait 12 s."}).encode())

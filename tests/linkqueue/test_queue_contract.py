@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from linkqueue.guard import SAMPLE_CHARS, SAMPLES_PER_HOUR
 from linkqueue.tables import QUEUE_TABLES
 from protocol.messages import new_message
 from protocol.queue import Receipt, ReceiptStatus
@@ -193,7 +194,7 @@ async def test_malformed_input_is_refused_with_a_reason_and_kept(ends, raw):
     assert len(await agency.dead_letters()) == 1
 
 
-async def test_messages_with_hostile_identifiers_are_refused_with_a_reason_and_kept(ends):
+async def test_messages_with_hostile_identifiers_are_refused_with_a_reason_counted_and_sampled(ends):
     provider, agency, sessions = ends
     genuine = json.loads((await _send(provider, sessions)).to_json())
     hostile = [{**genuine, field: value} for field in ("id", "sender", "request")
@@ -203,7 +204,12 @@ async def test_messages_with_hostile_identifiers_are_refused_with_a_reason_and_k
 
     assert {r.status for r in receipts} == {ReceiptStatus.REJECTED}
     assert all(r.reason for r in receipts)
-    assert {r.reason for r in receipts} <= {letter["reason"] for letter in await agency.dead_letters()}
+    letters = await agency.dead_letters()
+    # Nobody's signature holds, so it is junk: each one counted, the first few kept as short samples.
+    assert (await agency.inbox_watch()).last_hour.junk == len(hostile)
+    assert len(letters) == SAMPLES_PER_HOUR < len(hostile)
+    assert all(letter["junk"] and len(letter["raw"]) <= SAMPLE_CHARS for letter in letters)
+    assert {letter["reason"] for letter in letters} <= {r.reason for r in receipts}
 
 
 async def test_two_consumers_at_once_never_apply_one_message_twice(ends):
