@@ -16,7 +16,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from bot.channels.webchat_headers import guard, new_nonce
 from bot.chat.ports import ConversationsPort, language_from_hint
+from bot.copies.drawing import Busy
 from bot.flows.chat import Incoming, Reply, Said
 from bot.flows.engine import Engine
 from bot.language.i18n import _, say
@@ -85,12 +87,13 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
     async def page(request: Request, start: str = "", accept_language: str = Header("", max_length=500)):
         language = language_from_hint(accept_language.split(",")[0].strip())
         words = {name: say(text, language, "adult") for name, text in PAGE_TEXT.items()}
+        nonce = new_nonce()
         response = templates.TemplateResponse(request, "webchat.html", {
-            "lang": language, "words": words, "start": start[:64],
+            "lang": language, "words": words, "start": start[:64], "nonce": nonce,
         })
         if not request.cookies.get(COOKIE):
             give_cookie(response, secrets.token_urlsafe(32))
-        return response
+        return guard(response, nonce)
 
     def give_cookie(response: Response, secret: str) -> None:
         response.set_cookie(COOKIE, secret, httponly=True, samesite="strict", secure=secure_cookies,
@@ -104,7 +107,7 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
             give_cookie(response, secret)
 
     @router.post("/turn", response_model=TurnOut)
-    async def turn(body: TurnIn, response: Response, tono_chat: str | None = Cookie(None),
+    async def turn(request: Request, body: TurnIn, response: Response, tono_chat: str | None = Cookie(None),
                    x_tono_chat: str = Header("", description="Must be 1: a cross-site form cannot set it")):
         """Run one turn of the web chat and return Tono's replies."""
         if x_tono_chat != "1":
@@ -115,7 +118,9 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
                             command=body.command, media=body.media)
         key = chat_key(tono_chat)
         once = f"web:{key[:24]}:{body.turn}" if body.turn else None
-        said = await conversations.handle(CHANNEL, key, incoming, once=once)
+        guard(response)
+        client = request.client.host if request.client else "unknown"
+        said = await conversations.handle(CHANNEL, key, incoming, once=once, client=client)
         if body.kind == "command" and body.command == "start" and body.text:
             await new_cookie_once_linked(key, response)
         out = _out([said], said.language, conversations.engine)
@@ -124,10 +129,11 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
         return out
 
     @router.get("/updates", response_model=TurnOut)
-    async def updates(tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):
+    async def updates(response: Response, tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):
         """Messages Tono has for this chat since the last look (answers from the agency, questions)."""
         if x_tono_chat != "1" or not tono_chat or len(tono_chat) > 100:
             raise HTTPException(403, "This endpoint is for Tono's own chat page.")
+        guard(response)  # news is handed over once: a cache must never hand it to anyone again
         waiting = await conversations.pending(CHANNEL, chat_key(tono_chat))
         return _out(waiting, waiting[0].language if waiting else "en", conversations.engine)
 
@@ -137,12 +143,14 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
         match = COPY_NAME.match(filename)
         if not match or not tono_chat or len(tono_chat) > 100:
             raise HTTPException(404, "There is no such copy.")
-        document = await conversations.copies_document(CHANNEL, chat_key(tono_chat), *match.groups())
+        try:
+            document = await conversations.copies_document(CHANNEL, chat_key(tono_chat), *match.groups())
+        except Busy as busy:
+            return _busy(busy, COPIES_BUSY, match.group(2))
         if document is None:
             raise HTTPException(404, "There is no such copy for this chat.")
-        return Response(document.content, media_type="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="{document.filename}"',
-                                 "Cache-Control": "no-store"})
+        return guard(Response(document.content, media_type="application/pdf",
+                              headers={"Content-Disposition": f'attachment; filename="{document.filename}"'}))
 
     @router.get("/pictures/{filename}", include_in_schema=False)
     async def status_picture(filename: str, tono_chat: str | None = Cookie(None)) -> Response:
@@ -150,16 +158,30 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
         match = PICTURE_NAME.match(filename)
         if not match or not tono_chat or len(tono_chat) > 100:
             raise HTTPException(404, "There is no such picture.")
-        picture = await conversations.status_picture(CHANNEL, chat_key(tono_chat), *match.groups())
+        try:
+            picture = await conversations.status_picture(CHANNEL, chat_key(tono_chat), *match.groups())
+        except Busy as busy:
+            return _busy(busy, PICTURE_BUSY, match.group(2))
         if picture is None:
             raise HTTPException(404, "There is no such picture for this chat.")
-        return Response(picture.content, media_type="image/png", headers={"Cache-Control": "no-store"})
+        return guard(Response(picture.content, media_type="image/png"))
 
     return router
 
 
 PICTURE_NAME = re.compile(r"^([A-Z]{1,6}-\d{4}-\d{6})-(en|mi)-(adult|child)\.png$")
 COPY_NAME = re.compile(r"^([A-Z]{1,6}-\d{4}-\d{6})-(en|mi)-(adult|child)\.pdf$")
+
+
+COPIES_BUSY = _("Your copies are still being made. Please wait a few seconds, then try again.")
+PICTURE_BUSY = _("Your picture is still being drawn. Please wait a few seconds, then try again.")
+
+
+def _busy(busy: Busy, sentence, language: str) -> Response:
+    """429 with Retry-After and one plain sentence in the chat's language: this chat, or Tono, is drawing."""
+    words = html.unescape(say(sentence, language, "adult"))
+    return guard(Response(words, status_code=429, media_type="text/plain; charset=utf-8",
+                          headers={"Retry-After": str(busy.retry_after)}))
 
 
 def _document_link(filename: str) -> str:

@@ -5,6 +5,7 @@ ConversationsPort, through which the channels reach it (they never import this m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date, timedelta
 
@@ -16,18 +17,30 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import chat_limits
 from bot.chat.ports import language_from_hint
+from bot.copies.drawing import Drawing, key_of
 from bot.flows import ENGINE
-from bot.flows.chat import Incoming, Reply, Said
+from bot.flows.chat import Incoming, Picture, Reply, Said
 from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo, Work
 from bot.flows.status import picture_of
 from bot.flows.timeline import PICTURED
+from bot.language.i18n import _
 from bot.models import ChatLink, Conversation, Person, SeenUpdate
 from bot.outbound.notify import queue_replies, take_pending
 from bot.people.family import FamilyDesk
+from bot.people.welcome_limits import WelcomeLimits
+from bot.requests import delivery
 from protocol.agreement import Agreement
 from protocol.clock import nz_today, utcnow
 from protocol.queue import Outbox
+
+TOO_MANY_NEW_CHATS = _("Many new chats have been started from here in the last hour, so I cannot start "
+                       "another one just now. Please come back to this chat in an hour, or use the link {provider} "
+                       "gave you.")
+
+
+class _TooManyNewChats(Exception):
+    """This client has opened its hour's share of new web chats (bot/people/welcome_limits.py)."""
 
 
 class Conversations:
@@ -42,6 +55,8 @@ class Conversations:
         self.today = today
         self._pushed: dict[str, timedelta] = {}
         self.chat_limits = chat_limits.ChatLimits()  # a test or a benchmark may set its own
+        self.drawing = Drawing()  # copies and pictures, drawn off the event loop and outside any transaction
+        self.welcome = WelcomeLimits()  # new web chats and requests for a worker, per client and hour
 
     def push_replies(self, channel: str, lease: timedelta) -> None:
         """Replies on `channel` go through the notification outbox, in the turn's own transaction (a channel
@@ -53,19 +68,25 @@ class Conversations:
         return channel in self._pushed
 
     async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
-                     once: str | None = None, progress: Callable[[Work], None] | None = None) -> Said:
+                     once: str | None = None, progress: Callable[[Work], None] | None = None,
+                     client: str | None = None) -> Said:
         """One turn. `once` names the update (a Telegram update_id, a web chat turn id): a redelivered
         update changes nothing and says nothing the second time. `progress` is told when the turn starts slow
-        work (making copies); it is called inside the turn's transaction, so it must not wait for anything."""
+        work (making copies); it is called inside the turn's transaction, so it must not wait for anything.
+        `client` is who is asking, where a channel cannot vouch for its chats (the web chat: an address): it
+        bounds the new chats and requests for a worker one client may start in an hour."""
         # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat/chat_limits.py).
         if slow := await self._refusal(channel, chat_key, incoming, language_from_hint(language_hint)):
             return slow
         try:
-            return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
-        except IntegrityError:
-            # Two first messages from a new chat raced to create it, or one update arrived twice at once;
-            # the other one won. Go again: now the chat exists, or the update is known.
-            return await self._handle(channel, chat_key, incoming, language_hint, once, progress)
+            try:
+                return await self._handle(channel, chat_key, incoming, language_hint, once, progress, client)
+            except IntegrityError:
+                # Two first messages from a new chat raced to create it, or one update arrived twice at once;
+                # the other one won. Go again: now the chat exists, or the update is known.
+                return await self._handle(channel, chat_key, incoming, language_hint, once, progress, client)
+        except _TooManyNewChats:
+            return Said([Reply(TOO_MANY_NEW_CHATS)], 0, None, language_from_hint(language_hint), "adult")
 
     async def _refusal(self, channel: str, chat_key: str, incoming: Incoming, hint_language: str) -> Said | None:
         """None when the turn may run; else what to say instead, having run nothing.
@@ -95,14 +116,15 @@ class Conversations:
         return Said(replies, 0, notice, language, register)
 
     async def _handle(self, channel: str, chat_key: str, incoming: Incoming, hint: str | None,
-                      once: str | None, progress: Callable[[Work], None] | None = None) -> Said:
+                      once: str | None, progress: Callable[[Work], None] | None = None,
+                      client: str | None = None) -> Said:
         async with self.sessions.begin() as session:
             if once is not None:
                 if await session.get(SeenUpdate, once) is not None:
                     return Said([], 0, None, "en", "adult")
                 session.add(SeenUpdate(key=once))
                 await session.flush()
-            link, first = await self._link(session, channel, chat_key, hint)
+            link, first = await self._link(session, channel, chat_key, hint, client)
             conversation = (await session.exec(
                 select(Conversation).where(Conversation.chat_link_id == link.id).with_for_update()
             )).first() or Conversation(chat_link_id=link.id, step=MENU)
@@ -111,7 +133,8 @@ class Conversations:
                             link.audience, first_contact=first)
             state = State(conversation.step or MENU, dict(conversation.data or {}), conversation.version)
             today = self.today()
-            turn = Turn(chat, state, FamilyDesk(session, self.agreement, today, self.outbox), today,
+            desk = FamilyDesk(session, self.agreement, today, self.outbox, self.drawing, self.welcome, client)
+            turn = Turn(chat, state, desk, today,
                         progress=progress)
             await self.engine.turn(turn, incoming)
             conversation.step, conversation.data, conversation.version = state.step, state.data, state.screen
@@ -126,25 +149,39 @@ class Conversations:
         return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register, sending)
 
     async def copies_document(self, channel: str, chat_key: str, ref: str, language: str, register: str):
-        """The PDF copies of a delivered request, if this chat may have them (the web chat downloads them)."""
+        """The PDF copies of a delivered request, if this chat may have them (the web chat downloads them).
+        Read in a short transaction, drawn after it (bot/copies/drawing.py; Busy if this chat or Tono is busy)."""
+        chat = f"{channel}:{chat_key}"
+        self.drawing.check(chat)  # refused before any database work
         async with self.sessions.begin() as session:
             link = await self.link_of(session, channel, chat_key)
             if link is None:
                 return None
-            chat = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
-            got = await FamilyDesk(session, self.agreement, self.today(), self.outbox).copies(chat, ref, language,
-                                                                                              register)
-            return got.document if got else None
+            info = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
+            material = await self._desk(session).copy_material(info, ref, language, register)
+        if material is None:
+            return None
+        pdf = await self.drawing.draw(material.key, functools.partial(delivery.draw_copies, material), chat=chat)
+        return delivery.copies_document(material, pdf)
 
     async def status_picture(self, channel: str, chat_key: str, ref: str, language: str, register: str):
         """The picture of a request's steps, if this chat may see the request (the web chat shows it)."""
+        chat = f"{channel}:{chat_key}"
+        self.drawing.check(chat)
         async with self.sessions() as session:
             link = await self.link_of(session, channel, chat_key)
             if link is None:
                 return None
-            chat = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
-            timeline = await FamilyDesk(session, self.agreement, self.today(), self.outbox).timeline(chat, ref)
-            return picture_of(timeline, language, register) if timeline and timeline.state in PICTURED else None
+            info = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
+            timeline = await self._desk(session).timeline(info, ref)
+        if timeline is None or timeline.state not in PICTURED:
+            return None
+        png = await self.drawing.draw(key_of("picture", timeline, language, register),
+                                      lambda: picture_of(timeline, language, register).content, chat=chat)
+        return Picture(f"{timeline.ref}-{language}-{register}.png", png)
+
+    def _desk(self, session: AsyncSession) -> FamilyDesk:
+        return FamilyDesk(session, self.agreement, self.today(), self.outbox, self.drawing)
 
     async def pending(self, channel: str, chat_key: str) -> list[Said]:
         """The chat's waiting news (answers, questions), marked sent as it is handed over: the web chat's page
@@ -170,10 +207,13 @@ class Conversations:
             select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_key == chat_key)
         )).first()
 
-    async def _link(self, session: AsyncSession, channel: str, chat_key: str, hint: str | None):
+    async def _link(self, session: AsyncSession, channel: str, chat_key: str, hint: str | None,
+                    client: str | None = None):
         link = await self.link_of(session, channel, chat_key)
         if link is not None:
             return link, False
+        if not self.welcome.may_open_chat(client):
+            raise _TooManyNewChats  # the turn's transaction is rolled back: nothing is stored
         link = ChatLink(channel=channel, chat_key=chat_key, language=language_from_hint(hint))
         session.add(link)
         await session.flush()

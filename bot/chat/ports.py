@@ -29,8 +29,10 @@ class ConversationsPort(Protocol):
         """Replies on `channel` go through the notification outbox, claimed by their turn for `lease`."""
 
     async def handle(self, channel: str, chat_key: str, incoming: Incoming, language_hint: str | None = None,
-                     once: str | None = None, progress: Callable[[Work], None] | None = None) -> Said:
-        """One turn: what the family did in, what to say out (a repeated `once` changes and says nothing)."""
+                     once: str | None = None, progress: Callable[[Work], None] | None = None,
+                     client: str | None = None) -> Said:
+        """One turn: what the family did in, what to say out (a repeated `once` changes and says nothing).
+        `client` (the web chat: an address) bounds the new chats and worker requests one client starts an hour."""
 
     async def pending(self, channel: str, chat_key: str) -> list[Said]:
         """The chat's waiting news, handed over once (a channel that is asked for it: the web chat)."""
@@ -40,8 +42,8 @@ class ConversationsPort(Protocol):
 
     async def copies_document(self, channel: str, chat_key: str, ref: str, language: str,
                               register: str) -> Document | None:
-        """A delivered request's copies, if this chat may have them."""
+        """A delivered request's copies, if this chat may have them (bot.copies.drawing.Busy: not now)."""
 
     async def status_picture(self, channel: str, chat_key: str, ref: str, language: str,
                              register: str) -> Picture | None:
-        """The picture of a request's steps, if this chat may see the request."""
+        """The picture of a request's steps, if this chat may see the request (Busy: not now)."""

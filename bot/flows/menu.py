@@ -120,8 +120,12 @@ async def person_prompt(turn: Turn) -> Reply:
 
 
 async def person_note(turn: Turn, note: str) -> None:
-    await turn.port.ask_for_a_person(turn.chat, note)
-    turn.say(_("Thank you. A worker from {provider} will get in touch with you within 2 working days."))
+    if await turn.port.ask_for_a_person(turn.chat, note):
+        turn.say(_("Thank you. A worker from {provider} will get in touch with you within 2 working days."))
+    else:  # too many asked from here this hour (bot/people/welcome_limits.py)
+        turn.say(_("Thank you for asking. Several requests to talk to a worker have come from here in the last "
+                   "hour, so I have not added another one. If no one from {provider} gets in touch within 2 "
+                   "working days, please ask again."))
     turn.home()
 
 

@@ -3,6 +3,7 @@ Every check that a family may see or do something is made here, on the server, o
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import date
 
@@ -10,6 +11,7 @@ from sqlalchemy import or_
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.copies.drawing import Drawing
 from bot.copies.items import answer_items
 from bot.flows.ports import (
     ChatInfo,
@@ -33,6 +35,7 @@ from bot.models import (
     RequestEvent,
 )
 from bot.people import enrolment
+from bot.people.welcome_limits import WelcomeLimits
 from bot.requests import delivery
 from bot.requests.moves import move
 from protocol import deadlines, lifecycle
@@ -52,8 +55,11 @@ def request_prefix(agreement: Agreement) -> str:
 class FamilyDesk:
     """FamilyPort for one turn, inside that turn's transaction."""
 
-    def __init__(self, session: AsyncSession, agreement: Agreement, today: date, outbox: Outbox | None = None):
+    def __init__(self, session: AsyncSession, agreement: Agreement, today: date, outbox: Outbox | None = None,
+                 drawing: Drawing | None = None, welcome: WelcomeLimits | None = None, client: str | None = None):
         self.session = session
+        self.welcome, self.client = welcome, client  # the hour's limits, and who is asking (an address, or None)
+        self.drawing = drawing  # where copies are drawn (bot/copies/drawing.py); None draws them in place
         self.agreement = agreement
         self.today = today
         self.outbox = outbox  # the queue to the agency; None where a test or tool runs the chat alone
@@ -176,8 +182,13 @@ class FamilyDesk:
         await self._tell_agency(request, "clarification.answered", {"answer": answer})
         return True
 
-    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> None:
+    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> bool:
+        """Put the family on the staff's list; False, and nothing stored, past the hour's limits."""
+        if self.welcome and not self.welcome.may_ask_for_a_person(chat.chat_link_id, self.client,
+                                                                  chat.person_id is not None):
+            return False
         self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=note))
+        return True
 
     async def remember_settings(self, chat: ChatInfo) -> None:
         link = await self._chat(chat)
@@ -188,20 +199,30 @@ class FamilyDesk:
         request = await self._my_request(chat, ref)
         return request if request is not None and request.state in lifecycle.ANSWER_GIVEN else None
 
-    async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None:
+    async def copy_material(self, chat: ChatInfo, ref: str, language: str, register: str):
+        """What this chat's copies would say (None if it may not have them): read here, drawn elsewhere."""
         request = await self._delivered(chat, ref)
         if request is None:
             return None
         try:
-            explained, document = await delivery.copies(self.session, request, self.agreement, language, register,
-                                                        self.today)
+            return await delivery.copy_material(self.session, request, self.agreement, language, register, self.today)
         except delivery.DeliveryError:
             return None
+
+    async def copies(self, chat: ChatInfo, ref: str, language: str, register: str) -> Copies | None:
+        material = await self.copy_material(chat, ref, language, register)
+        if material is None:
+            return None
+        # Inside the turn's transaction: drawn in the drawing pool (the event loop goes on) and remembered, so
+        # the web chat's download of the same copies right after is not drawn again.
+        draw = functools.partial(delivery.draw_copies, material)
+        pdf = await self.drawing.draw(material.key, draw) if self.drawing else draw()
+        request = await self._delivered(chat, ref)
         items = await answer_items(self.session, request)
         attached = set((await self.session.exec(select(CorrectionStatement.item_key).where(
             CorrectionStatement.request_id == request.id))).all())
         statements = [(i.key, i.title) for i in items if i.kind == "not_corrected" and i.key not in attached]
-        return Copies(explained, document, statements)
+        return Copies(list(material.explained), delivery.copies_document(material, pdf), statements)
 
     async def read_together(self, chat: ChatInfo, ref: str) -> bool:
         request = await self._delivered(chat, ref)

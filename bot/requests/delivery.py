@@ -4,10 +4,12 @@ together with a worker (records can be hard to read). Their choice is recorded a
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.copies.drawing import key_of
 from bot.copies.explain import explanation
 from bot.copies.items import answer_items, missing, version_text, versions
 from bot.copies.pdf import Page, copy_pdf
@@ -54,9 +56,27 @@ async def choose_together(session: AsyncSession, request: Request) -> None:
                                note=f"Read the records of request {request.ref} together with the family."))
 
 
-async def copies(session: AsyncSession, request: Request, agreement: Agreement, language: str, register: str,
-                 today: date, made_by: str | None = None) -> tuple[list[Text], Document]:
-    """The explanation and the PDF copies in one language and register (DeliveryError if a version is missing).
+@dataclass(frozen=True)
+class CopyMaterial:
+    """Everything the PDF copies say, read from the database; drawing them needs nothing else (nor a session)."""
+
+    ref: str
+    whom: str
+    today: date
+    made_by: str
+    pages: tuple[Page, ...]
+    language: str
+    register: str
+    explained: tuple[Text, ...]
+
+    @property
+    def key(self) -> str:
+        return key_of("copies", self)
+
+
+async def copy_material(session: AsyncSession, request: Request, agreement: Agreement, language: str, register: str,
+                        today: date, made_by: str | None = None) -> CopyMaterial:
+    """What the copies in one language and register will say (DeliveryError if a version is missing).
     The copies say they were made by the provider, by its full name in that language, unless told otherwise."""
     items = await answer_items(session, request)
     written = await versions(session, request)
@@ -74,7 +94,23 @@ async def copies(session: AsyncSession, request: Request, agreement: Agreement, 
             pages.append(Page(title, text, item.record_date))
     explained = explanation(agreement, request.ref, items, language, register, today)
     made_by = made_by or agreement.provider.names.in_language(language).full
-    pdf = copy_pdf(request.ref, whom, today, made_by, pages, language, register, explained)
-    document = Document(f"{request.ref}-{language}-{register}.pdf", pdf,
-                        _("Copies of your records for request {ref}", ref=Plain(request.ref)))
-    return explained, document
+    return CopyMaterial(request.ref, whom, today, made_by, tuple(pages), language, register, tuple(explained))
+
+
+def draw_copies(material: CopyMaterial) -> bytes:
+    """The PDF itself: CPU-bound, touching no database, so it may run in a worker thread (bot/copies/drawing.py)."""
+    m = material
+    return copy_pdf(m.ref, m.whom, m.today, m.made_by, list(m.pages), m.language, m.register, list(m.explained))
+
+
+def copies_document(material: CopyMaterial, pdf: bytes) -> Document:
+    return Document(f"{material.ref}-{material.language}-{material.register}.pdf", pdf,
+                    _("Copies of your records for request {ref}", ref=Plain(material.ref)))
+
+
+async def copies(session: AsyncSession, request: Request, agreement: Agreement, language: str, register: str,
+                 today: date, made_by: str | None = None) -> tuple[list[Text], Document]:
+    """The explanation and the PDF copies, drawn here and now (staff tools and tests; the family's chat reads
+    `copy_material` in its transaction and draws through bot/copies/drawing.py)."""
+    material = await copy_material(session, request, agreement, language, register, today, made_by)
+    return list(material.explained), copies_document(material, draw_copies(material))

@@ -126,8 +126,9 @@ class FakeFamily:
         self.move(request, "withdraw", "family")
         return self._view(request, chat)
 
-    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> None:
+    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> bool:
         self.notes.append(note)
+        return True
 
     async def open_question(self, chat: ChatInfo, ref: str) -> str | None:
         request = self._my(chat, ref)

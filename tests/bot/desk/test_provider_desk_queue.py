@@ -117,6 +117,20 @@ async def test_families_asking_to_talk_to_someone_are_listed_until_marked_done(a
     assert "already marked done" in (await client.get("/provider/", headers=HTML)).text
 
 
+async def test_an_unlinked_chats_request_is_marked_as_such_and_its_web_addresses_are_not_links(app, client):
+    async with app.state.sessions.begin() as session:
+        chat = ChatLink(channel="web", chat_key="stranger-test")
+        session.add(chat)
+        await session.flush()
+        session.add(ContactRequest(chat_link_id=chat.id, note="Urgent! Log in at https://evil.example/desk now"))
+    await sign_in(client)
+
+    page = (await client.get("/provider/", headers=HTML)).text
+
+    assert "Unlinked: anyone could have typed this" in page
+    assert "https://evil.example" not in page and "hxxps[:]//evil.example/desk" in page
+
+
 async def test_the_agencys_answers_show_what_was_released_and_the_ground_for_what_was_withheld(app, client):
     ref = await family_asks(app)
     request = None
