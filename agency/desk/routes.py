@@ -48,7 +48,9 @@ async def queue(request: Request, desk: DeskDep, actions: ActionsDep, officer: C
             "heading": "That page could not be shown", "text": broken.sentence}, status_code=broken.status)
     async with actions.sessions() as session:
         found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor)
+    watch = getattr(actions.outbox, "inbox_watch", None)  # the linked queue's end, when it has an inbox
     return desk.render(request, "queue.html", {
+        "inbox": await watch() if watch else None,
         "rows": found.rows, "total": found.total, "more_than": found.total_is_lower_bound,
         "next_after": found.next_after, "later_page": cursor is not None, "page_size": store.PAGE_SIZE,
         "show": show, "kinds": KINDS, "states": TASK_STATES, "officer": officer, "nav": "queue",

@@ -106,8 +106,10 @@ async def report_page(request: Request, ctx: DeskContextDep, staff: CurrentStaff
     except DeskProblem as problem:
         return ctx.desk.render(request, "report.html", with_error(context, problem), status_code=problem.status)
     report, names = await numbers(ctx, period)
+    watch = getattr(ctx.outbox, "inbox_watch", None)  # the linked queue's end, when it has an inbox
     return ctx.desk.render(request, "report.html", {
         **context, "report": report, "names": names, "charts": charts(report, names),
+        "inbox": await watch() if watch else None,
         "from_value": f"{period.first_day:%Y-%m}", "to_value": f"{period.months[-1]:%Y-%m}",
     })
 
