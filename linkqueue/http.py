@@ -230,8 +230,8 @@ def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES) -> APIRouter:
     @router.post(INBOX_PATH, status_code=202, response_model=None, responses=RESPONSES)
     async def inbox(request: Request) -> JSONResponse:
         """One signed message from the other organisation: checked, stored once, and answered with a receipt."""
-        # Behind a reverse proxy this is the proxy's address unless uvicorn runs with --proxy-headers
-        # (docs/two-organisations.md §7): then one junk source would turn away everyone behind the proxy.
+        # uvicorn takes it from X-Forwarded-For when the proxy is at 127.0.0.1 (FORWARDED_ALLOW_IPS for one
+        # elsewhere, docs/telegram.md): otherwise it is the proxy's, and one junk source turns away everyone.
         source = request.client.host if request.client else None
         # A source that sent too much junk is turned away before its body is read: reading is the cost.
         wait = guard.wait_seconds(source_key(source))
