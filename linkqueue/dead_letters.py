@@ -57,7 +57,7 @@ async def keep(connection: AsyncConnection, t: QueueTables, *, raw: str, reason:
             return  # the same message refused for the same reason is kept once
     await connection.execute(insert(letters).values(
         message_id=message_id, sender=sender, raw=raw, reason=reason, received_at=received_at,
-        source=source, junk=junk))
+        source=source[:64] if source else None, junk=junk))
 
 
 async def handled(connection: AsyncConnection, t: QueueTables, message_id: str, now: datetime) -> None:
