@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from deskkit.tokens import expiry
 from protocol.clock import utcnow
 
 
@@ -107,6 +108,8 @@ class Officer(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # As StaffAccount's: a session cookie issued under an older number is refused (deskkit/sessions.py).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AgencyEvent(SQLModel, table=True):
@@ -142,3 +145,5 @@ class OfficerToken(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # It stops working then, revoked or not (deskkit/tokens.py); every lookup checks it.
+    expires_at: datetime = Field(default_factory=lambda: expiry(utcnow()))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from deskkit.tokens import expiry
 from protocol.clock import utcnow
 
 
@@ -179,6 +180,9 @@ class StaffAccount(SQLModel, table=True):
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)
+    # Which sessions are still good: a session cookie issued under an older number is refused, so adding one
+    # ends every session of this login (logout, a new password, disabling; deskkit/sessions.py).
+    session_generation: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ContactRequest(SQLModel, table=True):
@@ -269,6 +273,8 @@ class StaffToken(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    # It stops working then, revoked or not (deskkit/tokens.py); every lookup checks it.
+    expires_at: datetime = Field(default_factory=lambda: expiry(utcnow()))
 
 
 class ItemVersion(SQLModel, table=True):

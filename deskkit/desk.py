@@ -36,6 +36,11 @@ FORMS_PER_MINUTE = 60
 # big sync moving while one runaway tool cannot crowd out the desk for everyone else.
 API_CALLS_PER_MINUTE = 300
 LoadAccount = Callable[[str, Any], Awaitable[Any]]
+# The login's session generation, read from the account load_account gave (see deskkit/sessions.py).
+GenerationOf = Callable[[Any], int]
+# End every session of (kind, id) issued under that generation: add one to the login's generation, only if it
+# is still that one (so an ended session cannot be used again to sign the login out of its newer sessions).
+EndSessions = Callable[[str, Any, int], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Desk:
     """Sign-in, sessions, CSRF and layout for the desk served under `prefix` (e.g. "/provider")."""
 
     def __init__(self, *, prefix: str, title: str, cookie: str, secret: str, load_account: LoadAccount,
-                 templates_dirs: Iterable[str | Path] = (), secure_cookies: bool = False,
+                 generation_of: GenerationOf, end_sessions: EndSessions, templates_dirs: Iterable[str | Path] = (),
+                 secure_cookies: bool = False,
                  max_age: int = EIGHT_HOURS, idle_timeout: int = HALF_AN_HOUR, throttle: Throttle | None = None,
                  account_label: Callable[[Any], str] = _label, clock: Callable[[], float] = time.time,
                  max_body: int = MAX_BODY, max_api_body: int | None = None, form_rate: RateLimit | None = None,
@@ -73,6 +79,7 @@ class Desk:
         if not prefix.startswith("/") or prefix.endswith("/"):
             raise ValueError(f"A desk prefix starts with / and does not end with one: {prefix!r}")
         self.prefix, self.title, self.load_account, self.account_label = prefix, title, load_account, account_label
+        self.generation_of, self.end_sessions = generation_of, end_sessions
         self.sessions = SessionCookies(secret, cookie, prefix, secure=secure_cookies, max_age=max_age,
                                        idle_timeout=idle_timeout, clock=clock)
         self.throttle: Throttle = throttle or LoginThrottle()
@@ -121,12 +128,19 @@ class Desk:
             target += "?" + urlencode({"next": here})
         return HTTPException(303, "Sign in first.", headers={"Location": target})
 
-    async def current_account(self, request: Request) -> Any:
-        """Dependency: the signed-in account, or a redirect to the login page (401 for JSON)."""
+    async def signed_in(self, request: Request) -> Any:
+        """The account this request's session names, if the session is valid and has not been ended since."""
         session = self.session(request)
         account = await self.load_account(session.kind, session.account_id) if session else None
+        # Ended by a logout, a new password or disabling the login: its generation has moved on.
+        return account if account is not None and self.generation_of(account) == session.generation else None
+
+    async def current_account(self, request: Request) -> Any:
+        """Dependency: the signed-in account, or a redirect to the login page (401 for JSON)."""
+        account = await self.signed_in(request)
         if account is None:
             raise self.sign_in_first(request)
+        session = self.session(request)
         visit = self.visit(request)
         visit.account = account
         if self.sessions.needs_touch(session):
@@ -153,15 +167,25 @@ class Desk:
 
     # -- responses --------------------------------------------------------------------------------------
 
-    def login(self, response: Response, account_kind: str, account_id: str | int) -> Session:
-        """Sign in on `response` with a brand-new session; whatever cookie came before is replaced."""
-        session = self.sessions.new(account_kind, account_id)
+    async def login(self, response: Response, account_kind: str, account_id: str | int) -> Session | None:
+        """Sign in on `response` with a brand-new session under the login's current generation; whatever
+        cookie came before is replaced. None (nothing set) when the account cannot be loaded after all."""
+        account = await self.load_account(account_kind, account_id)
+        if account is None:
+            return None
+        session = self.sessions.new(account_kind, account_id, self.generation_of(account))
         self.sessions.set(response, session)
         response.delete_cookie(self.login_cookie, path=self.login_path, httponly=True, samesite="strict",
                                secure=self.sessions.secure)
         return session
 
-    def logout(self, response: Response) -> None:
+    async def logout(self, request: Request, response: Response) -> None:
+        """Clear this browser's cookie and end every session of its login (on every browser, copies of this
+        cookie included): a generation per login cannot end one session alone, and signing out everywhere
+        is what a person leaving a shared computer wants. A session already ended ends nothing more."""
+        session = self.session(request)
+        if session is not None and await self.signed_in(request) is not None:
+            await self.end_sessions(session.kind, session.account_id, session.generation)
         self.sessions.clear(response)
 
     def flash(self, response: Response, text: str, kind: str = "info") -> None:

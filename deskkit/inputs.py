@@ -16,8 +16,10 @@ from deskkit.problems import DeskProblem, Explain
 from deskkit.text import kept_characters
 
 Model = TypeVar("Model", bound=BaseModel)
-# The largest id a BIGINT column holds (PostgreSQL and SQLite alike); a desk with INTEGER ids says so.
-BIGGEST_ID = 2**63 - 1
+# The largest id an INTEGER column holds on PostgreSQL, which is what SQLModel makes of an `int` id (both desks'
+# tables); SQLite holds more, but one bound for both keeps an id that one database would refuse out of either.
+# PostgreSQL refuses a bigger number as a query argument outright (a 500), so a bigger one is not found.
+BIGGEST_ID = 2**31 - 1
 # Where pydantic and FastAPI say an error was, which a person does not need to hear.
 _PLACES = ("body", "query", "path", "form")
 

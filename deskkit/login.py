@@ -76,16 +76,18 @@ def login_router(desk: Desk, verify: Verify, *, home: str | None = None) -> APIR
             if who is None:
                 wait = await desk.throttle.failed(login, ip)
                 return page(request, 401, login, next, WRONG + (" " + wait_sentence(wait) if wait else ""), wait)
-            await desk.throttle.succeeded(login)
+            await desk.throttle.succeeded(login, ip)
         response = RedirectResponse(desk.safe_next(next) or home, status_code=303)
-        desk.login(response, *who)
+        if await desk.login(response, *who) is None:
+            # Disabled between the password check and now: as good as a wrong password.
+            return page(request, 401, login, next, WRONG)
         return response
 
     @router.post("/logout", dependencies=[Depends(desk.require_csrf)])
-    async def sign_out() -> Response:
-        """End this browser's session."""
+    async def sign_out(request: Request) -> Response:
+        """End this login's sessions (this browser's and any other's)."""
         response = RedirectResponse(desk.login_path, status_code=303)
-        desk.logout(response)
+        await desk.logout(request, response)
         desk.flash(response, SIGNED_OUT)
         return response
 

@@ -1,8 +1,11 @@
-"""Signed desk session cookies (DESIGN.md §8): who is signed in, since when, last seen when.
+"""Signed desk session cookies (DESIGN.md §8): who is signed in, since when, last seen when, and under which
+of the login's session generations.
 
 Signed with HMAC-SHA256 from the standard library rather than itsdangerous, so the desks need no extra
-dependency. The cookie holds no secret (kind, id, a random nonce, two times) but cannot be forged or
-altered without the key; nothing is stored on the server.
+dependency. The cookie holds no secret (kind, id, a random nonce, a generation, two times) but cannot be
+forged or altered without the key. The server keeps one number per login, its session generation: a cookie
+issued under an older one is refused (deskkit/desk.py), so adding one to it ends every session of that
+login at once, copied cookies included, without a table of sessions to keep and sweep.
 """
 
 from __future__ import annotations
@@ -78,13 +81,15 @@ def unsign(key: bytes, value: str | None) -> dict | None:
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in account on one desk. The nonce is new at every login: it names this session."""
+    """A signed-in account on one desk. The nonce is new at every login: it names this session. The
+    generation is the login's session generation when it signed in; the session ends when that moves on."""
 
     kind: str
     account_id: str | int
     nonce: str
     issued: int
     seen: int
+    generation: int = 0
 
 
 class SessionCookies:
@@ -99,14 +104,14 @@ class SessionCookies:
     def now(self) -> int:
         return int(self.clock())
 
-    def new(self, kind: str, account_id: str | int) -> Session:
+    def new(self, kind: str, account_id: str | int, generation: int = 0) -> Session:
         """A fresh session: never derived from any cookie the browser sent, so a planted one is not reused."""
         now = self.now()
-        return Session(kind, account_id, secrets.token_urlsafe(24), now, now)
+        return Session(kind, account_id, secrets.token_urlsafe(24), now, now, generation)
 
     def encode(self, session: Session) -> str:
         return sign(self._key, {"k": session.kind, "i": session.account_id, "n": session.nonce,
-                                "t": session.issued, "s": session.seen})
+                                "t": session.issued, "s": session.seen, "g": session.generation})
 
     def decode(self, value: str | None) -> Session | None:
         """The session, or None when the cookie is missing, tampered with, too old, or idle too long."""
@@ -114,16 +119,16 @@ class SessionCookies:
         if payload is None:
             return None
         kind, account_id, nonce = payload.get("k"), payload.get("i"), payload.get("n")
-        issued, seen = payload.get("t"), payload.get("s")
+        issued, seen, generation = payload.get("t"), payload.get("s"), payload.get("g")
         if not (isinstance(kind, str) and isinstance(account_id, str | int) and isinstance(nonce, str)
-                and isinstance(issued, int) and isinstance(seen, int)):
+                and isinstance(issued, int) and isinstance(seen, int) and isinstance(generation, int)):
             return None
         now = self.now()
         if issued > now + CLOCK_SKEW or seen < issued:
             return None
         if now - issued > self.max_age or now - seen > self.idle_timeout:
             return None
-        return Session(kind, account_id, nonce, issued, seen)
+        return Session(kind, account_id, nonce, issued, seen, generation)
 
     def needs_touch(self, session: Session) -> bool:
         return self.now() - session.seen >= TOUCH_EVERY

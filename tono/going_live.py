@@ -146,8 +146,8 @@ def _password(args: argparse.Namespace) -> int:
     _in_database(settings, lambda session: find(session, sides, args.name, args.desk), write=False)
     password_hash = hash_password(read_new_password(args.name))
     desk = _in_database(settings, lambda s: set_password(s, sides, args.name, args.desk, password_hash), write=True)
-    print(f"{args.name} ({desk} desk) has a new password. Sessions already signed in stay open until they end "
-          "(after 30 idle minutes, or 8 hours); `tono login disable` ends them at once.")
+    print(f"{args.name} ({desk} desk) has a new password. Every session signed in with the old one has ended: "
+          "sign in again with the new one.")
     return 0
 
 
@@ -166,7 +166,7 @@ def _enabled(enabled: bool) -> Callable[[argparse.Namespace], int]:
             print(f"{args.name} ({desk} desk) can sign in again.")
         else:
             print(f"{args.name} ({desk} desk) is disabled: it cannot sign in, and its open sessions and API tokens "
-                  "stop working at once.")
+                  "stop working at once (its sessions stay ended if it is enabled again).")
         return 0
 
     return handler

@@ -1,9 +1,11 @@
 """Desk logins for real staff and officers (`tono login …`): add one, list them, give one a new password,
 disable or enable one, and disable the demo's. A password is kept only as the desks' argon2 hash.
 
-A disabled login is refused at sign-in with the same sentence as a wrong password, and its open sessions and
-API tokens stop at their next use: both desks read the account afresh, and check `active`, on every page and
-call (bot/desk/auth.py, agency/desk/store.py)."""
+A disabled login is refused at sign-in with the same sentence as a wrong password, and its API tokens stop at
+their next use: both desks read the account afresh, and check `active`, on every page and call
+(bot/desk/auth.py, agency/desk/store.py). A new password and disabling also end every open session of the
+login (its session generation moves on, deskkit/sessions.py), so a cookie copied before still fails after
+the login is enabled again or someone signs in with the new password."""
 
 from __future__ import annotations
 
@@ -143,11 +145,18 @@ async def find(session: AsyncSession, sides: tuple[str, ...], name: str,
     return found[0]
 
 
+def end_sessions(row: StaffAccount | Officer) -> None:
+    """End every session of the login, on whichever desk. Added in the UPDATE itself rather than read and written
+    back, so a logout at the same moment cannot make the two ends one."""
+    row.session_generation = type(row).session_generation + 1
+
+
 async def set_password(session: AsyncSession, sides: tuple[str, ...], name: str, desk: str | None,
                        password_hash: str) -> str:
     """Give the login a new password hash; returns its desk."""
     desk, row = await find(session, sides, name, desk)
     row.password_hash = password_hash
+    end_sessions(row)
     session.add(row)
     return desk
 
@@ -158,6 +167,8 @@ async def set_enabled(session: AsyncSession, sides: tuple[str, ...], name: str, 
     desk, row = await find(session, sides, name, desk)
     changed = row.active != enabled
     row.active = enabled
+    if not enabled:
+        end_sessions(row)
     session.add(row)
     return desk, changed
 

@@ -42,9 +42,13 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     async def verify(login: str, password: str):
         return await store.verify_login(sessions, login, password)
 
+    async def end(kind: str, account_id: object, generation: int) -> None:
+        await store.end_sessions(sessions, kind, account_id, generation)
+
     # An answer by API may carry whole records (up to 100,000 characters each), as one protocol message does.
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=secret, load_account=load,
-                templates_dirs=[HERE / "templates"], secure_cookies=secure_cookies, account_label=label,
+                generation_of=store.session_generation, end_sessions=end, templates_dirs=[HERE / "templates"],
+                secure_cookies=secure_cookies, account_label=label,
                 max_api_body=MAX_MESSAGE_BYTES)
     desk.templates.env.filters["day"] = views.day  # a date, or the ISO text of one
     desk.templates.env.filters["ground"] = ground_line

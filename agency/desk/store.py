@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -16,7 +16,7 @@ from agency.models import AgencyEvent, AgencyRequest, InformationUse, Officer, O
 from deskkit.inputs import stored_id
 from deskkit.paging import Cursor, Cursors
 from deskkit.passwords import check_password
-from deskkit.tokens import new_token, token_hash, worth_looking_up
+from deskkit.tokens import DEFAULT_LIFETIME, expiry, new_token, token_hash, worth_looking_up
 from protocol.clock import utcnow
 from protocol.deadlines import is_overdue, working_days_left
 from protocol.tasks import OPEN_TASK_STATES, TASK_TERMINAL_STATES
@@ -55,6 +55,22 @@ async def load_officer(sessions: async_sessionmaker, kind: str, account_id: obje
     async with sessions() as session:
         officer = await session.get(Officer, account_id)
     return officer if officer is not None and officer.active else None
+
+
+def session_generation(officer: Officer) -> int:
+    """deskkit's `generation_of`: the officer login's current session generation."""
+    return officer.session_generation
+
+
+async def end_sessions(sessions: async_sessionmaker, kind: str, account_id: object, generation: int) -> None:
+    """deskkit's `end_sessions`: end every session of the officer's login (at logout), if still at `generation`.
+    One statement, so two ends at once cannot both read the same number."""
+    if kind != "officer" or not isinstance(account_id, int) or not stored_id(account_id, MAX_ID):
+        return
+    async with sessions() as session, session.begin():
+        await (await session.connection()).execute(update(Officer).where(
+            Officer.id == account_id, Officer.session_generation == generation)
+            .values(session_generation=Officer.session_generation + 1))
 
 
 # ---- the unit's queue ------------------------------------------------------------------------------------
@@ -183,7 +199,7 @@ async def officer_for_token(sessions: async_sessionmaker, token: str) -> Officer
     async with sessions() as session:
         return (await session.exec(select(Officer).join(OfficerToken, OfficerToken.officer_id == Officer.id).where(
             OfficerToken.token_hash == token_hash(token), OfficerToken.revoked_at.is_(None),
-            Officer.active.is_(True)))).first()
+            OfficerToken.expires_at > utcnow(), Officer.active.is_(True)))).first()
 
 
 async def own_tokens(session: AsyncSession, officer: Officer) -> list[OfficerToken]:
@@ -191,14 +207,18 @@ async def own_tokens(session: AsyncSession, officer: Officer) -> list[OfficerTok
                                    .order_by(OfficerToken.revoked_at.is_not(None), OfficerToken.id.desc())))
 
 
-async def create_token(session: AsyncSession, officer: Officer, label: str) -> str | None:
-    """A new token for the officer (returned once, kept only as a hash); None when they have too many."""
+async def create_token(session: AsyncSession, officer: Officer, label: str,
+                       days: int = DEFAULT_LIFETIME) -> str | None:
+    """A new token for the officer (returned once, kept only as a hash), working for `days` days; None when
+    they have too many that still work."""
     live = (await session.exec(select(func.count()).select_from(OfficerToken).where(
-        OfficerToken.officer_id == officer.id, OfficerToken.revoked_at.is_(None)))).one()
+        OfficerToken.officer_id == officer.id, OfficerToken.revoked_at.is_(None),
+        OfficerToken.expires_at > utcnow()))).one()
     if live >= MOST_TOKENS:
         return None
     token = new_token(TOKEN_PREFIX)
-    session.add(OfficerToken(officer_id=officer.id, token_hash=token_hash(token), label=label))
+    session.add(OfficerToken(officer_id=officer.id, token_hash=token_hash(token), label=label,
+                             expires_at=expiry(utcnow(), days)))
     return token
 
 

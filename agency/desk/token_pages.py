@@ -12,6 +12,8 @@ from agency.models import Officer
 from deskkit.desk import Desk, Message
 from deskkit.inputs import form_values
 from deskkit.text import has_control_characters
+from deskkit.tokens import DEFAULT_LIFETIME, LIFETIMES, lifetime
+from protocol.clock import utcnow
 
 TOO_MANY = (f"You already have {store.MOST_TOKENS} tokens that work. Revoke one you no longer use, then make a new "
             "one.")
@@ -23,10 +25,13 @@ async def page(request: Request, desk: Desk, actions: Actions, officer: Officer,
                status: int = 200, error: str = "", label: str = "") -> Response:
     async with actions.sessions() as session:
         tokens = await store.own_tokens(session, officer)
+    now = utcnow()
     rows = [{"id": t.id, "label": t.label, "made": moment(t.created_at),
-             "revoked": moment(t.revoked_at) if t.revoked_at else ""} for t in tokens]
+             "revoked": moment(t.revoked_at) if t.revoked_at else "", "expires": moment(t.expires_at),
+             "expired": t.expires_at <= now} for t in tokens]
     return desk.render(request, "tokens.html", {
-        "tokens": rows, "new_token": new_token, "label": label, "nav": "tokens",
+        "tokens": rows, "new_token": new_token, "label": label, "nav": "tokens", "lifetimes": LIFETIMES,
+        "default_lifetime": DEFAULT_LIFETIME,
         "messages": [Message(error, "error")] if error else []}, status_code=status)
 
 
@@ -39,13 +44,17 @@ async def tokens(request: Request, desk: DeskDep, actions: ActionsDep, officer: 
 @router.post("/tokens", dependencies=CSRF)
 async def make(request: Request, desk: DeskDep, actions: ActionsDep, officer: CurrentOfficer) -> Response:
     """Make a new token and show it, once."""
-    label = (await form_values(request, "label")).get("label", "").strip()
+    values = await form_values(request, "label", "days")
+    label, days = values.get("label", "").strip(), lifetime(values.get("days"))
+    if days is None:
+        return await page(request, desk, actions, officer, status=422, label=label[:100],
+                          error=f"Choose how long the token works: {', '.join(map(str, LIFETIMES))} days.")
     if not label or len(label) > 100 or has_control_characters(label):
         return await page(request, desk, actions, officer, status=422, label=label[:100],
                           error="Name the token in plain words (at most 100 characters), e.g. the case system "
                                 "that uses it.")
     async with actions.sessions.begin() as session:
-        token = await store.create_token(session, officer, label)
+        token = await store.create_token(session, officer, label, days)
     if token is None:
         return await page(request, desk, actions, officer, status=409, error=TOO_MANY)
     return await page(request, desk, actions, officer, new_token=token, status=201)

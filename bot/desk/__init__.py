@@ -27,7 +27,7 @@ from bot.desk import (
     routes_tokens,
     views,
 )
-from bot.desk.auth import account_loader, password_checker
+from bot.desk.auth import account_loader, password_checker, session_ender, session_generation
 from bot.desk.context import DeskContext
 from deskkit.desk import Desk
 from deskkit.login import login_router
@@ -51,7 +51,8 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
                           secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
     """Add the provider desk's pages and JSON API to the app."""
     desk = Desk(prefix=PREFIX, title=f"{short_name(agreement.provider.name)} provider desk", cookie=COOKIE,
-                secret=secret, load_account=account_loader(sessions), templates_dirs=[HERE / "templates"],
+                secret=secret, load_account=account_loader(sessions), generation_of=session_generation,
+                end_sessions=session_ender(sessions), templates_dirs=[HERE / "templates"],
                 secure_cookies=secure_cookies)
     env = desk.templates.env
     env.globals.update(provider_static=STATIC, provider_name=agreement.provider.name,

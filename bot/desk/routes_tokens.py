@@ -12,6 +12,8 @@ from bot.desk.web import back_to, problem_page, with_error
 from bot.models import StaffAccount, StaffToken
 from deskkit.inputs import form_values, stored_id
 from deskkit.problems import DeskProblem
+from deskkit.tokens import DEFAULT_LIFETIME, LIFETIMES, lifetime
+from protocol.clock import utcnow
 
 MAX_LIVE_TOKENS = 20  # more than anyone needs; a runaway script cannot fill the table
 
@@ -23,7 +25,8 @@ async def page(ctx: DeskContext, request: Request, staff: StaffAccount, *, new_t
     async with ctx.sessions.begin() as session:
         tokens = list(await session.exec(select(StaffToken).where(StaffToken.staff_id == staff.id)
                                          .order_by(StaffToken.id.desc()).limit(100)))
-    context = {"tokens": tokens, "new_token": new_token, "values": values or {}, "section": "tokens"}
+    context = {"tokens": tokens, "new_token": new_token, "values": values or {}, "section": "tokens",
+               "lifetimes": LIFETIMES, "default_lifetime": DEFAULT_LIFETIME, "now": utcnow()}
     return ctx.desk.render(request, "tokens.html", with_error(context, problem) if problem else context,
                            status_code=status)
 
@@ -39,14 +42,18 @@ async def create(request: Request, ctx: DeskContextDep, staff: CurrentStaff) -> 
     """Make a token; it is shown on this page once and never again."""
     values = await form_values(request)
     try:
-        data = from_form(TokenIn, values)
+        days = lifetime(values.get("days"))
+        if days is None:
+            raise DeskProblem(422, f"Choose how long the token works: {', '.join(map(str, LIFETIMES))} days.")
+        data = from_form(TokenIn, {key: value for key, value in values.items() if key != "days"})
         async with ctx.sessions.begin() as session:
-            live = (await session.exec(select(StaffToken.id).where(StaffToken.staff_id == staff.id,
-                                                                   StaffToken.revoked_at.is_(None)))).all()
+            live = (await session.exec(select(StaffToken.id).where(
+                StaffToken.staff_id == staff.id, StaffToken.revoked_at.is_(None),
+                StaffToken.expires_at > utcnow()))).all()
             if len(live) >= MAX_LIVE_TOKENS:
                 raise DeskProblem(409, f"You already have {MAX_LIVE_TOKENS} tokens: revoke one you no longer "
                                        "use first.")
-            token, _row = await auth.create_token(session, staff, data.label)
+            token, _row = await auth.create_token(session, staff, data.label, days)
     except DeskProblem as problem:
         return await page(ctx, request, staff, status=problem.status, problem=problem, values=values)
     return await page(ctx, request, staff, new_token=token)

@@ -46,6 +46,7 @@ class Staff:
     display_name: str
     password_hash: str
     active: bool = True
+    session_generation: int = 0
 
 
 class FakeStaffStore:
@@ -68,10 +69,16 @@ class FakeStaffStore:
             return None
         return next((s for s in self.by_login.values() if s.id == account_id and s.active), None)
 
+    async def end_sessions(self, kind: str, account_id: int, generation: int) -> None:
+        staff = await self.load(kind, account_id)
+        if staff is not None and staff.session_generation == generation:
+            staff.session_generation += 1
+
 
 def build_app(clock: Clock, store: FakeStaffStore, **desk_options) -> tuple[FastAPI, Desk]:
     desk = Desk(prefix="/provider", title="CCSS provider desk", cookie="tono_provider", secret=SECRET,
-                load_account=store.load, templates_dirs=[Path(__file__).parent / "templates"], clock=clock,
+                load_account=store.load, generation_of=lambda staff: staff.session_generation,
+                end_sessions=store.end_sessions, templates_dirs=[Path(__file__).parent / "templates"], clock=clock,
                 throttle=LoginThrottle(clock=clock), **desk_options)
     app = FastAPI()
     desk.install(app)

@@ -52,7 +52,8 @@ async def test_a_sides_own_base_can_extend_deskkits_base(tmp_path):
         '{% extends "deskkit/base.html" %}{% block nav %}<nav aria-label="Desk">Tasks</nav>{% endblock %}',
         encoding="utf-8")
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=SECRET,
-                load_account=_nobody, templates_dirs=[tmp_path])
+                load_account=_nobody, generation_of=_nothing,
+                end_sessions=_end_nothing, templates_dirs=[tmp_path])
     app = FastAPI()
     desk.install(app)
 
@@ -72,7 +73,8 @@ async def test_a_sides_own_base_can_extend_deskkits_base(tmp_path):
 async def test_csrf_field_on_a_page_without_a_session_says_what_is_missing(tmp_path):
     (tmp_path / "form.html").write_text("{{ csrf_field() }}", encoding="utf-8")
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret=SECRET,
-                load_account=_nobody, templates_dirs=[tmp_path])
+                load_account=_nobody, generation_of=_nothing,
+                end_sessions=_end_nothing, templates_dirs=[tmp_path])
     app = FastAPI()
 
     @app.get("/agency/form")
@@ -86,8 +88,17 @@ async def test_csrf_field_on_a_page_without_a_session_says_what_is_missing(tmp_p
 
 def test_a_desk_prefix_must_be_a_plain_path():
     with pytest.raises(ValueError, match="starts with /"):
-        Desk(prefix="/agency/", title="Agency desk", cookie="tono_agency", secret=SECRET, load_account=_nobody)
+        Desk(prefix="/agency/", title="Agency desk", cookie="tono_agency", secret=SECRET, load_account=_nobody,
+             generation_of=_nothing, end_sessions=_end_nothing)
 
 
 async def _nobody(kind, account_id):
+    return None
+
+
+def _nothing(account) -> int:
+    return 0
+
+
+async def _end_nothing(kind, account_id, generation) -> None:
     return None

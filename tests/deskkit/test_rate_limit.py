@@ -95,10 +95,18 @@ async def test_a_body_over_the_desks_limit_is_refused_before_it_is_read(clock, s
 
 def test_a_desk_takes_a_larger_api_body_only_where_it_says_so():
     desk = Desk(prefix="/agency", title="Agency desk", cookie="tono_agency", secret="s" * 40,
-                load_account=_nobody, max_api_body=16 * 1024 * 1024)
+                load_account=_nobody, generation_of=_nothing, end_sessions=_end_nothing, max_api_body=16 * 1024 * 1024)
 
     assert (desk.max_body, desk.max_api_body) == (1024 * 1024, 16 * 1024 * 1024)
 
 
 async def _nobody(kind, account_id):
+    return None
+
+
+def _nothing(account) -> int:
+    return 0
+
+
+async def _end_nothing(kind, account_id, generation) -> None:
     return None

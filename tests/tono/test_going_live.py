@@ -336,6 +336,40 @@ async def test_a_new_password_replaces_the_old_one(desks, live):
     assert new.status_code == 303
 
 
+@pytest.mark.parametrize(("desk", "who"), [("provider", STAFF), ("agency", OFFICER)])
+async def test_a_new_password_ends_every_session_signed_in_with_the_old_one_copied_cookies_too(desks, live, desk,
+                                                                                               who):
+    async with desks.browser() as first, desks.browser() as second:
+        assert (await sign_in(first, desk, *who)).status_code == 303
+        assert (await sign_in(second, desk, *who)).status_code == 303
+        copied = first.cookies[f"tono_{desk}"]
+
+        succeeded(tono(live, "login", "password", who[0], stdin="a brand new passphrase\n"))
+        pages = [await first.get(f"/{desk}/", headers=HTML), await second.get(f"/{desk}/", headers=HTML)]
+        async with desks.browser() as elsewhere:
+            elsewhere.cookies.set(f"tono_{desk}", copied, domain="desk.test", path=f"/{desk}")
+            pages.append(await elsewhere.get(f"/{desk}/", headers=HTML))
+            new = await sign_in(elsewhere, desk, who[0], "a brand new passphrase")
+            after = await elsewhere.get(f"/{desk}/", headers=HTML)
+
+    assert [page.status_code for page in pages] == [303, 303, 303]
+    assert all(page.headers["location"].startswith(f"/{desk}/login") for page in pages)
+    assert new.status_code == 303 and after.status_code == 200
+
+
+@pytest.mark.parametrize(("desk", "who"), [("provider", STAFF), ("agency", OFFICER)])
+async def test_a_session_open_when_a_login_was_disabled_stays_ended_when_it_is_enabled_again(desks, live, desk, who):
+    async with desks.browser() as signed_in:
+        assert (await sign_in(signed_in, desk, *who)).status_code == 303
+
+        succeeded(tono(live, "login", "disable", who[0]))
+        succeeded(tono(live, "login", "enable", who[0]))
+        page = await signed_in.get(f"/{desk}/", headers=HTML)
+
+    assert page.status_code == 303
+    assert page.headers["location"].startswith(f"/{desk}/login")
+
+
 def test_login_list_shows_each_login_its_desk_unit_and_state_and_never_a_hash(live):
     succeeded(tono(live, "login", "disable", OFFICER[0]))
 
