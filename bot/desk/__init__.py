@@ -41,16 +41,10 @@ COOKIE = "tono_provider"
 STATIC = f"{PREFIX}/static/provider"
 
 
-def short_name(name: str) -> str:
-    """'City Centre Social Services' → 'CCSS'; a one-word name stays as it is."""
-    capitals = "".join(word[0] for word in name.split() if word[:1].isupper())
-    return capitals if len(capitals) > 1 else name
-
-
 def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
                           secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
     """Add the provider desk's pages and JSON API to the app."""
-    desk = Desk(prefix=PREFIX, title=f"{short_name(agreement.provider.name)} provider desk", cookie=COOKIE,
+    desk = Desk(prefix=PREFIX, title=f"{agreement.provider.names.en.short} provider desk", cookie=COOKIE,
                 secret=secret, load_account=account_loader(sessions), generation_of=session_generation,
                 end_sessions=session_ender(sessions), templates_dirs=[HERE / "templates"],
                 secure_cookies=secure_cookies)
