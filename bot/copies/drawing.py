@@ -9,7 +9,9 @@ seconds (issue 17). So callers read what to draw in a short transaction and draw
   start at once; the GIL still lets the event loop in every few milliseconds);
 - at most `workers` drawings at a time in the process, and at most `waiting` more queued: past that a
   download is refused with a wait (`Busy`), rather than piling up work nobody will wait for;
-- one drawing at a time per chat: a chat asking for a second while its first is drawing is refused;
+- one drawing at a time per chat: a chat asking for a second while its first is drawing is refused; and at most
+  `per_minute` downloads a minute per chat, drawn or not, refused before the database is asked anything (each
+  download reads the database, which on SQLite everyone shares, /healthz and the desks included);
 - remembered, keyed by everything that is drawn (the words, the language and register, the day), so a
   changed answer has a new key and is never served stale; bounded by size, least recently used first out.
 """
@@ -19,9 +21,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 
 class Busy(Exception):
@@ -39,9 +46,10 @@ def key_of(*what: object) -> str:
 
 class Drawing:
     def __init__(self, workers: int = 2, waiting: int = 8, cache_bytes: int = 32 * 1024 * 1024,
-                 retry_after: float = 3.0):
+                 retry_after: float = 3.0, per_minute: int = 30):
         self.workers, self.waiting, self.cache_bytes = workers, waiting, cache_bytes
         self.retry_after = max(1, math.ceil(retry_after))
+        self._downloads, self._per_minute = MovingWindowRateLimiter(MemoryStorage()), RateLimitItemPerMinute(per_minute)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drawing")
         self._slots: asyncio.Semaphore | None = None
         self._cache: OrderedDict[str, bytes] = OrderedDict()
@@ -57,8 +65,15 @@ class Drawing:
             self.served_from_cache += 1
         return data
 
-    def check(self, chat: str | None) -> None:
-        """Raise Busy now, before any database work, if a drawing for `chat` could not start."""
+    def check(self, chat: str) -> None:
+        """Raise Busy now, before any database work, if this download may not go ahead (it counts one)."""
+        if not self._downloads.hit(self._per_minute, chat):
+            self.refused += 1
+            reset = self._downloads.get_window_stats(self._per_minute, chat).reset_time
+            raise Busy("chat", max(1, math.ceil(reset - time.time())))
+        self._room_for(chat)
+
+    def _room_for(self, chat: str | None) -> None:
         if chat is not None and chat in self._chats:
             self.refused += 1
             raise Busy("chat", self.retry_after)
@@ -71,7 +86,7 @@ class Drawing:
         refused (Busy); without (a turn of the chat, already one at a time per chat) it waits its turn."""
         if (data := self.cached(key)) is not None:
             return data
-        self.check(chat)
+        self._room_for(chat)
         if self._slots is None:  # made here, inside the running loop
             self._slots = asyncio.Semaphore(self.workers)
         if chat is not None:

@@ -79,6 +79,20 @@ async def test_a_drawing_is_remembered_until_what_it_shows_changes(web):  # noqa
     assert drawing.drawn == 2 and changed != first
 
 
+async def test_a_chat_downloading_too_often_is_told_to_wait_before_the_database_is_asked(web, monkeypatch):  # noqa: F811
+    client, app = web
+    await _submitted(client)
+    app.state.conversations.drawing = Drawing(per_minute=2)
+    asked = []
+    real_link_of = app.state.conversations.link_of
+    monkeypatch.setattr(app.state.conversations, "link_of", lambda *a: asked.append(1) or real_link_of(*a))
+
+    answers = [await client.get(PICTURE) for _n in range(3)]
+
+    assert [a.status_code for a in answers] == [200, 200, 429] and len(asked) == 2
+    assert 1 <= int(answers[2].headers["retry-after"]) <= 60
+
+
 async def test_new_web_chats_from_one_address_are_limited_per_hour(web):  # noqa: F811
     client, app = web
     app.state.conversations.welcome = WelcomeLimits(new_chats=2)
