@@ -19,6 +19,7 @@ from bot.chat import chat_limits
 from bot.chat.ports import language_from_hint
 from bot.copies.drawing import Drawing, key_of
 from bot.flows import ENGINE
+from bot.flows.answers import copies_asked
 from bot.flows.chat import Incoming, Picture, Reply, Said
 from bot.flows.engine import MENU, Engine, State, Turn
 from bot.flows.ports import ChatInfo, Work
@@ -78,6 +79,8 @@ class Conversations:
         # A chat sending too much too fast is told to slow down, and its turns wait (bot/chat/chat_limits.py).
         if slow := await self._refusal(channel, chat_key, incoming, language_from_hint(language_hint)):
             return slow
+        if incoming.kind == "button" and self.engine.work_before(incoming.screen or 0, incoming.action) == "copies":
+            await self._draw_ahead(channel, chat_key, incoming.action)
         try:
             try:
                 return await self._handle(channel, chat_key, incoming, language_hint, once, progress, client)
@@ -179,6 +182,22 @@ class Conversations:
         png = await self.drawing.draw(key_of("picture", timeline, language, register),
                                       lambda: picture_of(timeline, language, register).content, chat=chat)
         return Picture(f"{timeline.ref}-{language}-{register}.png", png)
+
+    async def _draw_ahead(self, channel: str, chat_key: str, action: str) -> None:
+        """Draw the copies a press asks for before its turn, reading them in a short session of their own: the
+        turn then finds them drawn (bot/copies/drawing.py remembers them) and holds the database, which on SQLite
+        everyone shares, only for its own reads and writes, not for the drawing. Nothing is written here; the
+        turn still decides, and checks again, whether the chat may have them."""
+        async with self.sessions() as session:
+            link = await self.link_of(session, channel, chat_key)
+            asked = copies_asked(action, link.language, link.audience) if link else None
+            if asked is None:
+                return
+            info = ChatInfo(link.id, link.person_id, None, link.language, link.audience)
+            material = await self._desk(session).copy_material(info, *asked)
+            await session.rollback()  # reading the material may mark the request; the turn does that for real
+        if material is not None:
+            await self.drawing.draw(material.key, functools.partial(delivery.draw_copies, material))
 
     def _desk(self, session: AsyncSession) -> FamilyDesk:
         return FamilyDesk(session, self.agreement, self.today(), self.outbox, self.drawing)

@@ -21,6 +21,19 @@ def _other_ways(ref: str, language: str, register: str) -> Reply:
         Button(language_label, f"copy:{ref}:{other_language}:{register}")), screen=NOTICE_SCREEN)
 
 
+def copies_asked(action: str, language: str, register: str) -> tuple[str, str, str] | None:
+    """The copies (reference, language, register) a press of "Send me the copies" or one of their other ways
+    will send, read from the button alone, so they can be drawn before the turn (bot/chat/conversation.py)."""
+    kind, _sep, rest = action.partition(":")
+    if kind == "copies":
+        return rest, language, register
+    ref, _sep, variant = rest.partition(":")
+    other_language, _sep, other_register = variant.partition(":")
+    if kind == "copy" and other_language in OTHER_LANGUAGE and other_register in ("adult", "child"):
+        return ref, other_language, other_register
+    return None
+
+
 async def copies_notice(turn: Turn, ref: str) -> None:
     """"Send me the copies": the explanation, then the PDF, in the chat's language and register."""
     got = await turn.port.copies(turn.chat, ref, turn.chat.language, turn.chat.register)

@@ -314,3 +314,33 @@ async def test_the_web_chat_downloads_a_copy_only_for_the_chat_it_was_offered_to
 
     assert MACRONS in _pdf_text(mine.content)
     assert (missing, someone_else) == (None, None)
+
+
+async def test_the_copies_a_press_asks_for_are_drawn_before_its_turn_holding_no_database(world, monkeypatch):  # noqa: F811
+    import asyncio
+    import time
+
+    from sqlalchemy import text
+
+    sessions, link, conversations, agreement = world
+    chat = await _answered(world)
+    await _write_versions(sessions, "en", "adult")
+    async with sessions.begin() as session:
+        await delivery.deliver(session, (await session.exec(select(Request))).one(), "kaimahi")
+    real = delivery.draw_copies
+
+    def slow(material):
+        time.sleep(1.0)  # a long PDF: CPU-bound, holding its thread
+        return real(material)
+
+    monkeypatch.setattr(delivery, "draw_copies", slow)
+    pressing = asyncio.create_task(chat.press_action("copies:BFF-2026-000001", screen=0))
+    await asyncio.sleep(0.3)  # the copies are being drawn now
+    started = time.perf_counter()
+    async with sessions() as session:  # anyone else's turn, a desk page, /healthz
+        await session.exec(text("SELECT 1"))
+    waited = time.perf_counter() - started
+    await pressing
+
+    assert waited < 0.5, f"the database waited {waited:.2f} s for the drawing"
+    assert [r.document.filename for r in chat.said.replies if r.document] == ["BFF-2026-000001-en-adult.pdf"]
