@@ -14,7 +14,7 @@ from deskkit.desk import Desk
 
 DESK, ACTIONS = "agency_desk", "agency_desk_actions"  # where install_agency_desk keeps them on app.state
 NO_TOKEN = "Send your agency API token as 'Authorization: Bearer <token>' (make one at /agency/tokens)."
-BAD_TOKEN = "That API token is not valid, or it has been revoked."
+BAD_TOKEN = "That API token is not valid: it is unknown, revoked or expired."
 BEARER = HTTPBearer(auto_error=False, description="An agency API token from /agency/tokens.")
 
 

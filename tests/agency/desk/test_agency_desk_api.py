@@ -76,7 +76,7 @@ async def test_a_revoked_token_stops_working_at_once_and_only_its_owner_can_revo
     assert (not_theirs.status_code, still_works.status_code) == (404, 200)
     assert revoked.status_code == 303
     assert refused.status_code == 401
-    assert refused.json() == {"detail": "That API token is not valid, or it has been revoked."}
+    assert refused.json() == {"detail": "That API token is not valid: it is unknown, revoked or expired."}
     assert refused.headers["www-authenticate"] == "Bearer"
     assert again.status_code == 404
 
