@@ -25,7 +25,10 @@ The rules, in plain words:
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 from collections.abc import Iterable
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -40,11 +43,22 @@ from pydantic import (
 )
 
 from protocol import agreement_checks as checks
+from protocol import flow_checks
 from protocol.agreement_checks import DEMO_KEY, AgreementError
+from protocol.programme_data import (
+    Condition,
+    Consent,
+    FieldName,
+    HoldingField,
+    Reporting,
+    Schedule,
+    generalisation_tables,
+)
 from protocol.texts import STRICT, Language, Name, Names, Register, Text, TranslationStatus
 
 __all__ = ["DEFAULT_AGREEMENT_PATH", "DEMO_KEY", "REQUEST_KINDS", "Agreement", "AgreementError", "Contact",
-           "Flow", "Name", "Names", "Party", "Programme", "RecordKind", "Role", "ServiceLevels", "Text", "Unit",
+           "Flow", "Holding", "HoldingField", "Name", "Names", "Party", "Programme", "RecordKind", "Role",
+           "ServiceLevels", "Text", "Unit",
            "check_agreement", "load_agreement"]
 
 DEFAULT_AGREEMENT_PATH = Path(__file__).parent / "agreements" / "best_foot_forward.yaml"
@@ -114,6 +128,24 @@ class RecordKind(BaseModel):
     identifiable: bool
 
 
+class Holding(RecordKind):
+    """A kind of record the provider keeps; with `fields`, rows of it are recorded and flows are built from it."""
+
+    fields: list[HoldingField] = Field(default_factory=list)
+    key: list[FieldName] = Field(default_factory=list)  # the fields that tell one of a person's rows from another
+
+    def field(self, name: str) -> HoldingField:
+        """The field with this name."""
+        for field in self.fields:
+            if field.name == name:
+                return field
+        raise KeyError(f"The holding {self.id!r} has no field {name!r}.")
+
+    @property
+    def field_names(self) -> list[str]:
+        return [field.name for field in self.fields]
+
+
 class Role(BaseModel):
     """A role in a unit whose holders see the unit's records."""
 
@@ -148,6 +180,10 @@ class Flow(BaseModel):
     when: Text
     why: Text
     identifiable: bool
+    holding: Id  # the provider's holding the flow draws from
+    fields: Annotated[list[FieldName], Field(min_length=1), AfterValidator(checks.listed_once)]
+    schedule: Schedule
+    condition: Condition | None = None
 
 
 class ServiceLevels(BaseModel):
@@ -169,8 +205,12 @@ class Agreement(BaseModel):
     programme: Programme
     parties: dict[str, Party]
     units: list[Unit] = Field(min_length=1)
-    provider_holds: list[RecordKind] = Field(min_length=1)
+    provider_holds: list[Holding] = Field(min_length=1)
     flows: list[Flow] = Field(min_length=1)
+    consents: list[Consent] = Field(default_factory=list)
+    generalisations: Annotated[dict[str, dict[str, str]], AfterValidator(generalisation_tables)] = Field(
+        default_factory=dict)
+    reporting: Reporting = Field(default_factory=Reporting)
     service_levels: ServiceLevels
 
     @field_validator("parties", mode="before")
@@ -229,6 +269,30 @@ class Agreement(BaseModel):
             raise ValueError(f"Unknown request kind {kind!r}: the kinds are {', '.join(REQUEST_KINDS)}.")
         return [unit for unit in self.units if kind in unit.in_scope_for]
 
+    def holding(self, holding_id: str) -> Holding:
+        """The provider's holding with this id."""
+        for holding in self.provider_holds:
+            if holding.id == holding_id:
+                return holding
+        known = ", ".join(holding.id for holding in self.provider_holds)
+        raise KeyError(f"No holding has the id {holding_id!r}; the provider's holdings are {known}.")
+
+    def flow(self, flow_id: str) -> Flow:
+        """The flow with this id."""
+        for flow in self.flows:
+            if flow.id == flow_id:
+                return flow
+        raise KeyError(f"No flow has the id {flow_id!r}; the flows are {', '.join(f.id for f in self.flows)}.")
+
+    @cached_property
+    def version(self) -> str:
+        """The agreement's version: the SHA-256 of its canonical form (hex). Every report and ledger row
+        carries it. Two files that say the same things (comments, order of keys, layout aside) have one
+        version; any change to what they say makes another."""
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True,
+                               separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def flows_to(self, unit_id: str) -> list[Flow]:
         """The flows of information that reach this unit, in agreement order."""
         unit = self.unit(unit_id)
@@ -266,6 +330,8 @@ def consistency_problems(agreement: Agreement) -> list[tuple[str, str]]:
         if flow.to_unit not in unit_ids:
             problems.append((f"flows[{i}].to", f"no unit has the id {flow.to_unit!r} "
                                                f"(the units are {', '.join(unit_ids)})"))
+    problems += _repeated_ids("consents", (consent.id for consent in agreement.consents))
+    problems += flow_checks.problems(agreement)
     receiving = {flow.to_unit for flow in agreement.flows}
     for i, unit in enumerate(agreement.units):
         if unit.id not in receiving:

@@ -86,6 +86,12 @@ class MessageType:
     version: int = 1
 
 
+_FLOW_FIELDS = _list({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}\\Z"}, unique=True, at_least=1)
+_PERIOD = {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])\\Z"}  # a calendar month, 2026-03
+_VERSION = {"type": "string", "pattern": "^[0-9a-f]{64}\\Z"}  # an agreement's version: its SHA-256, in hex
+REPORT_ROWS = 1000  # rows in one part of a report (MAX_ITEMS): a larger report goes in several parts
+ROW_VALUE_TEXT = 2000  # the longest value one field of a report row may carry
+
 MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
     MessageType("request.relayed", "provider", "The provider passes on a family's request, having checked "
                 "who is asking and their authority to ask.", _object({
@@ -155,6 +161,25 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                     "subject": {**_ID, "type": ["string", "null"]},  # null: about the programme as a whole
                     "kind": {"enum": ["decision", "advice", "report"]},
                     "summary": _text(), "reported_on": _DATE}), about_a_request=False),
+    # A report's messages travel in a stream of their own: the envelope's `request` is the report's reference.
+    MessageType("report.part", "provider", "The provider sends one part of a report the agreement asks for: "
+                "rows of one flow's fields, to the one unit the flow names. The unit applies the report when it "
+                "has every part, whole or not at all. A correction report (`corrects`) replaces rows the unit "
+                "already had.", _object({
+                    "flow": _ID, "unit": _ID, "period": _PERIOD, "agreement": _VERSION,
+                    "named": {"type": "boolean"},  # true: rows carry participant ids; false: study numbers
+                    "part": {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS},
+                    "parts": {"type": "integer", "minimum": 1, "maximum": MAX_ITEMS},
+                    "fields": _FLOW_FIELDS,
+                    # Each row is [subject, row id, value of each field in `fields` order]; a value is text, a
+                    # number or null. Its cells are checked by _check_report_rows (a schema per cell is too slow
+                    # for a report of 80,000 rows).
+                    "rows": {"type": "array", "items": {"type": "array"}, "minItems": 1, "maxItems": REPORT_ROWS}},
+                    {"corrects": _ID, "corrected_on": _DATE},
+                    allOf=[_needs("corrects", {"type": "string"}, "corrected_on",
+                                  "a correction report says the day the provider corrected the rows")])),
+    MessageType("report.received", "agency", "The unit has applied every part of a report.", _object({
+                    "unit": _ID, "rows": {"type": "integer", "minimum": 0}, "received_on": _DATE})),
 ]}
 
 
@@ -279,6 +304,37 @@ def check_header(data: object) -> None:
 def validate_body(message_type: str, body: object) -> None:
     """Check a body against its type's schema; raise InvalidMessage naming the first field at fault."""
     _first_error(_BODY_CHECKS[message_type], body, "body", "bad_body")
+    if message_type == "report.part":
+        _check_report_rows(body)
+
+
+_ROW_TEXT = re.compile(NO_CONTROL_CHARACTERS)
+
+
+def _check_report_rows(body: dict) -> None:
+    """Each row of a report part: [subject, row id, one value per field], codes as codes, values as values."""
+    width = 2 + len(body["fields"])
+    code = re.compile(IDENTIFIER)
+    if body["part"] > body["parts"]:
+        raise InvalidMessage("The field body.part is larger than body.parts.", "bad_body", "body.part")
+    for i, row in enumerate(body["rows"]):
+        where = f"body.rows[{i}]"
+        if len(row) != width:
+            raise InvalidMessage(f"The field {where} has {len(row)} entries; a row has a subject, a row id and "
+                                 f"one value for each of the {width - 2} fields.", "bad_body", where)
+        for j in (0, 1):
+            if not isinstance(row[j], str) or not code.match(row[j]):
+                raise InvalidMessage(f"The field {where}[{j}] must be a code of letters, digits and . _ : - "
+                                     "only, starting with a letter or digit.", "bad_body", f"{where}[{j}]")
+        for j in range(2, width):
+            value = row[j]
+            if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+                continue
+            if not isinstance(value, str) or not value or len(value) > ROW_VALUE_TEXT \
+                    or not _ROW_TEXT.match(value):
+                raise InvalidMessage(f"The field {where}[{j}] must be null, a number, or text of 1 to "
+                                     f"{ROW_VALUE_TEXT} characters without control characters.", "bad_body",
+                                     f"{where}[{j}]")
 
 
 def canonical_json(value: object) -> bytes:
@@ -294,7 +350,7 @@ class Envelope:
 
     id: str
     type: str
-    request: str | None  # the provider's request reference; None for a programme-level message
+    request: str | None  # the provider's request (or report) reference; None for a programme-level message
     sender: str
     recipient: str
     sequence: int  # 1, 2, 3... within its stream
