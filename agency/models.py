@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from deskkit.tokens import expiry
@@ -65,15 +65,57 @@ class Task(SQLModel, table=True):
     answer: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+class AgencyReport(SQLModel, table=True):
+    """A report a unit received from the provider under a flow of the agreement, applied whole."""
+
+    __tablename__ = "agency_report"
+    __table_args__ = (UniqueConstraint("provider", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    flow: str = Field(max_length=32)
+    unit_id: str = Field(foreign_key="agency_unit.id", max_length=32, index=True)
+    period: str = Field(max_length=7)
+    named: bool
+    agreement_version: str = Field(max_length=64)
+    corrects_ref: str | None = Field(default=None, max_length=64)
+    parts: int
+    rows: int
+    received_on: date
+    received_at: datetime = Field(default_factory=utcnow)
+
+
+class AgencyReportPart(SQLModel, table=True):
+    """A part of a report that arrived before the report's last part: kept until every part is here, then
+    the report is applied whole in one transaction and its parts are deleted."""
+
+    __tablename__ = "agency_report_part"
+    __table_args__ = (UniqueConstraint("provider", "ref", "part"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    ref: str = Field(max_length=64)
+    part: int
+    body: dict = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+
+
 class AgencyRecord(SQLModel, table=True):
-    """A record one unit holds about a programme participant."""
+    """A record one unit holds about a programme participant: from a report of the provider's (by participant
+    id, or by study number where the flow does not name people), or added from the unit's own systems."""
 
     __tablename__ = "agency_record"
-    __table_args__ = (Index("ix_agency_record_unit_participant", "unit_id", "participant_id"),)
+    __table_args__ = (Index("ix_agency_record_unit_participant", "unit_id", "participant_id"),
+                      UniqueConstraint("unit_id", "row_id", name="uq_agency_record_unit_row"))
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: str = Field(foreign_key="agency_unit.id", max_length=32)
-    participant_id: str = Field(max_length=32)
+    participant_id: str = Field(max_length=64)  # a participant id, or a study number when study_numbered
+    study_numbered: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    report_id: int | None = Field(default=None, foreign_key="agency_report.id", index=True)
+    row_id: str | None = Field(default=None, max_length=64)  # the provider's id for a row a report brought
+    values: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     title: str = Field(max_length=200)
     body: str = Field(sa_column=Column(Text, nullable=False))
     record_date: date
@@ -105,6 +147,9 @@ class Officer(SQLModel, table=True):
     login: str = Field(max_length=64, unique=True)
     display_name: str = Field(max_length=100)
     unit_id: str = Field(foreign_key="agency_unit.id", max_length=32, index=True)
+    # The officer's role in the unit (an id from the agreement's seen_by), so a family is told which role
+    # at which unit opened their information; '' for a login made before roles.
+    role: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     password_hash: str = Field(max_length=200)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow)

@@ -12,6 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import agency.models  # noqa: F401  (registers the agency's tables)
 import bot.models  # noqa: F401  (registers the provider's tables)
+import bot.records.tables  # noqa: F401  (the programme's data at the provider)
+import bot.reports.tables  # noqa: F401  (reports, their rows and the ledger)
 import linkqueue.tables  # noqa: F401  (registers the queue's tables)
 
 metadata = SQLModel.metadata
