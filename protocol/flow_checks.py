@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 from protocol import deadlines
 from protocol.programme_data import BUILT_IN_STEPS
 
-if TYPE_CHECKING:
-    from protocol.agreement import Agreement, Holding
+# The agreement and its holdings are passed in by protocol.agreement, which imports this module: naming their
+# classes here would make the two import each other.
+Agreement = Holding = Any
 
 YEARS_CHECKED = 20  # a monthly due date must exist in every month of this many years from now
 
