@@ -18,11 +18,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from bot.desk import (
     api,
     api_people,
+    api_records,
     deps,
     routes_people,
     routes_prepare,
     routes_queue,
+    routes_records,
     routes_report,
+    routes_reports,
     routes_requests,
     routes_tokens,
     views,
@@ -58,7 +61,7 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     desk.install(app)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
     app.include_router(login_router(desk, password_checker(sessions)))
-    for module in (routes_queue, routes_requests, routes_prepare, routes_people, routes_tokens, routes_report, api,
-                   api_people):
+    for module in (routes_queue, routes_requests, routes_prepare, routes_people, routes_records, routes_reports,
+                   routes_tokens, routes_report, api, api_people, api_records):
         app.include_router(module.router)
     app.state.provider_desk = desk
