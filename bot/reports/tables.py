@@ -31,6 +31,7 @@ class Report(SQLModel, table=True):
     due_on: date
     named: bool  # the flow names people (participant ids) or not (study numbers)
     agreement_version: str = Field(max_length=64)
+    fields: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the fields it carries
     people: int = 0
     rows: int = 0
     parts: int = 0

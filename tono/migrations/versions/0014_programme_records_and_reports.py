@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('named', sa.Boolean(), nullable=False),
     sa.Column('agreement_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=False),
     sa.Column('people', sa.Integer(), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('parts', sa.Integer(), nullable=False),
