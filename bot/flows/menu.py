@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.flows.answers import seen, uses
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import MENU, Step, Turn
+from bot.flows.sendings import gone
 from bot.language.i18n import Plain, _
 
 LANGUAGE_BUTTONS = rows(Button(_("English"), "lang:en"), Button(_("Te reo Māori"), "lang:mi"), per_row=2)
@@ -16,9 +17,7 @@ async def menu_prompt(turn: Turn) -> Reply:
         Button(_("What do you hold about me?"), "access"),
         Button(_("Something is wrong"), "correction"),
         Button(_("Where is my request?"), "status"),
-        Button(_("What happens to my information?"), "about"),
-        Button(_("How was my information used?"), "uses"),
-        Button(_("Who has seen my information?"), "seen"),
+        Button(_("My information"), "information"),
         Button(_("Talk to a person"), "person"),
         Button(_("English / te reo Māori"), "language"),
         Button(_("Adult or young person"), "register"),
@@ -33,9 +32,11 @@ async def menu_button(turn: Turn, action: str) -> None:
         turn.go("request.whose")
     elif action == "status":
         turn.go("status.list")
-    elif action in ("about", "uses", "seen"):
-        await {"about": about, "uses": uses, "seen": seen}[action](turn)
+    elif action in INFORMATION:  # also pressed on a menu sent before these moved one level down
+        await INFORMATION[action](turn)
         turn.moved = True
+    elif action == "information":
+        turn.go("information")
     elif action in ("person", "language", "register"):
         turn.go({"person": "person.note", "language": "settings.language",
                  "register": "settings.register"}[action])
@@ -65,6 +66,22 @@ async def about(turn: Turn) -> None:
                    unit=read(unit.name), purpose=read(unit.purpose), flows=Plain(flows), seen_by=Plain(seen_by)))
     turn.say(_("You can ask to see any of this, and ask for it to be fixed if it is wrong. "
                "That is your right under the Privacy Act 2020."))
+
+
+async def information_prompt(turn: Turn) -> Reply:
+    # The questions about the family's information, one level down so the menu fits a phone's screen.
+    return Reply(_("What would you like to know about your information?"), rows(
+        Button(_("What happens to my information?"), "about"),
+        Button(_("Where has my information gone?"), "gone"),
+        Button(_("How was my information used?"), "uses"),
+        Button(_("Who has seen my information?"), "seen"),
+    ))
+
+
+async def information_button(turn: Turn, action: str) -> None:
+    if action in INFORMATION:
+        await INFORMATION[action](turn)
+        turn.home()
 
 
 async def help_text(turn: Turn, _arg: str) -> None:
@@ -170,8 +187,11 @@ async def start(turn: Turn, code: str) -> None:
         turn.home()
 
 
+INFORMATION = {"about": about, "gone": gone, "uses": uses, "seen": seen}
+
 MENU_STEPS = {
     MENU: Step(menu_prompt, on_button=menu_button, can_go_back=False),
+    "information": Step(information_prompt, on_button=information_button),
     "settings.language": Step(language_prompt, on_button=language_button),
     "settings.register": Step(register_prompt, on_button=register_button),
     "intro.about_offer": Step(about_offer_prompt, on_button=about_offer_button, can_go_back=False),

@@ -79,6 +79,20 @@ class Opening:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """One sending of a person's information to a unit of the agency, under a flow of the agreement (from
+    the provider's ledger): whose, when, which flow, to which unit, named or under a study number."""
+
+    person_id: int
+    given_name: str
+    day: date
+    flow: str
+    unit: str
+    named: bool
+    correction: bool = False  # a correction of information the unit already had
+
+
+@dataclass(frozen=True)
 class Copies:
     explained: list  # list[Text]
     document: object  # bot.flows.chat.Document
@@ -132,3 +146,5 @@ class FamilyPort(Protocol):
     async def information_uses(self, chat: ChatInfo) -> list[Use]: ...
 
     async def who_has_seen(self, chat: ChatInfo) -> list[Opening]: ...
+
+    async def sendings(self, chat: ChatInfo) -> list[Sending]: ...  # the chat's person's and the children's

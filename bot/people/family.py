@@ -20,6 +20,7 @@ from bot.flows.ports import (
     Opening,
     PersonChoice,
     RequestView,
+    Sending,
     Submitted,
     Timeline,
     Use,
@@ -35,6 +36,7 @@ from bot.models import (
     RequestEvent,
 )
 from bot.people import enrolment
+from bot.people.sendings import sendings_about
 from bot.people.welcome_limits import WelcomeLimits
 from bot.requests import delivery
 from bot.requests.moves import move
@@ -256,6 +258,12 @@ class FamilyDesk:
             InformationUse.participant_id.in_(list(participants)), InformationUse.participant_id.is_(None)))
             .order_by(InformationUse.reported_on.desc()).limit(20))
         return [Use(r.reported_on, r.kind, r.summary) for r in rows]
+
+    async def sendings(self, chat: ChatInfo) -> list[Sending]:
+        if chat.person_id is None:
+            return []
+        children = [p.person_id for p in await self.people_i_may_ask_for(chat)]
+        return await sendings_about(self.session, [chat.person_id, *children])
 
     async def who_has_seen(self, chat: ChatInfo) -> list[Opening]:
         refs = {r.id: r.ref for r in await self.session.exec(await self._mine(chat))}

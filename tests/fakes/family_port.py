@@ -17,6 +17,7 @@ from bot.flows.ports import (
     Opening,
     PersonChoice,
     RequestView,
+    Sending,
     Submitted,
     Timeline,
     Use,
@@ -61,6 +62,7 @@ class FakeFamily:
         self.notes: list[str] = []
         self.told_agency: list[tuple[str, str]] = []
         self.uses: list[Use] = []
+        self.sent: list[Sending] = []  # the ledger: sendings about anyone, filtered per chat like the real one
         self.settings: dict[int, tuple[str, str]] = {}
         self.copies_missing = False  # True: staff have not written the version asked for
 
@@ -163,6 +165,12 @@ class FakeFamily:
 
     async def information_uses(self, chat: ChatInfo) -> list[Use]:
         return list(self.uses) if chat.person_id else []
+
+    async def sendings(self, chat: ChatInfo) -> list[Sending]:
+        if chat.person_id is None:
+            return []
+        mine = {chat.person_id} | {p.person_id for p in await self.people_i_may_ask_for(chat)}
+        return [sending for sending in self.sent if sending.person_id in mine]
 
     async def who_has_seen(self, chat: ChatInfo) -> list[Opening]:
         return [o for r in self._mine(chat) for o in r.openings]

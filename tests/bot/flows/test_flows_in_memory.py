@@ -114,6 +114,7 @@ async def test_who_has_seen_my_information_names_roles_and_units_never_people(ne
     request.openings.append(Opening(TODAY, "evaluation", request.ref))
 
     await chat.command("start")
+    await chat.press("My information")
     await chat.press("Who has seen my information?")
 
     assert "evaluation" in chat.all_text.lower()
