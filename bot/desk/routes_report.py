@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
+from bot.desk.board_flows import FlowsSent, flows_sent
 from bot.desk.charts import Series, bar_chart, number
 from bot.desk.context import DeskContext
 from bot.desk.deps import CurrentStaff, DeskContextDep
@@ -55,7 +56,7 @@ def charts(report: BoardReport, names: dict[str, str]) -> dict[str, Markup]:
     }
 
 
-def csv_text(report: BoardReport, names: dict[str, str]) -> str:
+def csv_text(report: BoardReport, names: dict[str, str], sent: FlowsSent | None = None) -> str:
     """The report's numbers, one per row, under a header row; counts and medians only."""
     out = io.StringIO()
     rows = csv.writer(out, lineterminator="\r\n")
@@ -76,6 +77,13 @@ def csv_text(report: BoardReport, names: dict[str, str]) -> str:
     rows.writerows([(on, "all", "overdue waiting for the agency", report.overdue.agency),
                     (on, "all", "overdue waiting for CCSS to deliver", report.overdue.ccss),
                     (on, "all", "past the relay-by date", report.overdue.relay)])
+    for line in sent.lines if sent else []:
+        rows.writerows([(span, f"flow {line.flow}", "reports sent", line.reports),
+                        (span, f"flow {line.flow}", "reports sent on time", line.on_time),
+                        (span, f"flow {line.flow}", "people covered (randomly rounded to base 3)", line.people)])
+    if sent:
+        rows.writerow((span, "all", "outcomes of information use received (randomly rounded to base 3)",
+                       sent.outcomes))
     return out.getvalue()
 
 
@@ -106,9 +114,13 @@ async def report_page(request: Request, ctx: DeskContextDep, staff: CurrentStaff
     except DeskProblem as problem:
         return ctx.desk.render(request, "report.html", with_error(context, problem), status_code=problem.status)
     report, names = await numbers(ctx, period)
+    async with ctx.sessions() as session:
+        sent = await flows_sent(session, ctx.agreement, period, ctx.secret)
     watch = getattr(ctx.outbox, "inbox_watch", None)  # the linked queue's end, when it has an inbox
     return ctx.desk.render(request, "report.html", {
-        **context, "report": report, "names": names, "charts": charts(report, names),
+        **context, "report": report, "names": names, "charts": charts(report, names), "sent": sent,
+        "flow_names": {flow.id: ctx.agreement.text(flow.what, "en", "adult") for flow in ctx.agreement.flows},
+        "unit_names": {unit.id: unit_name(ctx.agreement, unit.id) for unit in ctx.agreement.units},
         "inbox": await watch() if watch else None,
         "from_value": f"{period.first_day:%Y-%m}", "to_value": f"{period.months[-1]:%Y-%m}",
     })
@@ -122,6 +134,8 @@ async def report_csv(ctx: DeskContextDep, staff: CurrentStaff, from_: From = "",
     except DeskProblem as problem:
         return Response(problem.sentence + "\n", status_code=problem.status, media_type="text/plain")
     report, names = await numbers(ctx, period)
+    async with ctx.sessions() as session:
+        sent = await flows_sent(session, ctx.agreement, period, ctx.secret)
     name = f"board-report-{period.first_day:%Y-%m}-to-{period.months[-1]:%Y-%m}.csv"
-    return Response(csv_text(report, names), media_type="text/csv; charset=utf-8",
+    return Response(csv_text(report, names, sent), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
