@@ -1,5 +1,6 @@
 """The agency applies what a provider sends. A relayed request is acknowledged at once (the statutory
-clock starts on the day it arrives) and fans out into one task per unit whose purpose covers it."""
+clock starts on the day it arrives) and fans out into one task per unit whose purpose covers it; a report's
+parts are kept until the report is whole, then applied to its unit's records (agency/reports.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.models import AgencyRecord, AgencyRequest, Task
 from agency.moves import move_request, move_task
+from agency.reports import receive_part
 from protocol import deadlines
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
@@ -29,6 +31,9 @@ class Intake:
     async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
         if envelope.type == "request.relayed":
             await self.relayed(session, envelope)
+            return
+        if envelope.type == "report.part":  # a report's own stream: its `request` is the report's reference
+            await receive_part(session, envelope, self.agreement, self.outbox, self.today())
             return
         request = (await session.exec(select(AgencyRequest).where(
             AgencyRequest.provider == envelope.sender, AgencyRequest.provider_ref == envelope.request)
