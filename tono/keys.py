@@ -5,12 +5,15 @@ party the agreement marks `demo`, are generated there on first run)."""
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.agreement import DEMO_KEY, Agreement
 from protocol.signing import KeyRing, generate_keypair, load_private_key, public_key_to_b64
+
+STUDY_NUMBER_KEY_BYTES = 32
 
 
 class SigningKeyError(ValueError):
@@ -61,3 +64,24 @@ def load_keys(agreement: Agreement, directory: Path) -> tuple[KeyRing, dict[str,
                                 f"agreement gives for {party_id}.")
             public[party_id] = party.public_key
     return KeyRing(public), private
+
+
+def study_number_key(agreement: Agreement, directory: Path) -> bytes:
+    """The provider's study-number key (bot.reports.pseudonyms): 32 random bytes in
+    '<provider>.study-numbers.key' in TONO_KEYS_DIR, readable by its owner only, made there on first use.
+    Only the provider holds it; losing it means new study numbers, so keep it with the signing key's backups."""
+    path = directory / f"{agreement.provider.id}.study-numbers.key"
+    if not path.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it a moment ago: read theirs
+            pass
+        else:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(STUDY_NUMBER_KEY_BYTES))
+    key = path.read_bytes()
+    if len(key) != STUDY_NUMBER_KEY_BYTES:
+        raise SigningKeyError(f"{path} should hold {STUDY_NUMBER_KEY_BYTES} random bytes but holds {len(key)}: "
+                              "restore it from a backup (a new key would give everyone new study numbers).")
+    return key

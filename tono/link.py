@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from agency.intake import Intake
+from bot.reports.receipts import apply_report_message
 from bot.requests.inbound import apply_agency_message
 from linkqueue.http import HttpDeliverer, inbox_url
 from linkqueue.sql import MAX_BACKOFF, SqlQueueEnd
@@ -25,6 +26,15 @@ from tono.keys import SigningKeyError, load_keys
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+async def apply_to_provider(session, envelope) -> None:
+    """The provider's queue handler: what the agency says of reports goes to the reports room, everything else
+    (requests, outcomes) to the requests room."""
+    if envelope.type.startswith("report."):
+        await apply_report_message(session, envelope)
+    else:
+        await apply_agency_message(session, envelope)
 
 
 class _Moving:
@@ -74,7 +84,7 @@ class Link(_Moving):
         moved = await self.provider.push(self.agency.accept)
         moved += await self.agency.consume(self.intake)
         moved += await self.agency.push(self.provider.accept)
-        moved += await self.provider.consume(apply_agency_message)
+        moved += await self.provider.consume(apply_to_provider)
         await self.provider.tidy()
         await self.agency.tidy()
         return moved
@@ -94,7 +104,7 @@ class PeerLink(_Moving):
         self.provider = self.end if side == "provider" else None
         self.agency = self.end if side == "agency" else None
         self.inbox = self.end
-        self.handler = apply_agency_message if side == "provider" else Intake(agreement, self.end, today)
+        self.handler = apply_to_provider if side == "provider" else Intake(agreement, self.end, today)
         self.deliver = deliverer or HttpDeliverer(inbox_url(peer_url))
 
     async def step(self) -> int:

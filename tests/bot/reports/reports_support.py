@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from bot.models import Person
-from bot.reports.core import run
 from bot.records.tables import ConsentEvent, ProgrammeRecord
+from bot.reports.core import run
 from linkqueue.tables import QUEUE_TABLES
 from protocol.clock import utcnow
 from protocol.messages import Envelope
