@@ -1,0 +1,79 @@
+"""A correction at the provider to data a unit already received goes on to that unit as a correction report:
+the same row ids, the new values, naming the report it corrects; approved like any report."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.records.tables import ProgrammeCorrection, ProgrammeRecord
+from bot.reports.approving import approve
+from bot.reports.core import run
+from bot.reports.corrections import people_in_correction, prepare_corrections
+from bot.reports.preparing import prepare
+from tests.bot.reports.reports_support import KEY, TODAY, add_people, add_records, attendance, outbox_messages
+
+
+async def _correct(session, record: ProgrammeRecord, **changes) -> None:
+    """As the records room does: new values, a higher revision, and the correction kept."""
+    new = record.values | changes
+    await run(session, update(ProgrammeRecord.__table__).where(ProgrammeRecord.__table__.c.id == record.id)
+              .values(values=new, revision=record.revision + 1))
+    session.add(ProgrammeCorrection(record_id=record.id, revision=record.revision + 1, old_values=record.values,
+                                    new_values=new, reason="The register was misread.", changed_by="kaimahi"))
+
+
+async def test_a_corrected_row_goes_to_the_unit_that_had_the_old_value(sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        people = await add_people(session, 2)
+        await add_records(session, "attendance", [attendance(p, "2026-11-03") for p in people])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+    async with sessions.begin() as session:
+        record = (await session.exec(select(ProgrammeRecord).where(ProgrammeRecord.person_id == people[1]))).one()
+        await _correct(session, record, attended="no")
+
+    async with sessions.begin() as session:
+        prepared = await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+        assert [r.ref for r in prepared] == ["RPT-attendance-2026-11-C1"]
+        assert all(check["passed"] for check in prepared[0].checks), prepared[0].checks
+        sent = await approve(session, agreement, "RPT-attendance-2026-11-C1", login="kaimahi", outbox=outbox,
+                             today=TODAY)
+        told = await people_in_correction(session, sent.report)
+    original, correction = await outbox_messages(sessions)
+
+    assert correction.request == "RPT-attendance-2026-11-C1"
+    assert (correction.body["corrects"], correction.body["corrected_on"]) == ("RPT-attendance-2026-11", "2026-12-07")
+    assert correction.body["rows"] == [["BFF-P-1002", original.body["rows"][1][1], "2026-11-03", "group session", "no"]]
+    assert sent.corrected_people == told == [people[1]]
+
+
+async def test_once_a_correction_is_sent_nothing_more_is_prepared(sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        people = await add_people(session, 1)
+        await add_records(session, "attendance", [attendance(people[0], "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+        record = (await session.exec(select(ProgrammeRecord))).one()
+        await _correct(session, record, attended="no")
+        await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11-C1", login="kaimahi", outbox=outbox, today=TODAY)
+
+    async with sessions.begin() as session:
+        again = await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+
+    assert again == []
+    assert [m.request for m in await outbox_messages(sessions)] == ["RPT-attendance-2026-11",
+                                                                    "RPT-attendance-2026-11-C1"]
+
+
+async def test_a_record_never_sent_needs_no_correction(sessions, agreement):
+    async with sessions.begin() as session:
+        people = await add_people(session, 1)
+        await add_records(session, "attendance", [attendance(people[0], "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")  # not approved
+        record = (await session.exec(select(ProgrammeRecord))).one()
+        await _correct(session, record, attended="no")
+
+    async with sessions.begin() as session:
+        assert await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi") == []
