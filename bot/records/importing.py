@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, insert, select, type_coerce, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -116,7 +116,7 @@ async def _existing(connection: AsyncConnection, holding: Holding) -> dict[tuple
     """The holding's rows by person and key: id, values as the JSON text stored (decoded only when compared,
     which is faster than having every row decoded), revision."""
     rows = await connection.execute(select(RECORDS.c.id, RECORDS.c.person_id, RECORDS.c.row_key,
-                                           type_coerce(RECORDS.c["values"], Text()), RECORDS.c.revision)
+                                           cast(RECORDS.c["values"], Text()), RECORDS.c.revision)
                                     .where(RECORDS.c.holding == holding.id))
     return {(person_id, key): (record_id, stored, revision) for record_id, person_id, key, stored, revision in rows}
 
