@@ -30,6 +30,7 @@ from protocol.agreement import Agreement
 from protocol.clock import nz_today
 from tono import migrate
 from tono.database import make_engine, make_sessionmaker
+from tono.keys import study_number_key
 from tono.link import link_for
 from tono.settings import Settings
 
@@ -151,7 +152,8 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         app.add_middleware(RequestLimits, prefix="/chat", max_bytes=256 * 1024)
         app.add_middleware(RequestLimits, prefix="/telegram", max_bytes=1024 * 1024)
         install_provider_desk(app, sessions=sessions, agreement=agreement, outbox=link.provider,
-                              secret=desk_secret, secure_cookies=secure, today=nz_today)
+                              secret=desk_secret, secure_cookies=secure, today=nz_today,
+                              study_number_key=study_number_key(agreement, settings.keys_dir))
     if link.agency is not None:
         install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
                             secure_cookies=secure, today=nz_today)

@@ -45,7 +45,8 @@ STATIC = f"{PREFIX}/static/provider"
 
 
 def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement: Agreement, outbox: Outbox,
-                          secret: str, secure_cookies: bool, today: Callable[[], date]) -> None:
+                          secret: str, secure_cookies: bool, today: Callable[[], date],
+                          study_number_key: bytes = b"") -> None:
     """Add the provider desk's pages and JSON API to the app."""
     desk = Desk(prefix=PREFIX, title=f"{agreement.provider.names.en.short} provider desk", cookie=COOKIE,
                 secret=secret, load_account=account_loader(sessions), generation_of=session_generation,
@@ -57,7 +58,7 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     env.filters.update(day=views.day, long_day=views.long_day, moment=views.moment, ground=ground_line)
     # The routers are module-level; their dependencies (deps.py) find this context on the app's state.
     setattr(app.state, deps.STATE, DeskContext(desk=desk, sessions=sessions, agreement=agreement, outbox=outbox,
-                                               today=today, secret=secret))
+                                               today=today, secret=secret, study_number_key=study_number_key))
     desk.install(app)
     app.mount(STATIC, StaticFiles(directory=HERE / "static"), name="tono_provider_own_static")
     app.include_router(login_router(desk, password_checker(sessions)))

@@ -23,6 +23,7 @@ class DeskContext:
     outbox: Outbox
     today: Callable[[], date]
     secret: str
+    study_number_key: bytes = b""  # the provider's key for study numbers (bot.reports.pseudonyms), from tono
 
     @property
     def relay_days(self) -> int:
