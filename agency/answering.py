@@ -56,11 +56,21 @@ async def _tell_provider(session: AsyncSession, outbox: Outbox, request: AgencyR
     await outbox.send(session, type=type, recipient=request.provider, request=request.provider_ref, body=body)
 
 
+def names_the_person(request: AgencyRequest) -> bool:
+    """Whether the relayed request carries the person's name (a request about a study number does not)."""
+    subject = (request.relayed or {}).get("subject") or {}
+    return bool(subject.get("given_name") or subject.get("family_name") or subject.get("date_of_birth"))
+
+
 async def unit_records(session: AsyncSession, task: Task, request: AgencyRequest) -> list[AgencyRecord]:
-    """The records the task's unit holds about the request's person: nothing from any other unit."""
-    return list(await session.exec(select(AgencyRecord).where(
-        AgencyRecord.unit_id == task.unit_id, AgencyRecord.participant_id == request.participant_id)
-        .order_by(AgencyRecord.record_date, AgencyRecord.id)))
+    """The records the task's unit holds about the request's person: nothing from any other unit, and, for a
+    request that names the person, nothing held under a study number, so such a record is never seen beside a
+    name (even were a study number ever to equal a participant id)."""
+    query = select(AgencyRecord).where(AgencyRecord.unit_id == task.unit_id,
+                                       AgencyRecord.participant_id == request.participant_id)
+    if names_the_person(request):
+        query = query.where(AgencyRecord.study_numbered.is_(False))
+    return list(await session.exec(query.order_by(AgencyRecord.record_date, AgencyRecord.id)))
 
 
 async def claim(session: AsyncSession, task: Task, officer: Officer) -> None:

@@ -48,13 +48,17 @@ async def move_task(session: AsyncSession, task: Task, trigger: str, role: str, 
 
 
 async def record_opening(session: AsyncSession, request_id: int, task_id: int | None, role: str, actor: str,
-                         what: str, outbox: Outbox | None = None) -> AgencyEvent:
+                         what: str, outbox: Outbox | None = None, officer_role: str = "") -> AgencyEvent:
     """Opening a family's records is itself an event, so the family can be told who has seen them; with
-    an outbox, the provider is told too (the unit and the day, never the officer's name)."""
+    an outbox, the provider is told too (the unit, the day and the officer's role in the unit when they
+    have one from the agreement's seen_by, never the officer's name)."""
     if outbox is not None and task_id is not None:
         request, task = await session.get(AgencyRequest, request_id), await session.get(Task, task_id)
+        body = {"unit": task.unit_id, "opened_on": nz_today().isoformat()}
+        if officer_role:
+            body["role"] = officer_role
         await outbox.send(session, type="records.opened", recipient=request.provider, request=request.provider_ref,
-                          body={"unit": task.unit_id, "opened_on": nz_today().isoformat()})
+                          body=body)
 
     seen = SimpleNamespace(trigger="opened", source="", dest="", context={"what": what})  # changes no state
     return await _append(session, request_id, task_id, seen, role, actor, None)

@@ -155,7 +155,8 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                 _object({"withdrawn_on": _DATE}, {"reason": _text()})),
     MessageType("records.opened", "agency", "An officer of a unit opened the request or the unit's records about "
                 "the person, so the family can be told who has seen their information (by unit, never by name).",
-                _object({"unit": _ID, "opened_on": _DATE})),
+                # `role`: the officer's role in the unit, an id from the unit's seen_by in the agreement.
+                _object({"unit": _ID, "opened_on": _DATE}, {"role": _ID})),
     MessageType("outcome.reported", "agency", "The agency reports how information from the programme was "
                 "used: in a decision, advice or a report.", _object({
                     "subject": {**_ID, "type": ["string", "null"]},  # null: about the programme as a whole

@@ -106,12 +106,12 @@ def _add(args: argparse.Namespace) -> int:
     sides = served_sides(settings)
     display_name = (args.name if args.display_name is None else args.display_name).strip()
     check_display_name(display_name)
-    _in_database(settings, lambda s: check_can_add(s, agreement, sides, args.desk, args.name, args.unit),
-                 write=False)
+    _in_database(settings, lambda s: check_can_add(s, agreement, sides, args.desk, args.name, args.unit,
+                                                   args.role), write=False)
     password_hash = hash_password(read_new_password(args.name))
-    _in_database(settings, lambda s: add(s, agreement, sides, args.desk, args.name, args.unit, display_name,
-                                         password_hash), write=True)
-    unit = f", in the {args.unit} unit" if args.unit else ""
+    role = _in_database(settings, lambda s: add(s, agreement, sides, args.desk, args.name, args.unit, display_name,
+                                                password_hash, args.role), write=True)
+    unit = f", in the {args.unit} unit as {role}" if args.unit else ""
     print(f"Added {args.name} ({display_name}) to the {args.desk} desk{unit}; they sign in at "
           f"{_where(settings, args.desk)}.")
     return 0
@@ -208,6 +208,8 @@ def add_going_live_commands(commands: argparse._SubParsersAction) -> None:
     add.add_argument("name", help="the login, e.g. mere.smith")
     add.add_argument("--desk", required=True, choices=("provider", "agency"))
     add.add_argument("--unit", help="an agency login's unit, from the agreement (e.g. evaluation)")
+    add.add_argument("--role", help="an agency login's role in its unit, from the unit's seen_by in the agreement "
+                                    "(default: the unit's first, e.g. evaluator)")
     add.add_argument("--display-name", help="the name the desk shows (default: the login)")
     add.set_defaults(handler=_add)
 

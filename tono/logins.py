@@ -85,8 +85,20 @@ async def _row(session: AsyncSession, desk: str, name: str) -> StaffAccount | Of
     return (await session.exec(select(model).where(model.login == name))).first()
 
 
+def officer_role(agreement: Agreement, unit: str, role: str | None) -> str:
+    """The officer's role in their unit: one of the unit's seen_by in the agreement (by default its first), so
+    a family can be told which role at which unit opened their information."""
+    allowed = [each.id for each in agreement.unit(unit).seen_by]
+    if role is None:
+        return allowed[0]
+    if role not in allowed:
+        raise LoginError(f"There is no role {role!r} in the unit {unit}: the agreement lets these roles see its "
+                         f"records: {', '.join(allowed)}.")
+    return role
+
+
 async def check_can_add(session: AsyncSession, agreement: Agreement, sides: tuple[str, ...], desk: str, name: str,
-                        unit: str | None) -> None:
+                        unit: str | None, role: str | None = None) -> None:
     """Everything `add` would refuse, asked before anyone types a password."""
     check_desk_served(desk, sides)
     check_name(name)
@@ -101,22 +113,29 @@ async def check_can_add(session: AsyncSession, agreement: Agreement, sides: tupl
         raise LoginError(f"An agency desk login belongs to one unit: add --unit with one of {units}.")
     if desk == "agency" and unit not in {u.id for u in agreement.units}:
         raise LoginError(f"There is no unit {unit!r} in the agreement: use one of {units}.")
+    if desk == "provider" and role is not None:
+        raise LoginError("A provider desk login has no role in an agency unit: leave out --role.")
+    if desk == "agency":
+        officer_role(agreement, unit, role)
     if desk == "agency" and await session.get(Unit, unit) is None:
         raise LoginError(f"The unit {unit} is in the agreement but not yet in this database: run `tono setup` "
                          "first.")
 
 
 async def add(session: AsyncSession, agreement: Agreement, sides: tuple[str, ...], desk: str, name: str,
-              unit: str | None, display_name: str, password_hash: str) -> None:
-    """Add the login; checked again here, as another command may have taken the name while a password was typed."""
+              unit: str | None, display_name: str, password_hash: str, role: str | None = None) -> str | None:
+    """Add the login; checked again here, as another command may have taken the name while a password was typed.
+    Returns an officer's role (None for a provider login)."""
     check_display_name(display_name)
-    await check_can_add(session, agreement, sides, desk, name, unit)
+    await check_can_add(session, agreement, sides, desk, name, unit, role)
     values = {"login": name, "display_name": display_name, "password_hash": password_hash}
-    session.add(StaffAccount(**values) if desk == "provider" else Officer(**values, unit_id=unit))
+    role = officer_role(agreement, unit, role) if desk == "agency" else None
+    session.add(StaffAccount(**values) if desk == "provider" else Officer(**values, unit_id=unit, role=role))
     try:
         await session.flush()
     except IntegrityError:
         raise LoginError(f"There is already a login {name}: choose another name.") from None
+    return role
 
 
 async def all_logins(session: AsyncSession, sides: tuple[str, ...]) -> list[Login]:

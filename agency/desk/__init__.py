@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from agency.desk import api, deps, outcome_pages, routes, store, token_pages, views
+from agency.desk import api, deps, outcome_pages, report_pages, routes, store, token_pages, views
 from agency.desk.actions import Actions
 from deskkit.desk import Desk
 from deskkit.login import login_router
@@ -59,5 +59,5 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     setattr(app.state, deps.DESK, desk)
     setattr(app.state, deps.ACTIONS, Actions(sessions=sessions, outbox=outbox, agreement=agreement, today=today))
     app.include_router(login_router(desk, verify))
-    for module in (routes, outcome_pages, token_pages, api):
+    for module in (routes, report_pages, outcome_pages, token_pages, api):
         app.include_router(module.router)

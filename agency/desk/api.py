@@ -14,10 +14,11 @@ from agency.answering import unit_records
 from agency.desk import store
 from agency.desk.actions import NOT_FOUND, Actions
 from agency.desk.deps import ActionsDep, TokenOfficer
-from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, TransferIn, explain
-from agency.desk.views import record_view, task_view
+from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, OwnRecordIn, TransferIn, explain
+from agency.desk.views import record_view, report_row, task_view
 from agency.models import InformationUse, Officer, Task
 from agency.moves import record_opening
+from agency.own_records import OwnRecord, add_own_records
 from deskkit.problems import DeskProblem, Problem, one_sentence_route
 
 
@@ -106,10 +107,11 @@ async def opened(actions: Actions, officer: Officer, task_id: int, what: str) ->
             task, request = await store.unit_task(session, officer, task_id)
         except store.NotFound:
             raise DeskProblem(404, NOT_FOUND) from None
-        await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox)
+        await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox,
+                             officer_role=officer.role)
         if what == "the unit's records":
-            return {"task": task.id, "records": [record_view(r) for r in await unit_records(session, task,
-                                                                                           request)]}
+            return {"task": task.id, "records": await store.record_views(
+                session, officer.unit_id, await unit_records(session, task, request))}
         events = await store.history(session, request, task)
         names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
     return task_view(task, request, officer, events, actions.today(), names.get(task.claimed_by))
@@ -176,3 +178,22 @@ async def outcomes(officer: TokenOfficer, actions: ActionsDep,
 async def report(given: OutcomeIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
     """Record an outcome of information use (a decision, advice or report it informed); the provider is told."""
     return _outcome(await actions.report_outcome(officer, given))
+
+
+@router.get("/reports")
+async def reports(officer: TokenOfficer, actions: ActionsDep,
+                  page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
+    """The reports the unit received from the provider, newest first (named, or by study number)."""
+    async with actions.sessions() as session:
+        rows, total = await store.reports_page(session, officer.unit_id, page)
+    return {"unit": officer.unit_id, "page": page, "total": total, "reports": [report_row(r) for r in rows]}
+
+
+@router.post("/records", status_code=201)
+async def add_record(given: OwnRecordIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
+    """Add a record from the unit's own systems to the token's unit; requests are answered from it too."""
+    async with actions.sessions.begin() as session:
+        (record,) = await add_own_records(session, officer.unit_id, [OwnRecord(
+            given.participant_id, given.title, given.body, given.record_date)])
+        shown = record_view(record)
+    return {"unit": officer.unit_id, "participant_id": record.participant_id, **shown}

@@ -88,6 +88,20 @@ class OutcomeIn(_Strict):
     summary: FreeText = Field(description="What the information informed: the decision, advice or report.")
 
 
+class OwnRecordIn(_Strict):
+    """A record from the unit's own systems, for the unit's own person."""
+
+    participant_id: Annotated[str, StringConstraints(pattern=PARTICIPANT_PATTERN)] = Field(
+        description="The participant the record is about, e.g. BFF-P-1001.")
+    title: ShortText = Field(description="What the record is, in a few words.")
+    body: RecordText = Field(description="The record's text, as the family would read it if it is released.")
+    record_date: date = Field(description="The day the record is about, as YYYY-MM-DD.")
+
+
+OWN_RECORD_LABELS = {"participant_id": "The participant id", "title": "The title", "body": "The text",
+                     "record_date": "The record date"}
+
+
 # ---- one sentence from pydantic's errors --------------------------------------------------------------------
 
 _PROBLEMS = {

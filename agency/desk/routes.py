@@ -9,7 +9,7 @@ from agency.answering import unit_records
 from agency.desk import inputs, store
 from agency.desk.actions import NOT_FOUND, STEPS, Actions
 from agency.desk.deps import CSRF, ActionsDep, CurrentOfficer, DeskDep
-from agency.desk.views import EXTENSION_CHOICES, GROUND_SECTIONS, GROUNDS, KINDS, TASK_STATES, record_view, task_view
+from agency.desk.views import EXTENSION_CHOICES, GROUND_SECTIONS, GROUNDS, KINDS, TASK_STATES, task_view
 from agency.models import Officer
 from agency.moves import record_opening
 from deskkit.desk import Desk, Message
@@ -69,12 +69,14 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
         records = await unit_records(session, task, agency_request)
         if opening:
             await record_opening(session, agency_request.id, task.id, "officer", officer.login,
-                                 "the request and the unit's records", outbox=actions.outbox)
+                                 "the request and the unit's records", outbox=actions.outbox,
+                                 officer_role=officer.role)
         events = await store.history(session, agency_request, task)
         names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
+        shown = await store.record_views(session, officer.unit_id, records)
     view = task_view(task, agency_request, officer, events, actions.today(), names.get(task.claimed_by))
     return desk.render(request, "task.html", {
-        "task": view, "records": [record_view(r) for r in records], "kinds": KINDS, "states": TASK_STATES,
+        "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES,
         "grounds": GROUNDS, "ground_sections": GROUND_SECTIONS, "extension_grounds": EXTENSION_CHOICES,
         "decisions": inputs.DECISIONS,
         "values": values or {}, "failed": failed, "officer": officer, "nav": "queue",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from agency.models import AgencyEvent, AgencyRecord, AgencyRequest, Officer, Task
+from agency.models import AgencyEvent, AgencyRecord, AgencyReport, AgencyRequest, Officer, Task
+from agency.report_rows import period_words
 from deskkit.dates import DateWords
 from protocol import deadlines, lifecycle, tasks
 from protocol.clock import NZ
@@ -119,7 +120,26 @@ def task_view(task: Task, request: AgencyRequest, officer: Officer, events: list
     }
 
 
-def record_view(record: AgencyRecord) -> dict:
+def report_source(report: AgencyReport | None) -> str:
+    """Where a record came from, in a line: "From report RPT-attendance-2026-11, attendance flow, November 2026"."""
+    if report is None:
+        return "From your unit's own systems"
+    correction = f", correcting {report.corrects_ref}" if report.corrects_ref else ""
+    return f"From report {report.ref}, {report.flow} flow, {period_words(report.period)}{correction}"
+
+
+def record_view(record: AgencyRecord, report: AgencyReport | None = None) -> dict:
+    """A record as an officer sees it: which report it came from, and, when it is held under a study number,
+    that number as such (such a record is never shown beside a name)."""
     return {"id": record.id, "title": record.title, "record_date": record.record_date.isoformat(),
             "text": record.body, "corrected_at": record.corrected_at.isoformat() if record.corrected_at else None,
-            "statement_of_correction": record.statement_of_correction}
+            "statement_of_correction": record.statement_of_correction,
+            "source": report_source(report), "report": report.ref if report else None,
+            "study_number": record.participant_id if record.study_numbered else None}
+
+
+def report_row(report: AgencyReport) -> dict:
+    """A report the unit received, as its list shows it."""
+    return {"ref": report.ref, "flow": report.flow, "period": period_words(report.period),
+            "rows": report.rows, "received_on": report.received_on.isoformat(),
+            "named": report.named, "corrects": report.corrects_ref}

@@ -48,6 +48,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/agency/outcomes"): Route("page", 200),
     ("POST", "/agency/outcomes"): Route("page", 303, body={
         "kind": "report", "about": "participant", "participant_id": "BFF-P-1001", "summary": "Counted in a report."}),
+    ("GET", "/agency/reports"): Route("page", 200),
+    ("GET", "/agency/records/import"): Route("page", 200),
+    ("POST", "/agency/records/import"): Route("page", 422),  # no file sent: the officer is asked to choose one
     ("GET", "/agency/tokens"): Route("page", 200),
     ("POST", "/agency/tokens"): Route("page", 201, body={"label": "Case system"}),
     ("POST", "/agency/tokens/{token_id:int}/revoke"): Route("page", 303, "token"),
@@ -65,6 +68,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/agency/api/tasks/{task_id:int}/transfer"): Route("api", 200, "task", {
         "to_agency": "Ministry of Education", "reason": "The school records are theirs."}),
     ("GET", "/agency/api/outcomes"): Route("api", 200),
+    ("GET", "/agency/api/reports"): Route("api", 200),
+    ("POST", "/agency/api/records"): Route("api", 201, body={
+        "participant_id": "BFF-P-1001", "title": "Phone call", "body": "Rang.", "record_date": "2026-11-12"}),
     ("POST", "/agency/api/outcomes"): Route("api", 201, body={
         "kind": "decision", "participant_id": None, "summary": "Funding for next year was decided."}),
 }

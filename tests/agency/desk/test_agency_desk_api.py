@@ -16,7 +16,8 @@ TOKEN_IN_PAGE = re.compile(r'value="(tono_agency_[A-Za-z0-9_-]+)"')
 API_ROUTES = ["/agency/api/tasks", "/agency/api/tasks/{task_id}", "/agency/api/tasks/{task_id}/records",
               "/agency/api/tasks/{task_id}/claim", "/agency/api/tasks/{task_id}/unclaim",
               "/agency/api/tasks/{task_id}/answer", "/agency/api/tasks/{task_id}/clarify",
-              "/agency/api/tasks/{task_id}/extend", "/agency/api/tasks/{task_id}/transfer", "/agency/api/outcomes"]
+              "/agency/api/tasks/{task_id}/extend", "/agency/api/tasks/{task_id}/transfer", "/agency/api/outcomes",
+              "/agency/api/reports", "/agency/api/records"]
 
 
 def bearer(token: str) -> dict:
