@@ -17,6 +17,7 @@ from bot.desk.views import RELATIONSHIPS
 from bot.desk.web import back_to, problem_page, with_error
 from bot.models import ChatLink, Family, Person, ProviderRecord
 from bot.models import Request as FamilyRequest
+from bot.records.overview import programme_data
 from deskkit.inputs import form_values
 from deskkit.problems import DeskProblem
 from deskkit.sessions import derive_key, first_cookie, sign, unsign
@@ -92,7 +93,8 @@ async def show(ctx: DeskContext, request: Request, ref: str, problem: DeskProble
             or_(FamilyRequest.requester_id == person.id, FamilyRequest.subject_id == person.id))
             .order_by(FamilyRequest.id.desc()).limit(20)))
         chats = list(await session.exec(select(ChatLink.channel).where(ChatLink.person_id == person.id)))
-    context = {"person": person, "family": family, "members": members, "acting_for": acting_for,
+        programme = await programme_data(session, ctx.agreement, person)
+    context = {"programme": programme, "person": person, "family": family, "members": members, "acting_for": acting_for,
                "acts_for": acts_for, "records": records, "requests": requests, "chats": chats,
                "relationships": RELATIONSHIPS, "values": values or {}, "enrolment": enrolment, "section": "people"}
     return ctx.desk.render(request, "person.html", with_error(context, problem) if problem else context,
