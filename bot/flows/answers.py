@@ -130,13 +130,26 @@ async def seen(turn: Turn) -> None:
     agreement, lang, reg = turn.port.agreement, turn.chat.language, turn.chat.register
     lines = []
     for o in openings:
+        role = _role(agreement, o.unit, o.role)
         if o.unit is None:
             line = _("{day}: a {provider} staff member opened request {ref}", day=o.day, ref=Plain(o.ref))
-        else:
+        elif role is None:
             unit = Plain(agreement.text(agreement.unit(o.unit).name, lang, reg))
             line = _("{day}: an officer of {unit} opened request {ref}", day=o.day, unit=unit, ref=Plain(o.ref))
+        else:
+            unit = Plain(agreement.text(agreement.unit(o.unit).name, lang, reg))
+            line = _("{day}: {role} at {unit} opened request {ref}", day=o.day, unit=unit, ref=Plain(o.ref),
+                     role=Plain(agreement.text(role.name, lang, reg)))
         lines.append("• " + say(line, lang, reg))
     turn.say(_("<b>Who has opened your information</b>\n{lines}", lines=Rendered("\n".join(lines))))
+
+
+def _role(agreement, unit_id: str | None, role_id: str | None):
+    """The role (from the unit's seen_by) an officer opened the information as, if the agency said and the
+    agreement still names it."""
+    if unit_id is None or role_id is None:
+        return None
+    return next((role for role in agreement.unit(unit_id).seen_by if role.id == role_id), None)
 
 
 ANSWER_STEPS = {

@@ -76,6 +76,7 @@ class Opening:
     day: date
     unit: str | None  # an agency unit id, or None for CCSS staff
     ref: str
+    role: str | None = None  # the officer's role in the unit (an id from its seen_by), when the agency said
 
 
 @dataclass(frozen=True)

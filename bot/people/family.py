@@ -272,4 +272,5 @@ class FamilyDesk:
         rows = await self.session.exec(select(RequestEvent).where(
             RequestEvent.request_id.in_(list(refs)), RequestEvent.trigger == "opened").order_by(RequestEvent.at))
         return [Opening(nz_today(e.at), e.detail.get("unit") if e.actor_role == "officer" else None,
-                        refs[e.request_id]) for e in rows]
+                        refs[e.request_id], e.detail.get("role") if e.actor_role == "officer" else None)
+                for e in rows]

@@ -70,8 +70,9 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
     elif envelope.type == "unit.answered":
         await _unit_answered(session, request, body, who)
     elif envelope.type == "records.opened":
-        await record_still(session, request, "opened", "officer", who, {"what": "the unit's records",
-                                                                        "unit": body["unit"]})
+        opened = {"what": "the unit's records", "unit": body["unit"]}
+        await record_still(session, request, "opened", "officer", who,
+                           opened | ({"role": body["role"]} if "role" in body else {}))
     elif envelope.type == "correction.statement_attached":
         for statement in await session.exec(select(CorrectionStatement).where(
                 CorrectionStatement.request_id == request.id, CorrectionStatement.attached_on.is_(None))):

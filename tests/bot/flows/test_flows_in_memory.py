@@ -120,6 +120,19 @@ async def test_who_has_seen_my_information_names_roles_and_units_never_people(ne
     assert "evaluation" in chat.all_text.lower()
 
 
+async def test_who_has_seen_my_information_names_the_officer_s_role_when_the_agency_gave_it(new_chat, family):
+    chat = await _linked(new_chat)
+    await _ask_what_the_agency_holds_about_me(chat)
+    request = next(iter(family.requests.values()))
+    request.openings.append(Opening(TODAY, "evaluation", request.ref, "evaluation-lead"))
+
+    await chat.press("My information")
+    await chat.press("Who has seen my information?")
+
+    assert f"The evaluation lead, who keeps the consent forms at Evaluation team opened request {request.ref}" \
+        in chat.all_text
+
+
 async def test_the_chat_changes_to_te_reo_maori_and_remembers_it(new_chat, family):
     chat = await _linked(new_chat)
 

@@ -86,6 +86,19 @@ async def test_a_unit_opening_the_records_joins_the_history_by_unit_never_by_nam
         assert (opened.actor_role, opened.detail["unit"], request.state) == ("officer", UNITS[0], "relayed")
 
 
+async def test_the_role_of_the_officer_who_opened_the_records_joins_the_history(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+
+    await apply(sessions, from_agency("records.opened", ref, {"unit": "evaluation", "role": "evaluation-lead",
+                                                              "opened_on": TODAY.isoformat()}))
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+        opened = (await session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id,
+                                                                RequestEvent.trigger == "opened"))).one()
+    assert opened.detail["role"] == "evaluation-lead"
+
+
 async def test_an_outcome_of_information_use_is_kept_for_the_families_it_is_about(sessions):
     await apply(sessions, from_agency("outcome.reported", None, {"subject": "BFF-P-1001", "kind": "report",
                                                                  "summary": "Attendance rose.",
