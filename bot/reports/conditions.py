@@ -41,6 +41,14 @@ def eligible(flow: Flow) -> ColumnElement:
     return rule
 
 
+def eligible_people(flow: Flow):
+    """The people a flow may carry, with their participant ids: (person id, participant id)."""
+    query = select(_people.id, _people.participant_id).where(_people.participant_id != "")
+    if flow.condition is not None:
+        query = query.where(_people.id.in_(consented_people(flow.condition.consent)))
+    return query
+
+
 def in_period(flow: Flow, period: str) -> ColumnElement:
     """Records whose schedule date falls in the period (a YYYY-MM month, already checked)."""
     return date_of(flow.schedule.date_field).like(f"{period}-__")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, tuple_
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,7 +28,7 @@ from protocol import schedule
 from protocol.agreement import Agreement, Flow
 from protocol.clock import utcnow
 
-BATCH = 2000
+BATCH = 5000
 DECIDED = ("approved", "sent", "received")  # a report past these is never prepared again; corrections follow it
 _records = conditions._records
 _people = conditions._people
@@ -97,18 +97,24 @@ async def prepare(session: AsyncSession, agreement: Agreement, flow_id: str, per
 
 
 async def _records_in_period(session: AsyncSession, flow: Flow, period: str):
-    """The flow's eligible records in the period, batch by batch, as (id, person id, revision, values, pid)."""
-    last = 0
+    """The flow's eligible records in the period, batch by batch, as (id, person id, revision, values, pid).
+
+    The people who may be in the flow are read once (a programme has thousands, a month's report tens of
+    thousands of rows), so the records are read without a join.
+    """
+    people = dict((await run(session, conditions.eligible_people(flow))).all())
+    after = select(_records.id, _records.person_id, _records.revision, _records["values"], _records.row_key).where(
+        _records.holding == flow.holding, conditions.in_period(flow, period))
+    last: tuple[int, str] | None = None
     while True:
-        batch = (await run(session,
-            select(_records.id, _records.person_id, _records.revision, _records["values"], _people.participant_id)
-            .select_from(conditions.joined())
-            .where(conditions.eligible(flow), conditions.in_period(flow, period), _records.id > last)
-            .order_by(_records.id).limit(BATCH))).all()
+        # Keyset paging along the (holding, person, row key) index, so each batch starts where the last stopped.
+        query = after if last is None else after.where(tuple_(_records.person_id, _records.row_key) > last)
+        batch = (await run(session, query.order_by(_records.person_id, _records.row_key).limit(BATCH))).all()
         if not batch:
             return
-        yield batch
-        last = batch[-1][0]
+        yield [(record_id, person_id, revision, values, people[person_id])
+               for record_id, person_id, revision, values, _key in batch if person_id in people]
+        last = (batch[-1][1], batch[-1][4])
 
 
 async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, period: str, report: Report,
@@ -117,6 +123,7 @@ async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, p
     earliest: str | None = None
     people: set[int] = set()
     waiting: list[dict] = []
+    numbers: dict[int, str] = {}  # study numbers made so far, one per person
     count = 0
     table = ReportRow.__table__
     async for batch in _records_in_period(session, flow, period):
@@ -126,7 +133,10 @@ async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, p
             if not schedule.in_period(day, period):
                 continue
             earliest = day if earliest is None or day < earliest else earliest
-            subject = participant_id if flow.identifiable else pseudonyms.study_number(unit_key, person_id)
+            if flow.identifiable:
+                subject = participant_id
+            elif (subject := numbers.get(person_id)) is None:
+                subject = numbers[person_id] = pseudonyms.study_number(unit_key, person_id)
             out.append({"report_id": report.id, "record_id": record_id, "person_id": person_id,
                         "revision": revision, "subject": subject, "row_id": pseudonyms.row_id(unit_key, record_id),
                         "values": [values.get(name) for name in flow.fields], "held_back": False})

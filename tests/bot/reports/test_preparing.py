@@ -28,8 +28,8 @@ async def test_a_months_attendance_is_prepared_with_only_its_rows_and_the_flows_
                                                                     "service-reporting", True)
     assert (report.people, report.rows, report.due_on) == (3, 4, date(2026, 12, 14))
     assert report.fields == ["session_date", "session", "attended"]
-    assert [row.subject for row in rows] == ["BFF-P-1001", "BFF-P-1002", "BFF-P-1003", "BFF-P-1001"]
-    assert rows[3].values == ["2026-11-17", "home visit", "yes"]
+    assert [row.subject for row in rows] == ["BFF-P-1001", "BFF-P-1001", "BFF-P-1002", "BFF-P-1003"]  # by person
+    assert rows[1].values == ["2026-11-17", "home visit", "yes"]
     assert all(check["passed"] for check in report.checks), report.checks
     assert [c["check"] for c in report.checks] == [
         "Every field is one the flow allows", "The unit and purpose match the flow",
