@@ -151,7 +151,7 @@ def read_rows(holding: Holding, text: str, people: dict[str, tuple[int, str]]) -
             continue
         typed = {name: cells[i] for i, name in field_columns}
         ref = cells[person_column].strip()
-        person = people.get(ref)
+        person = people.get(ref) or people.get(ref.upper())  # p-0001 is P-0001
         if not ref:
             problems.append(f"line {start}: the person is missing; give their reference, such as P-0001.")
         elif person is None:
@@ -184,6 +184,10 @@ async def import_rows(session: AsyncSession, agreement: Agreement, holding_id: s
     if text is None:
         return result
     connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # Other writers of programme rows wait until this import commits, so none adds or corrects a row between
+        # reading the holding's rows and writing them (SQLite's one writer at a time gives the same).
+        await connection.exec_driver_sql(f"LOCK TABLE {RECORDS.name} IN SHARE ROW EXCLUSIVE MODE")
     rows, result.problems = read_rows(holding, text, await _people(connection))
     if result.problems:
         return result
