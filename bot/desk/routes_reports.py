@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.desk.context import DeskContext
 from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
 from bot.desk.web import back_to, problem_page
-from bot.reports.approving import approve, hold_back, report_by_ref
+from bot.reports.approving import UnknownReport, approve, hold_back, report_by_ref
 from bot.reports.corrections import prepare_corrections, stale_rows
 from bot.reports.overview import flows_overview
 from bot.reports.preparing import ReportProblem, prepare
@@ -108,7 +108,8 @@ async def approve_one(request: Request, ctx: DeskContextDep, staff: CurrentStaff
             sent = await approve(session, ctx.agreement, ref[:64], login=staff.login, outbox=ctx.outbox,
                                  today=ctx.today())
     except ReportProblem as problem:
-        return problem_page(ctx, request, DeskProblem(409, str(problem)), "The report was not approved")
+        status = 404 if isinstance(problem, UnknownReport) else 409
+        return problem_page(ctx, request, DeskProblem(status, str(problem)), "The report was not approved")
     return back_to(ctx, f"{PAGE}/{sent.report.ref}", (
         f"Approved and sent {sent.report.ref} to {unit_name(ctx.agreement, sent.report.unit)}: {sent.rows} rows "
         f"about {sent.people} people, in {sent.parts} {'part' if sent.parts == 1 else 'parts'}."))
@@ -122,5 +123,6 @@ async def hold_back_one(request: Request, ctx: DeskContextDep, staff: CurrentSta
         async with ctx.sessions.begin() as session:
             report = await hold_back(session, ref[:64], login=staff.login, reason=values.get("reason", ""))
     except ReportProblem as problem:
-        return problem_page(ctx, request, DeskProblem(422, str(problem)), "The report was not held back")
+        status = 404 if isinstance(problem, UnknownReport) else 422
+        return problem_page(ctx, request, DeskProblem(status, str(problem)), "The report was not held back")
     return back_to(ctx, f"{PAGE}/{report.ref}", f"Held back {report.ref}: nothing was sent.")

@@ -30,6 +30,10 @@ APPROVER_ROLE = "staff"  # the provider's staff approve reports (the ledger keep
 _rows = ReportRow.__table__.c
 
 
+class UnknownReport(ReportProblem):
+    """No report has the reference asked for."""
+
+
 @dataclass(frozen=True)
 class Sent:
     """What approving sent: the report, its parts, rows and people; for a correction report, the people it was
@@ -47,7 +51,7 @@ async def report_by_ref(session: AsyncSession, ref: str, *, lock: bool = False) 
     query = orm_select(Report).where(Report.ref == ref)
     report = (await session.exec(query.with_for_update() if lock else query)).first()
     if report is None:
-        raise ReportProblem(f"There is no report {ref!r}. Check the reference and try again.")
+        raise UnknownReport(f"There is no report {ref!r}. Check the reference and try again.")
     return report
 
 

@@ -62,6 +62,12 @@ PAGES = {
     ("POST", "/provider/tokens/{token_id}/revoke"): ({}, {}, {303}),
     ("GET", "/provider/report"): ({}, None, {200}),
     ("GET", "/provider/report.csv"): ({}, None, {200}),
+    ("GET", "/provider/reports"): ({}, None, {200}),
+    ("POST", "/provider/reports/prepare"): ({}, {"flow": "attendance", "period": "2024-03"}, {303, 422}),
+    ("POST", "/provider/reports/corrections"): ({}, {}, {303}),
+    ("GET", "/provider/reports/{ref}"): ({}, None, {404}),  # the sample ref is a person's: no such report
+    ("POST", "/provider/reports/{ref}/approve"): ({}, {}, {404}),
+    ("POST", "/provider/reports/{ref}/hold-back"): ({}, {"reason": "The register is being checked."}, {404}),
 }
 API = {
     ("GET", "/provider/api/requests"): ({}, None, {200}),

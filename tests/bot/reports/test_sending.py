@@ -119,3 +119,24 @@ async def test_the_units_receipt_marks_the_report_received(sessions, agreement, 
         report = (await session.exec(select(Report))).one()
 
     assert (report.state, report.received_on) == ("received", date(2026, 12, 8))
+
+
+async def test_a_consent_withdrawn_after_preparing_stops_the_approval(sessions, agreement, outbox):
+    from tests.bot.reports.reports_support import consent
+
+    async with sessions.begin() as session:
+        people = await add_people(session, 5)
+        await consent(session, agreement, people)
+        await add_records(session, "questionnaire", [
+            (p, {"stage": "start", "taken_on": "2026-11-05", "routines": 3, "behaviour": 4, "support": 2,
+                 "suburb": "Newtown", "age_group": "25 to 34", "ethnicity": "Māori"}, "start") for p in people])
+        await prepare(session, agreement, "survey-answers", "2026-11", KEY, prepared_by="kaimahi")
+        await consent(session, agreement, people[:1], given=False, on=date(2026, 12, 1))
+
+    with pytest.raises(ReportProblem, match="every person included meets the flow's condition failed. 1 of the 5 "
+                                            "people in it have not consented"):
+        async with sessions.begin() as session:
+            await approve(session, agreement, "RPT-survey-answers-2026-11", login="kaimahi", outbox=outbox,
+                          today=TODAY)
+
+    assert await outbox_messages(sessions) == []
