@@ -27,7 +27,7 @@ from deskkit.inputs import Text, form_values, stored_id
 from deskkit.problems import DeskProblem
 
 SHOWN_PROBLEMS = 200  # a file with more problems lists these and says how many more
-FIELDS_GIVEN = {"csrf", "reason"}  # what a row form posts besides the holding's fields
+FIELDS_GIVEN = {"csrf", "reason", "problems"}  # what a row form posts besides the holding's fields
 
 router = APIRouter(include_in_schema=False)
 
@@ -80,8 +80,10 @@ async def refused(ctx: DeskContext, request: Request, ref: str, problem: Records
                   values: dict) -> Response:
     if problem.status == 404:
         return problem_page(ctx, request, DeskProblem(404, str(problem)))
-    sentence = problem.sentence if isinstance(problem, DeskProblem) else " ".join(problem.problems)
-    return await show(ctx, request, ref, DeskProblem(problem.status, sentence), values)
+    problems = [problem.sentence] if isinstance(problem, DeskProblem) else problem.problems
+    sentence = problems[0] if len(problems) == 1 else (f"Nothing was recorded: {len(problems)} problems, listed "
+                                                        "at the form below.")
+    return await show(ctx, request, ref, DeskProblem(problem.status, sentence), {**values, "problems": problems})
 
 
 @router.post("/provider/people/{ref}/records/rows/{holding}", dependencies=CSRF)

@@ -90,10 +90,14 @@ async def test_a_refused_row_says_every_problem_and_keeps_what_was_typed(app, cl
                               stage="start", taken_on="2019-02-30", routines="four", behaviour="3", support="")
 
     said = words(refused)
+    listed = [html.unescape(item) for item in re.findall(r"<li>([^<]*)</li>", refused.text.split(
+        'class="items problems"')[1].split("</ul>")[0])]
     assert refused.status_code == 422
-    assert ("Date answered: '2019-02-30' is not a date; write dates as YYYY-MM-DD. Confidence with routines "
-            "(1 to 5): 'four' is not a number;") in said
-    assert "Support from family and friends (1 to 5): left empty, but it must be filled in." in said
+    assert "Nothing was recorded: 3 problems, listed at the form below." in said
+    assert listed == ["Date answered: '2019-02-30' is not a date; write dates as YYYY-MM-DD.",
+                      "Confidence with routines (1 to 5): 'four' is not a number; write it with digits and at "
+                      "most one decimal point, such as 3 or 4.5.",
+                      "Support from family and friends (1 to 5): left empty, but it must be filled in."]
     assert 'value="four"' in refused.text and "<details open>" in refused.text
     assert await count(app, ProgrammeRecord) == before
 
