@@ -44,6 +44,7 @@ async def test_the_reports_page_lists_every_flow_and_the_overdue_month_with_a_bu
     assert all(f'id="flow-{flow.id}"' in page.text for flow in app.state.agreement.flows)
     assert PERIOD in page.text and "Overdue" in page.text and f"{due.day} " in page.text
     assert f'name="period" value="{PERIOD}"' in page.text
+    assert 'aria-current="page">Reports to the agency<' in page.text  # in the desk's navigation
 
 
 async def test_staff_prepare_see_exactly_what_goes_and_approve_it(app, client):
