@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property, lru_cache
 
 from protocol.agreement import Agreement, Flow, Holding
 
@@ -39,6 +40,8 @@ def period_start(period: str) -> date:
 
 def shown(value: object) -> str:
     """A value as a record's text: numbers without a needless '.0', nothing as 'not recorded'."""
+    if value.__class__ is str:  # most values: checked first, as a report may have 80,000 rows of them
+        return value
     if value is None:
         return NOT_GIVEN
     if isinstance(value, float) and value.is_integer():
@@ -46,6 +49,7 @@ def shown(value: object) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=4096)  # a month's rows share some thirty dates
 def as_date(value: object) -> date | None:
     if not isinstance(value, str) or len(value) != 10:
         return None  # a generalised date (a month, a year) or no date: the period's first day stands in
@@ -57,42 +61,51 @@ def as_date(value: object) -> date | None:
 
 @dataclass(frozen=True)
 class RowShape:
-    """What a report's rows mean: its flow, the holding the flow draws from, and the order of its fields."""
+    """What a report's rows mean: its flow, the holding the flow draws from, and the order of its fields.
+    The labels and the places of the title's and the date's fields are worked out once per report, as a
+    report may have 80,000 rows."""
 
     flow: Flow
     holding: Holding
     fields: tuple[str, ...]
     first_day: date
+    labels: tuple[str, ...]  # each field's label, in the report's order
+    title_at: tuple[int, ...]  # where the title's fields are in a row
+    date_at: int | None  # where the schedule's date field is in a row, if the flow carries it
+
+    @cached_property
+    def name(self) -> str:
+        return holding_name(self.holding)
 
     @classmethod
     def of(cls, agreement: Agreement, flow: Flow, fields: list[str], period: str) -> RowShape:
-        return cls(flow, agreement.holding(flow.holding), tuple(fields), period_start(period))
+        holding = agreement.holding(flow.holding)
+        names = {field.name: field.label for field in holding.fields}
+        keys = [name for name in holding.key if name in fields]
+        if not keys and flow.schedule.date_field in fields:
+            keys = [flow.schedule.date_field]
+        date_field = flow.schedule.date_field
+        return cls(flow, holding, tuple(fields), period_start(period), tuple(names.get(n, n) for n in fields),
+                   tuple(2 + fields.index(name) for name in keys),
+                   2 + fields.index(date_field) if date_field in fields else None)
 
     def values(self, row: list) -> dict:
-        return dict(zip(self.fields, row[2:], strict=True))
+        # protocol.messages checked each row's width on arrival
+        return dict(zip(self.fields, row[2:], strict=False))
 
-    def title(self, values: dict) -> str:
-        keys = [name for name in self.holding.key if name in values]
-        if not keys and self.flow.schedule.date_field in values:
-            keys = [self.flow.schedule.date_field]
-        said = ", ".join(shown(values[name]) for name in keys)
-        title = f"{holding_name(self.holding)}: {said}" if said else holding_name(self.holding)
+    def title(self, row: list) -> str:
+        said = ", ".join([shown(row[at]) for at in self.title_at])
+        title = f"{self.name}: {said}" if said else self.name
         return title if len(title) <= TITLE_LENGTH else title[:TITLE_LENGTH - 1] + "…"
 
-    def body(self, values: dict) -> str:
-        return "\n".join(f"{self._label(name)}: {shown(value)}" for name, value in values.items())
+    def body(self, row: list) -> str:
+        return "\n".join([f"{label}: {shown(value)}" for label, value in zip(self.labels, row[2:], strict=False)])
 
-    def record_date(self, values: dict) -> date:
-        return as_date(values.get(self.flow.schedule.date_field)) or self.first_day
+    def record_date(self, row: list) -> date:
+        found = as_date(row[self.date_at]) if self.date_at is not None else None
+        return found or self.first_day
 
     def record(self, row: list) -> dict:
         """The record's own columns for this row (values, title, body, record date)."""
-        values = self.values(row)
-        return {"values": values, "title": self.title(values), "body": self.body(values),
-                "record_date": self.record_date(values)}
-
-    def _label(self, name: str) -> str:
-        try:
-            return self.holding.field(name).label
-        except KeyError:  # the part's fields were checked against the flow's, so only a broken agreement
-            return name
+        return {"values": self.values(row), "title": self.title(row), "body": self.body(row),
+                "record_date": self.record_date(row)}

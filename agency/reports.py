@@ -13,8 +13,8 @@ The rules, in plain words:
   the unit does not have yet is added.
 - The same part twice changes nothing: a part already kept, or a part of a report already applied.
 
-A report of 80,000 rows is applied with one statement per part (executemany), reading the kept parts one
-at a time, so memory stays that of one part.
+A report of 80,000 rows is applied with one bulk insert per part (agency/bulk_records.py), reading the kept
+parts one at a time, so memory stays that of one part.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from sqlalchemy import bindparam, delete, insert, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, text, update
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from agency.bulk_records import RowAlreadyHeld, insert_records
 from agency.models import AgencyRecord, AgencyReport, AgencyReportPart, Unit
 from agency.report_rows import KEY_LENGTH, RowShape
 from protocol.agreement import Agreement, Flow
@@ -168,15 +168,14 @@ def _records(report: AgencyReport, shape: RowShape, rows: list[list], seen: set[
             raise ReportRefused(f"Report {report.ref}: the row id {row_id} comes twice.")
         seen.add(row_id)
         made.append({"unit_id": report.unit_id, "participant_id": subject, "study_numbered": not report.named,
-                     "report_id": report.id, "row_id": row_id, "corrected_at": None,
-                     "statement_of_correction": None, "created_at": now, **shape.record(row)})
+                     "report_id": report.id, "row_id": row_id, "created_at": now, **shape.record(row)})
     return made
 
 
 async def _add(session: AsyncSession, report: AgencyReport, records: list[dict]) -> None:
     try:  # the whole transaction rolls back on this refusal, so no savepoint is needed
-        await (await session.connection()).execute(insert(RECORDS), records)
-    except IntegrityError:
+        await insert_records(await session.connection(), records)
+    except RowAlreadyHeld:
         raise ReportRefused(f"Report {report.ref}: the unit already holds a row it carries; a changed row "
                             "comes in a correction report.") from None
 

@@ -44,6 +44,7 @@ async def test_a_record_reads_in_the_agreements_labels_and_is_dated_by_the_sched
     assert record.body == "Date: 2026-11-03\nSession: group session\nCame: yes"
     assert record.values == {"session_date": "2026-11-03", "session": "group session", "attended": "yes"}
     assert record.record_date.isoformat() == "2026-11-03"
+    assert record.study_numbered is False and record.created_at.tzinfo is not None  # read back as written
 
 
 async def test_the_same_part_twice_is_kept_once_and_a_part_of_an_applied_report_changes_nothing(agency):
