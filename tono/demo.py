@@ -1,5 +1,5 @@
 """The Best foot forward demo: what `tono setup` makes from the agreement (the agency's units), then three
-whānau, desk logins and agency records.
+whānau, a synthetic cohort, their programme data and consents (tono/demo_programme.py), and desk logins.
 
 Idempotent: running it again adds nothing that is already there. The passwords below are demo data only; they
 are printed in the README, so `tono login remove-demo` disables any of these logins that still has one.
@@ -14,10 +14,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.models import AgencyRecord, Officer
 from bot.models import Authority, Family, Person, StaffAccount
+from bot.records.consent import record_consent
+from bot.records.recording import record_row
+from bot.records.tables import ConsentEvent
+from bot.reports.approving import approve
+from bot.reports.overview import due_reports
+from bot.reports.preparing import prepare
 from deskkit.passwords import hash_password
 from protocol.agreement import Agreement
+from protocol.clock import nz_today
+from tono import demo_programme
 from tono.agreement_setup import served_sides, set_up_units
 from tono.database import make_engine, make_sessionmaker
+from tono.keys import study_number_key
+from tono.link import link_for
 from tono.settings import Settings
 
 # (family ref, family name, [(person ref, participant id, given, family, birth date, young person?)])
@@ -90,15 +100,24 @@ def demo_logins(agreement: Agreement, sides: tuple[str, ...]) -> list[tuple[str,
 
 async def seed_demo(settings: Settings, agreement: Agreement) -> list[tuple[str, str, str, str]]:
     """Load the demo (only this organisation's part when TONO_ROLE names one); return the desk logins as
-    (desk, login, password, who)."""
+    (desk, login, password, who).
+
+    Then the provider sends every report due for the demo's programme data, as staff would: prepared, approved
+    by the demo's staff login, signed onto the queue. With both organisations here the queue is moved until it
+    is quiet, so the agency's units hold what the reports brought (no agency record is written by hand); as
+    the provider alone, the reports wait in the outbox until `tono run` sends them to the agency's server.
+    """
     sides = served_sides(settings)
     engine = make_engine(settings.database_url)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
+        sessions = make_sessionmaker(engine)
+        async with sessions() as session, session.begin():
             if "provider" in sides:
                 await _seed_provider(session, agreement)
             if "agency" in sides:
                 await _seed_agency(session, agreement)
+        if "provider" in sides:
+            await _send_due_reports(settings, agreement, sessions, sides)
     finally:
         await engine.dispose()
     return [(f"{desk} desk", login, password, who) for desk, login, password, who in demo_logins(agreement, sides)]
@@ -128,6 +147,47 @@ async def _seed_provider(session: AsyncSession, agreement: Agreement) -> None:
     for login, password, who in STAFF:
         if (await session.exec(select(StaffAccount).where(StaffAccount.login == login))).first() is None:
             session.add(StaffAccount(login=login, display_name=who, password_hash=hash_password(password)))
+    await _seed_programme_data(session, agreement, people)
+
+
+async def _seed_programme_data(session: AsyncSession, agreement: Agreement, people: dict[str, Person]) -> None:
+    """The whānau's and the synthetic cohort's programme data and evaluation consents, recorded as staff would."""
+    pairs = [(people[data.ref], data) for data in demo_programme.WHANAU]
+    for number, made in enumerate(demo_programme.synthetic_people(), start=1):
+        family = await _get_or_add(session, Family, {"ref": f"F-{100 + number:04d}"},
+                                   name=f"{made.family_name} family")
+        person = await _get_or_add(session, Person, {"ref": made.ref}, participant_id=made.participant_id,
+                                   family_id=family.id, given_name=made.given_name, family_name=made.family_name,
+                                   birth_date=made.birth_date, is_young_person=False)
+        pairs.append((person, made.data))
+    for person, data in pairs:
+        for holding_id, rows in demo_programme.rows_for(person, data).items():
+            for row in rows:
+                await record_row(session, agreement, person, holding_id, row, by=STAFF[0][0])
+        if data.evaluation and not (await session.exec(select(ConsentEvent.id).where(
+                ConsentEvent.person_id == person.id, ConsentEvent.consent == "evaluation"))).first():
+            await record_consent(session, agreement, person, "evaluation", given=True,
+                                 on=demo_programme.consent_day(data), how="form", recorded_by=STAFF[0][0],
+                                 today=nz_today())
+
+
+async def _send_due_reports(settings: Settings, agreement: Agreement, sessions, sides: tuple[str, ...]) -> None:
+    """Prepare and approve every report due for the demo's data; a second run finds nothing due and sends
+    nothing. A report whose every row is held back is held back with the reason, as staff would."""
+    link = link_for(settings, agreement, sessions)
+    key = study_number_key(agreement, settings.keys_dir)
+    today = nz_today()
+    try:
+        async with sessions() as session, session.begin():
+            for due in await due_reports(session, agreement, today):
+                if due.due.standing == "due soon":
+                    continue  # not due yet: staff would send it nearer the day
+                report = await prepare(session, agreement, due.flow.id, due.due.period, key, prepared_by=STAFF[0][0])
+                await approve(session, agreement, report.ref, login=STAFF[0][0], outbox=link.provider, today=today)
+        if "agency" in sides:
+            await link.settle()
+    finally:
+        await link.aclose()
 
 
 async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:

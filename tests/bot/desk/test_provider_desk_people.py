@@ -136,6 +136,7 @@ async def test_people_are_found_by_name_reference_family_and_programme_id(app, c
 async def test_the_people_list_pages_newest_first_without_repeating_anyone(app, client):
     async with app.state.sessions.begin() as session:
         family = (await session.exec(select(Family))).first()
+        demo_people = len((await session.exec(select(Person.id))).all())
         session.add_all([Person(ref=f"P-9{i:03d}", participant_id=f"T-{i}", family_id=family.id,
                                 given_name=f"Test{i}", family_name="Person") for i in range(60)])
     await sign_in(client)
@@ -145,7 +146,7 @@ async def test_the_people_list_pages_newest_first_without_repeating_anyone(app, 
     second = await client.get(f"/provider/people?before={before}", headers=HTML)
 
     shown = re.findall(r'href="/provider/people/(P-\d+)"', first.text + second.text)
-    assert len(shown) == 67 == len(set(shown))
+    assert len(shown) == 60 + demo_people == len(set(shown))
     assert shown[0] == "P-9059" and shown[-1] == "P-0001"
 
 
