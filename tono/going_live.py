@@ -127,12 +127,12 @@ def _list(args: argparse.Namespace) -> int:
     if not logins:
         print("There are no desk logins yet: add one with " + ", or ".join(ADD_HINTS[side] for side in sides) + ".")
         return 0
-    rows = [("login", "desk", "unit", "state", "name")]
+    rows = [("login", "desk", "unit", "state", "role", "name")]
     rows += [(login.name, login.desk, login.unit or "-", "enabled" if login.enabled else "disabled",
-              login.display_name) for login in logins]
-    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+              login.role or "-", login.display_name) for login in logins]
+    widths = [max(len(row[column]) for row in rows) for column in range(5)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[5])
     return 0
 
 

@@ -46,6 +46,7 @@ class Login:
     unit: str | None
     display_name: str
     enabled: bool
+    role: str | None = None  # an officer's role in their unit (the agreement's seen_by)
 
 
 def check_name(name: str) -> None:
@@ -144,7 +145,7 @@ async def all_logins(session: AsyncSession, sides: tuple[str, ...]) -> list[Logi
         logins += [Login(s.login, "provider", None, s.display_name, s.active)
                    for s in await session.exec(select(StaffAccount).order_by(StaffAccount.login))]
     if "agency" in sides:
-        logins += [Login(o.login, "agency", o.unit_id, o.display_name, o.active)
+        logins += [Login(o.login, "agency", o.unit_id, o.display_name, o.active, o.role or None)
                    for o in await session.exec(select(Officer).order_by(Officer.unit_id, Officer.login))]
     return logins
 

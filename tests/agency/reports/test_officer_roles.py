@@ -85,3 +85,28 @@ async def test_an_officer_made_before_roles_opens_without_a_role(agency):
     (body,) = await _opened_bodies(agency)
     assert "role" not in body
     await client.aclose()
+
+
+def test_tono_login_add_takes_a_role_and_refuses_one_the_unit_lacks(tmp_path):
+    import sqlite3
+
+    from tests.tono.test_going_live import tono
+    from tono import migrate
+
+    migrate.upgrade(f"sqlite+aiosqlite:///{tmp_path / 'tono.db'}")
+    assert tono(tmp_path, "setup").returncode == 0
+
+    added = tono(tmp_path, "login", "add", "hemi", "--desk", "agency", "--unit", "evaluation", "--role",
+                 "evaluation-lead", stdin="hemi's long passphrase\n")
+    refused = tono(tmp_path, "login", "add", "tama", "--desk", "agency", "--unit", "evaluation", "--role",
+                   "contract-manager", stdin="tama's long passphrase\n")
+    listed = tono(tmp_path, "login", "list")
+
+    assert added.returncode == 0, added.stderr
+    assert "in the evaluation unit as evaluation-lead" in added.stdout
+    assert refused.returncode == 2  # as every refused `tono login` command
+    assert "There is no role 'contract-manager' in the unit evaluation" in refused.stderr + refused.stdout
+    assert "evaluator, evaluation-lead" in refused.stderr + refused.stdout
+    with sqlite3.connect(tmp_path / "tono.db") as db:
+        assert db.execute("SELECT login, role FROM agency_officer").fetchall() == [("hemi", "evaluation-lead")]
+    assert listed.stdout.splitlines()[1].split()[:5] == ["hemi", "agency", "evaluation", "enabled", "evaluation-lead"]
