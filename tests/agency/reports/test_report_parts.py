@@ -209,3 +209,27 @@ async def _reports(agency):
     async with agency.sessions() as session:
         for report in await session.exec(select(AgencyReport).order_by(AgencyReport.id)):
             yield report
+
+
+async def test_a_correction_of_another_flows_report_is_refused(agency):
+    survey = [["S-7f3a9c", "q-1", "start", 3, 4, 2, "Wellington", "25 to 34", "Māori"]]
+    await agency.apply(report_part(agency.agreement, "RPT-survey-2026-11", survey, flow="survey-answers"))
+
+    with pytest.raises(ReportRefused, match="came to the unit evaluation under the survey-answers flow"):
+        await agency.apply(report_part(agency.agreement, "RPT-attendance-2026-11-c1", attendance_rows(1),
+                                       corrects="RPT-survey-2026-11", corrected_on="2026-12-04"))
+
+    assert await agency.count(AgencyReport) == 1
+    assert await agency.records(unit_id="service-reporting") == []
+
+
+async def test_a_correction_cannot_move_a_row_to_another_person(agency):
+    await agency.apply(report_part(agency.agreement, REF, attendance_rows(1)))
+
+    with pytest.raises(ReportRefused, match="held here about someone else"):
+        await agency.apply(report_part(agency.agreement, "RPT-attendance-2026-11-c1",
+                                       attendance_rows(1, person="BFF-P-9{n:03d}"), corrects=REF,
+                                       corrected_on="2026-12-04"))
+
+    (record,) = await agency.records()
+    assert record.participant_id == "BFF-P-0000" and record.corrected_at is None
