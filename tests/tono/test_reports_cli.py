@@ -106,3 +106,20 @@ def test_nothing_is_due_on_an_empty_programme(database_url, tmp_path, monkeypatc
 
     assert capsys.readouterr().out.strip() == "Nothing is due."
     assert load_agreement().flow("attendance").schedule.kind == "monthly"
+
+
+def test_the_study_number_key_is_made_once_readable_by_its_owner_only(tmp_path):
+    import stat
+
+    from tono.keys import SigningKeyError, study_number_key
+
+    agreement = load_agreement()
+    first = study_number_key(agreement, tmp_path)
+    again = study_number_key(agreement, tmp_path)
+    path = tmp_path / f"{agreement.provider.id}.study-numbers.key"
+    path.write_bytes(b"short")
+
+    with pytest.raises(SigningKeyError, match="should hold 32 random bytes but holds 5"):
+        study_number_key(agreement, tmp_path)
+    assert first == again and len(first) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

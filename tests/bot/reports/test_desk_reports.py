@@ -127,3 +127,30 @@ async def test_the_ledger_partial_lists_a_persons_sendings_newest_first(app, cli
         (f"RPT-attendance-{PERIOD}", "Service delivery reporting team", 5, True)]
     assert "Date, Session, Came" in html and "Named (participant id); approved by staff" in html
     assert "Nothing about this person has been sent" in empty
+
+
+async def test_a_corrected_row_is_offered_as_a_correction_report_on_the_desk(app, client):
+    from sqlalchemy import update
+
+    from bot.records.tables import ProgrammeRecord
+    from bot.reports.core import run
+
+    csrf = await sign_in(client)
+    await post_form(client, "/provider/reports/prepare", csrf, flow="attendance", period=PERIOD)
+    await post_form(client, f"/provider/reports/RPT-attendance-{PERIOD}/approve", csrf)
+    records = ProgrammeRecord.__table__.c
+    async with app.state.sessions.begin() as session:
+        await run(session, update(ProgrammeRecord.__table__).where(
+            records.person_id == app.state.test_people[0], records.row_key == f"{PERIOD}-04|group session")
+            .values(values={"session_date": f"{PERIOD}-04", "session": "group session", "attended": "no"},
+                    revision=2))
+
+    listing = await client.get("/provider/reports", headers=HTML)
+    made = await post_form(client, "/provider/reports/corrections", csrf)
+    after = await client.get(made.headers["location"], headers=HTML)
+    preview = await client.get(f"/provider/reports/RPT-attendance-{PERIOD}-C1", headers=HTML)
+
+    assert "1 sent report has rows corrected since they were sent" in " ".join(listing.text.split())
+    assert f"Prepared 1 correction report: RPT-attendance-{PERIOD}-C1." in after.text
+    assert f"a correction of <a href=\"/provider/reports/RPT-attendance-{PERIOD}\">" in preview.text
+    assert "<dt>Rows</dt><dd>1</dd>" in preview.text and "<td>no</td>" in preview.text
