@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import delete, insert, select
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -100,21 +100,17 @@ async def _records_in_period(session: AsyncSession, flow: Flow, period: str):
     """The flow's eligible records in the period, batch by batch, as (id, person id, revision, values, pid).
 
     The people who may be in the flow are read once (a programme has thousands, a month's report tens of
-    thousands of rows), so the records are read without a join.
+    thousands of rows), so the records are read without a join, as one query streamed in batches (a
+    server-side cursor on PostgreSQL), never all at once.
     """
     people = dict((await run(session, conditions.eligible_people(flow))).all())
-    after = select(_records.id, _records.person_id, _records.revision, _records["values"], _records.row_key).where(
-        _records.holding == flow.holding, conditions.in_period(flow, period))
-    last: tuple[int, str] | None = None
-    while True:
-        # Keyset paging along the (holding, person, row key) index, so each batch starts where the last stopped.
-        query = after if last is None else after.where(tuple_(_records.person_id, _records.row_key) > last)
-        batch = (await run(session, query.order_by(_records.person_id, _records.row_key).limit(BATCH))).all()
-        if not batch:
-            return
+    query = (select(_records.id, _records.person_id, _records.revision, _records["values"])
+             .where(_records.holding == flow.holding, conditions.in_period(flow, period))
+             .order_by(_records.person_id, _records.row_key).execution_options(yield_per=BATCH))
+    result = await (await session.connection()).stream(query)
+    async for batch in result.partitions(BATCH):
         yield [(record_id, person_id, revision, values, people[person_id])
-               for record_id, person_id, revision, values, _key in batch if person_id in people]
-        last = (batch[-1][1], batch[-1][4])
+               for record_id, person_id, revision, values in batch if person_id in people]
 
 
 async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, period: str, report: Report,

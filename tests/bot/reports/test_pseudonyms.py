@@ -55,7 +55,7 @@ def test_study_numbers_and_row_ids_are_codes_the_protocol_accepts(person_id, uni
     number, row = pseudonyms.study_number(key, person_id), pseudonyms.row_id(key, person_id)
 
     assert re.fullmatch(r"S-[A-Z2-7]{16}", number) and re.match(IDENTIFIER, number)
-    assert re.fullmatch(r"row-[a-z2-7]{16}", row) and re.match(IDENTIFIER, row)
+    assert re.fullmatch(r"row-[0-9a-f]{20}", row) and re.match(IDENTIFIER, row)
 
 
 def test_a_study_number_is_not_made_from_a_name_or_a_birth_date():
