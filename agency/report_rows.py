@@ -1,9 +1,10 @@
 """How one row of a report becomes one of the unit's records, in the agreement's own words.
 
 A row is [subject, row id, one value per field]. Its record keeps the values by field name, and reads:
-- title: the holding's name and the values of its key fields ("Attendance: 2026-11-03, group session");
+- title: the holding's name and the values of its key fields ("Attendance: 3 November 2026, group session");
   a holding without a key is named with the date the row is about, when the flow carries it;
-- body: one line per field, labelled as the agreement labels it ("Came: yes");
+- body: one line per field, labelled as the agreement labels it ("Came: yes"), dates in words as the desks
+  write them (the record's text may be released to the family); `values` keeps each value as it came;
 - record date: the flow's schedule date field ("session_date"), or the first day of the report's period
   when the flow does not carry that field (the survey answers leave their date at the provider).
 """
@@ -59,6 +60,14 @@ def as_date(value: object) -> date | None:
         return None
 
 
+@lru_cache(maxsize=4096)
+def date_words(value: object) -> str:
+    """A date field's value as the desks write dates, '2026-11-03' -> '3 November 2026' (a record's text may be
+    released to the family); a generalised or unreadable one as it is."""
+    day = as_date(value)
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}" if day else shown(value)
+
+
 @dataclass(frozen=True)
 class RowShape:
     """What a report's rows mean: its flow, the holding the flow draws from, and the order of its fields.
@@ -72,6 +81,7 @@ class RowShape:
     labels: tuple[str, ...]  # each field's label, in the report's order
     title_at: tuple[int, ...]  # where the title's fields are in a row
     date_at: int | None  # where the schedule's date field is in a row, if the flow carries it
+    dates: tuple[bool, ...]  # whether each field, in the report's order, is a date
 
     @cached_property
     def name(self) -> str:
@@ -85,21 +95,28 @@ class RowShape:
         if not keys and flow.schedule.date_field in fields:
             keys = [flow.schedule.date_field]
         date_field = flow.schedule.date_field
+        types = {field.name: field.type for field in holding.fields}
         return cls(flow, holding, tuple(fields), period_start(period), tuple(names.get(n, n) for n in fields),
                    tuple(2 + fields.index(name) for name in keys),
-                   2 + fields.index(date_field) if date_field in fields else None)
+                   2 + fields.index(date_field) if date_field in fields else None,
+                   tuple(types.get(name) == "date" for name in fields))
 
     def values(self, row: list) -> dict:
         # protocol.messages checked each row's width on arrival
         return dict(zip(self.fields, row[2:], strict=False))
 
     def title(self, row: list) -> str:
-        said = ", ".join([shown(row[at]) for at in self.title_at])
+        said = ", ".join([self._said(row[at], self.dates[at - 2]) for at in self.title_at])
         title = f"{self.name}: {said}" if said else self.name
         return title if len(title) <= TITLE_LENGTH else title[:TITLE_LENGTH - 1] + "…"
 
     def body(self, row: list) -> str:
-        return "\n".join([f"{label}: {shown(value)}" for label, value in zip(self.labels, row[2:], strict=False)])
+        return "\n".join([f"{label}: {self._said(value, is_date)}"
+                          for label, value, is_date in zip(self.labels, row[2:], self.dates, strict=False)])
+
+    @staticmethod
+    def _said(value: object, is_date: bool) -> str:
+        return date_words(value) if is_date and value is not None else shown(value)
 
     def record_date(self, row: list) -> date:
         found = as_date(row[self.date_at]) if self.date_at is not None else None

@@ -40,8 +40,8 @@ async def test_a_record_reads_in_the_agreements_labels_and_is_dated_by_the_sched
     (record,) = await agency.records()
 
     assert record.participant_id == "BFF-P-1001"
-    assert record.title == "Attendance: 2026-11-03, group session"
-    assert record.body == "Date: 2026-11-03\nSession: group session\nCame: yes"
+    assert record.title == "Attendance: 3 November 2026, group session"
+    assert record.body == "Date: 3 November 2026\nSession: group session\nCame: yes"
     assert record.values == {"session_date": "2026-11-03", "session": "group session", "attended": "yes"}
     assert record.record_date.isoformat() == "2026-11-03"
     assert record.study_numbered is False and record.created_at.tzinfo is not None  # read back as written

@@ -43,7 +43,7 @@ async def test_a_record_on_the_task_page_says_which_report_it_came_from(agency):
     page = await client.get(f"/agency/tasks/{tasks['service-reporting']}", headers=HTML)
 
     assert page.status_code == 200
-    assert "Attendance: 2026-11-01, group session" in page.text
+    assert "Attendance: 1 November 2026, group session" in page.text
     assert "From report RPT-attendance-2026-11, attendance flow, November 2026" in page.text
     assert "att-1" not in page.text and "BFF-P-0001" not in page.text  # other people's rows are not shown
     await client.aclose()
