@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from agency.answering import unit_records
-from agency.desk import store
+from agency.desk import report_store, store
 from agency.desk.actions import NOT_FOUND, Actions
 from agency.desk.deps import ActionsDep, TokenOfficer
 from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, OwnRecordIn, TransferIn, explain
@@ -110,7 +110,7 @@ async def opened(actions: Actions, officer: Officer, task_id: int, what: str) ->
         await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox,
                              officer_role=officer.role)
         if what == "the unit's records":
-            return {"task": task.id, "records": await store.record_views(
+            return {"task": task.id, "records": await report_store.record_views(
                 session, officer.unit_id, await unit_records(session, task, request))}
         events = await store.history(session, request, task)
         names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
@@ -185,7 +185,7 @@ async def reports(officer: TokenOfficer, actions: ActionsDep,
                   page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> dict:
     """The reports the unit received from the provider, newest first (named, or by study number)."""
     async with actions.sessions() as session:
-        rows, total = await store.reports_page(session, officer.unit_id, page)
+        rows, total = await report_store.reports_page(session, officer.unit_id, page)
     return {"unit": officer.unit_id, "page": page, "total": total, "reports": [report_row(r) for r in rows]}
 
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from agency.desk import store
+from agency.desk import report_store, store
 from agency.desk.actions import Actions
 from agency.desk.deps import CSRF, ActionsDep, CurrentOfficer, DeskDep
 from agency.desk.record_import import COLUMNS, ImportRefused, read_records
@@ -24,7 +24,7 @@ async def reports(request: Request, desk: DeskDep, actions: ActionsDep, officer:
     """The reports the unit received, newest first: which flow, which month, how many rows, named or not."""
     page_no = max(1, int(page) if page.isdigit() and len(page) < 7 else 1)
     async with actions.sessions() as session:
-        rows, total = await store.reports_page(session, officer.unit_id, page_no)
+        rows, total = await report_store.reports_page(session, officer.unit_id, page_no)
     return desk.render(request, "reports.html", {
         "reports": [report_row(r) for r in rows], "total": total, "page": page_no,
         "pages": max(1, -(-total // store.PAGE_SIZE)), "officer": officer, "nav": "reports"})

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from agency.answering import unit_records
-from agency.desk import inputs, store
+from agency.desk import inputs, report_store, store
 from agency.desk.actions import NOT_FOUND, STEPS, Actions
 from agency.desk.deps import CSRF, ActionsDep, CurrentOfficer, DeskDep
 from agency.desk.views import EXTENSION_CHOICES, GROUND_SECTIONS, GROUNDS, KINDS, TASK_STATES, task_view
@@ -73,7 +73,7 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
                                  officer_role=officer.role)
         events = await store.history(session, agency_request, task)
         names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
-        shown = await store.record_views(session, officer.unit_id, records)
+        shown = await report_store.record_views(session, officer.unit_id, records)
     view = task_view(task, agency_request, officer, events, actions.today(), names.get(task.claimed_by))
     return desk.render(request, "task.html", {
         "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES,

@@ -12,17 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from agency.answering import check_unit
-from agency.desk.views import record_view
-from agency.models import (
-    AgencyEvent,
-    AgencyRecord,
-    AgencyReport,
-    AgencyRequest,
-    InformationUse,
-    Officer,
-    OfficerToken,
-    Task,
-)
+from agency.models import AgencyEvent, AgencyRequest, InformationUse, Officer, OfficerToken, Task
 from deskkit.inputs import stored_id
 from deskkit.paging import Cursor, Cursors
 from deskkit.passwords import check_password
@@ -186,33 +176,6 @@ async def history(session: AsyncSession, request: AgencyRequest, task: Task) -> 
     return list(await session.exec(select(AgencyEvent).where(
         AgencyEvent.request_id == request.id, or_(AgencyEvent.task_id.is_(None), AgencyEvent.task_id == task.id))
         .order_by(AgencyEvent.seq)))
-
-
-# ---- reports the unit received, and where its records came from ----------------------------------------------
-
-
-async def reports_page(session: AsyncSession, unit_id: str, page: int) -> tuple[list[AgencyReport], int]:
-    """The reports the unit received, newest first; never another unit's."""
-    where = AgencyReport.unit_id == unit_id
-    total = (await session.exec(select(func.count()).select_from(AgencyReport).where(where))).one()
-    rows = list(await session.exec(select(AgencyReport).where(where)
-                                   .order_by(AgencyReport.received_at.desc(), AgencyReport.id.desc())
-                                   .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    return rows, total
-
-
-async def record_sources(session: AsyncSession, unit_id: str, records: list[AgencyRecord]) -> dict[int, AgencyReport]:
-    """The report each record came from, by report id (the unit's own reports only)."""
-    ids = {r.report_id for r in records if r.report_id is not None}
-    if not ids:
-        return {}
-    return {report.id: report for report in await session.exec(select(AgencyReport).where(
-        AgencyReport.unit_id == unit_id, AgencyReport.id.in_(ids)))}
-
-
-async def record_views(session: AsyncSession, unit_id: str, records: list[AgencyRecord]) -> list[dict]:
-    sources = await record_sources(session, unit_id, records)
-    return [record_view(r, sources.get(r.report_id)) for r in records]
 
 
 # ---- outcomes of information use --------------------------------------------------------------------------
