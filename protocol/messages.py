@@ -175,9 +175,9 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                     # Each row is [subject, row id, value of each field in `fields` order]; a value is text, a
                     # number or null. Its cells are checked by _check_report_rows (a schema per cell is too slow
                     # for a report of 80,000 rows).
-                    "rows": {"type": "array", "items": {"type": "array"}, "minItems": 1, "maxItems": REPORT_ROWS}},
+                    "rows": {"type": "array", "minItems": 1, "maxItems": REPORT_ROWS}},
                     {"corrects": _ID, "corrected_on": _DATE},
-                    allOf=[_needs("corrects", {"type": "string"}, "corrected_on",
+                    allOf=[_needs("corrects", _ID, "corrected_on",
                                   "a correction report says the day the provider corrected the rows")])),
     MessageType("report.received", "agency", "The unit has applied every part of a report.", _object({
                     "unit": _ID, "rows": {"type": "integer", "minimum": 0}, "received_on": _DATE})),
@@ -309,33 +309,45 @@ def validate_body(message_type: str, body: object) -> None:
         _check_report_rows(body)
 
 
-_ROW_TEXT = re.compile(NO_CONTROL_CHARACTERS)
+_CODE = re.compile(IDENTIFIER)
+_CONTROL = re.compile("[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f]")
+
+
+def _a_value(value: object) -> bool:
+    kind = type(value)
+    return value is None or kind is int or kind is float or (
+        kind is str and 0 < len(value) <= ROW_VALUE_TEXT and not _CONTROL.search(value))
 
 
 def _check_report_rows(body: dict) -> None:
-    """Each row of a report part: [subject, row id, one value per field], codes as codes, values as values."""
+    """Each row of a report part: [subject, row id, one value per field], codes as codes, values as values.
+
+    A loop of our own rather than a schema per cell: jsonschema took 20 ms a part of 1,000 rows, on each side."""
     width = 2 + len(body["fields"])
-    code = re.compile(IDENTIFIER)
     if body["part"] > body["parts"]:
         raise InvalidMessage("The field body.part is larger than body.parts.", "bad_body", "body.part")
+    code, value_ok = _CODE.match, _a_value
     for i, row in enumerate(body["rows"]):
-        where = f"body.rows[{i}]"
-        if len(row) != width:
-            raise InvalidMessage(f"The field {where} has {len(row)} entries; a row has a subject, a row id and "
-                                 f"one value for each of the {width - 2} fields.", "bad_body", where)
-        for j in (0, 1):
-            if not isinstance(row[j], str) or not code.match(row[j]):
-                raise InvalidMessage(f"The field {where}[{j}] must be a code of letters, digits and . _ : - "
-                                     "only, starting with a letter or digit.", "bad_body", f"{where}[{j}]")
-        for j in range(2, width):
-            value = row[j]
-            if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-                continue
-            if not isinstance(value, str) or not value or len(value) > ROW_VALUE_TEXT \
-                    or not _ROW_TEXT.match(value):
-                raise InvalidMessage(f"The field {where}[{j}] must be null, a number, or text of 1 to "
-                                     f"{ROW_VALUE_TEXT} characters without control characters.", "bad_body",
-                                     f"{where}[{j}]")
+        if type(row) is list and len(row) == width and type(row[0]) is str and type(row[1]) is str \
+                and code(row[0]) and code(row[1]) and all(map(value_ok, row[2:])):
+            continue
+        _explain_row(f"body.rows[{i}]", row, width)
+
+
+def _explain_row(where: str, row: object, width: int) -> None:
+    """Say what is wrong with a row the quick check refused."""
+    if not isinstance(row, list):
+        raise InvalidMessage(f"The field {where} must be of type array.", "bad_body", where)
+    if len(row) != width:
+        raise InvalidMessage(f"The field {where} has {len(row)} entries; a row has a subject, a row id and one "
+                             f"value for each of the {width - 2} fields.", "bad_body", where)
+    for j in (0, 1):
+        if not isinstance(row[j], str) or not _CODE.match(row[j]):
+            raise InvalidMessage(f"The field {where}[{j}] must be a code of letters, digits and . _ : - only, "
+                                 "starting with a letter or digit.", "bad_body", f"{where}[{j}]")
+    j = next(j for j in range(2, width) if not _a_value(row[j]))
+    raise InvalidMessage(f"The field {where}[{j}] must be null, a number, or text of 1 to {ROW_VALUE_TEXT} "
+                         "characters without control characters.", "bad_body", f"{where}[{j}]")
 
 
 def canonical_json(value: object) -> bytes:
@@ -366,24 +378,29 @@ class Envelope:
         """Messages are applied in order within a stream: one sender, one recipient, one request."""
         return self.sender, self.recipient, self.request
 
-    def unsigned_dict(self) -> dict:
+    def _fields(self) -> dict:
+        # Shares the body, for writing it out only: a report's part of 1,000 rows is written out several times on
+        # its way, and copying it each time cost more than signing it.
         return {"protocol": self.protocol, "id": self.id, "type": self.type, "version": self.version,
                 "request": self.request, "sender": self.sender, "recipient": self.recipient,
-                "sequence": self.sequence, "sent_at": self.sent_at, "body": copy.deepcopy(self.body)}
+                "sequence": self.sequence, "sent_at": self.sent_at, "body": self.body}
+
+    def unsigned_dict(self) -> dict:
+        return copy.deepcopy(self._fields())
 
     def signed_bytes(self) -> bytes:
         """Exactly what the signature covers: everything except the signature itself."""
-        return canonical_json(self.unsigned_dict())
+        return canonical_json(self._fields())
 
     def to_dict(self) -> dict:
         return self.unsigned_dict() | {"signature": self.signature}
 
     def to_json(self) -> str:
         """The message as it travels (encode it as UTF-8 to send it)."""
-        return canonical_json(self.to_dict()).decode()
+        return canonical_json(self._fields() | {"signature": self.signature}).decode()
 
     @classmethod
-    def from_dict(cls, data: object, *, check_body: bool = True) -> Envelope:
+    def from_dict(cls, data: object, *, check_body: bool = True, _fresh: bool = False) -> Envelope:
         """Read an envelope, checking its header (and its body, unless told not to) against the contract.
 
         For raw bytes or text from the other organisation, use receiving.parse_envelope, which reads JSON
@@ -392,7 +409,7 @@ class Envelope:
         check_header(data)
         if check_body:
             validate_body(data["type"], data["body"])
-        return cls(**copy.deepcopy(data))
+        return cls(**(data if _fresh else _copy_of(data)))
 
     @classmethod
     def from_json(cls, raw: str | bytes, *, check_body: bool = True) -> Envelope:
@@ -405,7 +422,16 @@ class Envelope:
             data = json.loads(raw)
         except (ValueError, RecursionError):
             raise InvalidMessage("The message is not valid JSON.", "malformed") from None
-        return cls.from_dict(data, check_body=check_body)
+        return cls.from_dict(data, check_body=check_body, _fresh=True)  # just parsed: nobody else holds it
+
+
+def _copy_of(data: dict) -> dict:
+    """The envelope's own copy of what it was made from, so the caller changing theirs changes nothing here.
+    Through JSON, as the data is JSON already: several times faster than copy.deepcopy on a report's rows."""
+    try:
+        return json.loads(json.dumps(data))
+    except (TypeError, ValueError):
+        return copy.deepcopy(data)
 
 
 def new_message(type: str, sender: str, recipient: str, request: str | None, sequence: int, body: dict,

@@ -87,7 +87,7 @@ def parse_envelope(raw: bytes | str | dict, *, check_body: bool = True) -> Envel
             raise InvalidMessage("The message holds values that JSON cannot carry.", "malformed") from None
     elif not isinstance(raw, bytes | bytearray | str):
         raise InvalidMessage("The message is not bytes, text or a JSON object.", "malformed")
-    return Envelope.from_dict(decode_json(raw), check_body=check_body)
+    return Envelope.from_dict(decode_json(raw), check_body=check_body, _fresh=True)  # just decoded: ours alone
 
 
 def _describe(stream: tuple[str, str, str | None]) -> str:

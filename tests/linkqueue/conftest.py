@@ -3,6 +3,7 @@ embedded default) and HTTP (each end behind its own inbox on a real loopback ser
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from linkqueue.http import HttpDeliverer, inbox_url
 from linkqueue.sql import SqlQueueEnd
+from linkqueue.tables import QUEUE_TABLES
 from protocol.queue import Receipt
 from protocol.signing import KeyRing, generate_keypair, load_private_key
 from tests.linkqueue.servers import inbox_app, serving_all
@@ -36,7 +38,9 @@ class Ends:
 
 @pytest.fixture
 def migrated_url(seeded_url):
-    """A migrated database, cloned from the session's template (the demo rows in it do not matter here)."""
+    """A migrated database, cloned from the session's template (the demo rows in it do not matter here), with
+    the queue's tables empty."""
+    asyncio.run(_empty_queue(seeded_url))
     return seeded_url
 
 
@@ -61,7 +65,19 @@ def agency_url(transport, backend, migrated_url, tmp_path, _seeded_templates):
         return migrated_url
     copy = tmp_path / "agency.db"
     shutil.copyfile(_seeded_templates(backend), copy)
+    asyncio.run(_empty_queue(f"sqlite+aiosqlite:///{copy}"))
     return f"sqlite+aiosqlite:///{copy}"
+
+
+async def _empty_queue(url: str) -> None:
+    """The demo's reports went through the queue when the template was seeded: these tests start from none."""
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        for tables in QUEUE_TABLES.values():
+            for table in (tables.outbox, tables.stream_out, tables.inbox, tables.stream_in, tables.dead_letter,
+                          tables.refused):
+                await conn.execute(table.delete())
+    await engine.dispose()
 
 
 @pytest.fixture

@@ -68,6 +68,11 @@ EXAMPLES = {
     "outcome.reported": {"subject": None, "kind": "report",
                          "summary": "The evaluation report for 2025 was published without names.",
                          "reported_on": "2026-06-30"},
+    "report.part": {"flow": "attendance", "unit": "service-reporting", "period": "2026-11", "agreement": "ab" * 32,
+                    "named": True, "part": 1, "parts": 2, "fields": ["session_date", "session", "attended"],
+                    "rows": [["BFF-P-0001", "row-0a1b2c3d4e5f60718293", "2026-11-03", "group session", "yes"],
+                             ["BFF-P-0001", "row-1a1b2c3d4e5f60718293", "2026-11-10", "home visit", None]]},
+    "report.received": {"unit": "service-reporting", "rows": 120, "received_on": "2026-12-01"},
 }
 
 MORE_VALID_BODIES = [
@@ -80,6 +85,10 @@ MORE_VALID_BODIES = [
                        "neither_confirm_nor_deny": {"ground": "safety"}, "answered_on": "2026-03-25"}),
     ("outcome.reported", {"subject": "BFF-P-0001", "kind": "decision",
                           "summary": "Funding for a second term.", "reported_on": "2026-06-30"}),
+    ("report.part", {"flow": "survey-answers", "unit": "evaluation", "period": "2026-11", "agreement": "ab" * 32,
+                     "named": False, "part": 2, "parts": 2, "fields": ["stage", "routines", "suburb"],
+                     "rows": [["S-MFRGGZDFMZTWQ2LK", "row-0a1b2c3d4e5f60718293", "start", 3, "Wellington"]],
+                     "corrects": "RPT-survey-answers-2026-10", "corrected_on": "2026-11-20"}),
 ]
 
 
@@ -341,3 +350,33 @@ def test_free_text_with_a_nul_is_refused_in_plain_words_but_line_breaks_and_tabs
 
     assert error.path == "body.question"
     assert "control character (such as NUL)" in error.reason
+
+
+REPORT_PART = EXAMPLES["report.part"]
+
+
+@pytest.mark.parametrize(("rows", "sentence"), [
+    ([["BFF-P-0001", "row-1", "2026-11-03", "group session"]],
+     "The field body.rows[0] has 4 entries; a row has a subject, a row id and one value for each of the 3 fields."),
+    ([["Aroha Parata", "row-1", "2026-11-03", "group session", "yes"]],
+     "The field body.rows[0][0] must be a code of letters, digits and . _ : - only, starting with a letter or digit."),
+    ([["BFF-P-0001", "row-1", "2026-11-03", "group session", True]],
+     "The field body.rows[0][4] must be null, a number, or text of 1 to 2000 characters without control characters."),
+    ([["BFF-P-0001", "row-1", "2026-11-03", "group\x00session", "yes"]],
+     "The field body.rows[0][3] must be null, a number, or text of 1 to 2000 characters without control characters."),
+    ([["BFF-P-0001", "row-1", "2026-11-03", "", "yes"]],
+     "The field body.rows[0][3] must be null, a number, or text of 1 to 2000 characters without control characters."),
+    (["BFF-P-0001"], "The field body.rows[0] must be of type array."),
+])
+def test_a_report_row_that_breaks_the_contract_is_refused_naming_its_cell(rows, sentence):
+    assert str(reason_for("report.part", REPORT_PART | {"rows": rows})) == sentence
+
+
+def test_a_report_part_numbered_past_its_parts_is_refused():
+    assert str(reason_for("report.part", REPORT_PART | {"part": 3})) == "The field body.part is larger than body.parts."
+
+
+def test_a_correction_report_must_say_when_the_rows_were_corrected():
+    refused = reason_for("report.part", REPORT_PART | {"corrects": "RPT-attendance-2026-10"})
+
+    assert refused.path == "body.corrected_on"
