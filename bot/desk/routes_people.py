@@ -18,6 +18,7 @@ from bot.desk.web import back_to, problem_page, with_error
 from bot.models import ChatLink, Family, Person, ProviderRecord
 from bot.models import Request as FamilyRequest
 from bot.records.overview import programme_data
+from bot.reports.ledger import person_ledger
 from deskkit.inputs import form_values
 from deskkit.problems import DeskProblem
 from deskkit.sessions import derive_key, first_cookie, sign, unsign
@@ -94,8 +95,9 @@ async def show(ctx: DeskContext, request: Request, ref: str, problem: DeskProble
             .order_by(FamilyRequest.id.desc()).limit(20)))
         chats = list(await session.exec(select(ChatLink.channel).where(ChatLink.person_id == person.id)))
         programme = await programme_data(session, ctx.agreement, person)
-    context = {"programme": programme, "person": person, "family": family, "members": members, "acting_for": acting_for,
-               "acts_for": acts_for, "records": records, "requests": requests, "chats": chats,
+        sendings = await person_ledger(session, ctx.agreement, person.id)
+    context = {"programme": programme, "sendings": sendings, "person": person, "family": family, "members": members,
+               "acting_for": acting_for, "acts_for": acts_for, "records": records, "requests": requests, "chats": chats,
                "relationships": RELATIONSHIPS, "values": values or {}, "enrolment": enrolment, "section": "people"}
     return ctx.desk.render(request, "person.html", with_error(context, problem) if problem else context,
                            status_code=problem.status if problem else 200)
