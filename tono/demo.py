@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency.models import AgencyRecord, Officer
+from agency.models import Officer
 from bot.models import Authority, Family, Person, StaffAccount
 from bot.records.consent import record_consent
 from bot.records.recording import record_row
@@ -57,28 +57,10 @@ AUTHORITIES = [
 
 STAFF = [("kaimahi", "demo-kaimahi-2026", "Demo staff member (CCSS)")]
 
-# Records each unit holds, by the kind of unit's purpose; participant ids from FAMILIES.
-RECORDS = {
-    "evaluation": [
-        ("BFF-P-1001", "Evaluation consent form", "Agreed to take part in the programme evaluation.",
-         date(2026, 2, 10)),
-        ("BFF-P-1001", "Parenting confidence survey (start)", "Confidence in routines: 2 of 5. "
-         "Would like help with bedtime.", date(2026, 2, 17)),
-        ("BFF-P-1004", "Parenting confidence survey (start)", "Confidence in routines: 3 of 5.",
-         date(2026, 3, 3)),
-    ],
-    "service-reporting": [
-        ("BFF-P-1001", "Attendance report, term 1", "Attended 7 of 8 group sessions.", date(2026, 4, 10)),
-        ("BFF-P-1001", "Family plan review", "Reviewed the family plan with Aroha and her sister, who shared "
-         "details of her own situation.", date(2026, 5, 6)),
-        ("BFF-P-1003", "Referral record", "Referred by the school's social worker for support at home.",
-         date(2026, 1, 28)),
-        ("BFF-P-1005", "Attendance report, term 1", "Attended 5 of 8 sessions; two missed for illness.",
-         date(2026, 4, 10)),
-        ("BFF-P-1006", "Outcome report", "Goal set: a regular morning routine. Progress: on track.",
-         date(2026, 5, 1)),
-    ],
-}
+# The demo officer's role in each unit (from the agreement's seen_by), so families are told which role opened
+# their information. The evaluation unit's officer answers named requests from the consent forms, which its
+# lead keeps; a unit not listed here gets its first role.
+DEMO_ROLES = {"evaluation": "evaluation-lead"}
 
 
 def _officer_login(unit_id: str) -> str:
@@ -155,7 +137,7 @@ async def _seed_programme_data(session: AsyncSession, agreement: Agreement, peop
     pairs = [(people[data.ref], data) for data in demo_programme.WHANAU]
     for number, made in enumerate(demo_programme.synthetic_people(), start=1):
         family = await _get_or_add(session, Family, {"ref": f"F-{100 + number:04d}"},
-                                   name=f"{made.family_name} family")
+                                   name=f"Cohort family {number:02d}")
         person = await _get_or_add(session, Person, {"ref": made.ref}, participant_id=made.participant_id,
                                    family_id=family.id, given_name=made.given_name, family_name=made.family_name,
                                    birth_date=made.birth_date, is_young_person=False)
@@ -196,8 +178,6 @@ async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:
         login = _officer_login(unit.id)
         if (await session.exec(select(Officer).where(Officer.login == login))).first() is None:
             session.add(Officer(login=login, display_name=f"Demo officer ({unit.id})", unit_id=unit.id,
+                                role=DEMO_ROLES.get(unit.id, unit.seen_by[0].id),
                                 password_hash=hash_password(_officer_password(unit.id))))
         await session.flush()
-        for participant_id, title, body, when in RECORDS.get(unit.id, []):
-            await _get_or_add(session, AgencyRecord, {"unit_id": unit.id, "participant_id": participant_id,
-                                                      "title": title}, body=body, record_date=when)

@@ -2,7 +2,7 @@
 participants, enough for every flow of the agreement to have something to send, and for the evaluation's
 survey answers to pass the small-group check with one group held back (so the desk shows both).
 
-Everything here is invented. The synthetic participants have made-up names from common New Zealand names and
+Everything here is invented. The synthetic participants are called "Cohort Member 01" and so on, with
 participant ids from BFF-P-2001; nothing about them is real. The data is the same on every run (no randomness),
 so `tono seed-demo` can be run again and adds nothing.
 """
@@ -60,11 +60,6 @@ SYNTHETIC_GROUPS = [
     (6, ("Naenae", "Taitā", "Wainuiomata"), "35 to 44", "Māori"),
     (3, ("Cannons Creek", "Waitangirua"), "45 and over", "Asian"),
 ]
-GIVEN = ["Hemi", "Aria", "Wiremu", "Sophie", "Tama", "Olivia", "Sione", "Mele", "Rawiri", "Emma", "Tevita",
-         "Hannah", "Manaia", "Priya", "Jack", "Leilani", "Tane", "Tui", "Ravi", "Kiri", "Isla", "Losa", "Ben",
-         "Moana", "Mateo", "Noah", "Amelia", "Kauri", "Lani", "Ruby"]
-FAMILY = ["Horomona", "Walker", "Tuilagi", "Brown", "Herewini", "Taufa", "Wilson", "Patel", "Kereama", "Fifita",
-          "Thompson", "Chen", "Tipene", "Young", "Leota", "Singh", "Karaka"]
 GOALS = ["Calmer mornings before school.", "More time outdoors together.", "A bedtime routine that sticks.",
          "Less screen time at dinner.", "Reading together most nights."]
 REFERRED_BY = ["school", "health", "family or friends", "self", "other agency"]
@@ -92,9 +87,9 @@ def synthetic_people() -> list[SyntheticPerson]:
                 f"P-{100 + number:04d}", suburbs[i % len(suburbs)], age_group, ethnicity,
                 REFERRED_BY[number % len(REFERRED_BY)], evaluation=True, finished=number % 3 == 0,
                 goal=GOALS[number % len(GOALS)], goal_met=("yes", "partly", "no")[number % 3], routines=1 + number % 5)
-            people.append(SyntheticPerson(
-                data.ref, f"BFF-P-{2000 + number}", GIVEN[number % len(GIVEN)], FAMILY[number % len(FAMILY)],
-                date(2026 - age, 1 + number % 12, 1 + number % 28), data))
+            # Named as what they are, so no one mistakes them for a family (and no search in the tests meets them).
+            people.append(SyntheticPerson(data.ref, f"BFF-P-{2000 + number}", "Cohort", f"Member {number:02d}",
+                                          date(2026 - age, 1 + number % 12, 1 + number % 28), data))
     return people
 
 
@@ -117,7 +112,8 @@ def rows_for(person, data: Participant) -> dict[str, list[dict]]:
     if data.evaluation and data.age_group is not None:
         agreed = start + timedelta(days=2)
         rows["evaluation-consent"] = [{"given_name": person.given_name, "family_name": person.family_name,
-                                       "contact": f"{person.given_name.lower()}@example.com",
+                                       "contact": f"{person.given_name}.{person.family_name}@example.com"
+                                                  .lower().replace(" ", ""),
                                        "agreed_on": agreed.isoformat()}]
         rows["questionnaire"] = [{"stage": "start", "taken_on": (agreed + timedelta(days=5)).isoformat(),
                                   "routines": str(data.routines), "behaviour": str(1 + (data.routines + 1) % 5),

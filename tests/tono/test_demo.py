@@ -7,16 +7,19 @@ import asyncio
 from sqlalchemy import func
 from sqlmodel import select
 
-from agency.models import AgencyRecord, Officer, Unit
+from agency.models import AgencyRecord, AgencyReport, Officer, Unit
 from bot.models import Authority, Family, Person, StaffAccount
+from bot.records.tables import ConsentEvent, ProgrammeRecord
+from bot.reports.tables import LedgerEntry, Report
 from deskkit.passwords import verify_password
 from protocol.agreement import load_agreement
-from tono import migrate
+from tono import demo_programme, migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.demo import seed_demo
 from tono.settings import load_settings
 
-COUNTED = (Family, Person, Authority, StaffAccount, Unit, Officer, AgencyRecord)
+COUNTED = (Family, Person, Authority, StaffAccount, Unit, Officer, AgencyRecord, ProgrammeRecord, ConsentEvent, Report,
+           AgencyReport, LedgerEntry)
 
 
 async def _counts(database_url: str) -> dict[str, int]:
@@ -38,11 +41,48 @@ def test_seeding_twice_loads_the_demo_once(database_url):
     asyncio.run(seed_demo(settings, agreement))
     second = asyncio.run(_counts(database_url))
 
-    assert first == second
-    assert first["Family"] == 3
+    assert first == second  # the second run adds nothing, and sends nothing
+    assert first["Family"] == 3 + len(demo_programme.synthetic_people())
     assert first["Unit"] == len(agreement.units) >= 2
     assert first["Officer"] == len(agreement.units)
-    assert first["AgencyRecord"] > 0
+    assert first["ProgrammeRecord"] > 0 and first["ConsentEvent"] > 0
+    assert first["Report"] == first["AgencyReport"] > 0  # every report sent was received whole
+    assert first["AgencyRecord"] > 0 and first["LedgerEntry"] > 0
+
+
+def test_no_agency_record_of_the_demo_is_written_by_hand_every_one_came_in_a_report(database_url):
+    migrate.upgrade(database_url)
+    asyncio.run(seed_demo(load_settings(TONO_DATABASE_URL=database_url), load_agreement()))
+
+    async def records_without_a_report() -> int:
+        engine = make_engine(database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return (await session.exec(select(func.count()).select_from(AgencyRecord)
+                                           .where(AgencyRecord.report_id.is_(None)))).one()
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(records_without_a_report()) == 0
+
+
+def test_the_demo_s_survey_report_passes_the_small_group_check_with_one_group_held_back(database_url):
+    migrate.upgrade(database_url)
+    asyncio.run(seed_demo(load_settings(TONO_DATABASE_URL=database_url), load_agreement()))
+
+    async def survey() -> Report:
+        engine = make_engine(database_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return (await session.exec(select(Report).where(Report.flow == "survey-answers"))).one()
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(survey())
+    assert report.state == "received"
+    assert report.small_groups["held_back"] == 4
+    assert report.small_groups["said"][-1] == ("4 rows held back: their group (Porirua, 45 and over, Asian) had 4 "
+                                               "people, fewer than 5.")
 
 
 def test_the_printed_demo_logins_open_their_accounts(database_url):

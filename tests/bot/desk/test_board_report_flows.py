@@ -61,15 +61,16 @@ async def _sent(app, flow_id: str, refs: list[str], sent_at: datetime, due_on: d
 
 
 async def test_the_board_sees_reports_sent_on_time_and_people_covered_per_flow_rounded(app, client):
-    await _sent(app, "attendance", ["P-0001", "P-0004", "P-0006"], datetime(2026, 10, 13, 1, tzinfo=UTC),
-                date(2026, 10, 14), "2026-09")
-    await _sent(app, "attendance", ["P-0001", "P-0004", "P-0006"], datetime(2026, 11, 20, 1, tzinfo=UTC),
-                date(2026, 11, 13), "2026-10")
-    await _sent(app, "enrolment", ["P-0001"], datetime(2026, 9, 20, 1, tzinfo=UTC), date(2026, 9, 22), "2026-09")
+    # In 2025, before the demo's own reports (sent when the demo was loaded).
+    await _sent(app, "attendance", ["P-0001", "P-0004", "P-0006"], datetime(2025, 10, 13, 1, tzinfo=UTC),
+                date(2025, 10, 14), "2025-09")
+    await _sent(app, "attendance", ["P-0001", "P-0004", "P-0006"], datetime(2025, 11, 20, 1, tzinfo=UTC),
+                date(2025, 11, 14), "2025-10")
+    await _sent(app, "enrolment", ["P-0001"], datetime(2025, 9, 20, 1, tzinfo=UTC), date(2025, 9, 22), "2025-09")
     await sign_in(client)
 
-    sheet = await client.get("/provider/report.csv?from=2026-09&to=2026-11", headers=HTML)
-    page = await client.get("/provider/report?from=2026-09&to=2026-11", headers=HTML)
+    sheet = await client.get("/provider/report.csv?from=2025-09&to=2025-11", headers=HTML)
+    page = await client.get("/provider/report?from=2025-09&to=2025-11", headers=HTML)
 
     rows = {(unit, measure): value for _period, unit, measure, value in csv.reader(io.StringIO(sheet.text))}
     assert rows[("flow attendance", "reports sent")] == "2"

@@ -12,7 +12,8 @@ from fastapi.routing import iter_route_contexts
 from sqlmodel import select
 
 from agency.models import Officer, OfficerToken
-from bot.models import Authority, ChatLink, ContactRequest, StaffToken
+from bot.models import Authority, ChatLink, ContactRequest, Person, StaffToken
+from bot.records.tables import ProgrammeRecord
 from deskkit.sessions import SessionCookies
 from tests.bot.desk.provider_desk_support import (
     HTML,
@@ -68,6 +69,16 @@ PAGES = {
     ("GET", "/provider/reports/{ref}"): ({}, None, {404}),  # the sample ref is a person's: no such report
     ("POST", "/provider/reports/{ref}/approve"): ({}, {}, {404}),
     ("POST", "/provider/reports/{ref}/hold-back"): ({}, {"reason": "The register is being checked."}, {404}),
+    ("POST", "/provider/people/{ref}/records/rows/{holding}"): (
+        {"holding": "attendance"}, {"session_date": "2024-03-05", "session": "group session", "attended": "yes"},
+        {303}),
+    ("POST", "/provider/people/{ref}/records/rows/{holding}/{record_id}"): (
+        {"holding": "attendance"}, {"session_date": "2024-03-12", "session": "home visit", "attended": "yes",
+                                    "reason": "The register was checked."}, {303}),
+    ("POST", "/provider/people/{ref}/records/consent"): ({}, {"consent": "evaluation", "given": "false",
+                                                             "on": "2026-10-01", "how": "phone"}, {303}),
+    ("GET", "/provider/records/import"): ({}, None, {200}),
+    ("POST", "/provider/records/import"): ({}, {"holding": "attendance"}, {422}),  # no file chosen: said so
 }
 API = {
     ("GET", "/provider/api/requests"): ({}, None, {200}),
@@ -95,6 +106,12 @@ API = {
     ("POST", "/provider/api/people/{ref}/records"): ({}, {"title": "Phone call", "body": "Rang about the group.",
                                                           "record_date": "2026-03-03"}, {201}),
     ("POST", "/provider/api/people/{ref}/enrolment-codes"): ({}, None, {201}),
+    ("GET", "/provider/api/people/{ref}/records"): ({}, None, {200}),
+    ("POST", "/provider/api/people/{ref}/records/{holding}"): (
+        {"holding": "attendance"}, {"values": {"session_date": "2024-03-19", "session": "group session",
+                                               "attended": "no"}}, {200}),
+    ("POST", "/provider/api/people/{ref}/consents"): ({}, {"consent": "evaluation", "given": True, "on": "2026-10-02",
+                                                          "how": "form"}, {201}),
     ("GET", "/provider/api/contacts"): ({}, None, {200}),
     ("POST", "/provider/api/contacts/{contact_id}/done"): ({"contact_id": "second"}, None, {200}),
 }
@@ -120,6 +137,10 @@ async def _samples(app) -> dict[str, str]:
         session.add_all(contacts)
         await session.flush()
         authorities = list(await session.exec(select(Authority).order_by(Authority.id)))
+        aroha = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
+        record = (await session.exec(select(ProgrammeRecord).where(ProgrammeRecord.person_id == aroha.id,
+                                                                   ProgrammeRecord.holding == "attendance")
+                                     .order_by(ProgrammeRecord.id))).first()
     token = await staff_token(app, "to use")
     await staff_token(app, "to revoke")
     async with app.state.sessions() as session:
@@ -127,12 +148,13 @@ async def _samples(app) -> dict[str, str]:
     return {**refs, "contact_id": str(contacts[0].id), "contact_id:second": str(contacts[1].id),
             "authority_id": str(authorities[0].id), "authority_id:second": str(authorities[1].id),
             "token_id": str(token_id), "trigger": "approve", "person": "P-0001", "_token": token,
-            "item_key": "evaluation:1", "language": "en", "register": "child"}
+            "item_key": "evaluation:1", "language": "en", "register": "child", "record_id": str(record.id)}
 
 
 def _path(template: str, given: dict, samples: dict) -> str:
     path = template
-    for name in ("ref", "trigger", "contact_id", "authority_id", "token_id", "item_key", "language", "register"):
+    for name in ("ref", "trigger", "contact_id", "authority_id", "token_id", "item_key", "language", "register",
+                 "holding", "record_id"):
         if "{" + name + "}" not in path:
             continue
         value = given.get(name)

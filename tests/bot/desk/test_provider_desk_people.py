@@ -33,10 +33,10 @@ async def test_someone_added_to_an_existing_family_is_listed_with_its_members(ap
     csrf = await sign_in(client)
 
     added = await post_form(client, "/provider/people", csrf, family_ref="F-0001", given_name="Rangi",
-                            family_name="Parata", participant_id="BFF-P-2001")
+                            family_name="Parata", participant_id="BFF-P-9001")
     page = await client.get(added.headers["location"], headers=HTML)
 
-    assert "Parata whānau" in page.text and "Aroha Parata" in page.text and "BFF-P-2001" in page.text
+    assert "Parata whānau" in page.text and "Aroha Parata" in page.text and "BFF-P-9001" in page.text
 
 
 async def test_recording_and_revoking_an_authority_changes_whom_a_request_can_be_linked_to(app, client):
