@@ -7,6 +7,7 @@ are printed in the README, so `tono login remove-demo` disables any of these log
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from sqlmodel import select
@@ -26,9 +27,11 @@ from protocol.clock import nz_today
 from tono import demo_programme
 from tono.agreement_setup import served_sides, set_up_units
 from tono.database import make_engine, make_sessionmaker
-from tono.keys import study_number_key
+from tono.keys import SigningKeyError, study_number_key
 from tono.link import link_for
 from tono.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # (family ref, family name, [(person ref, participant id, given, family, birth date, young person?)])
 FAMILIES = [
@@ -155,8 +158,13 @@ async def _seed_programme_data(session: AsyncSession, agreement: Agreement, peop
 
 async def _send_due_reports(settings: Settings, agreement: Agreement, sessions, sides: tuple[str, ...]) -> None:
     """Prepare and approve every report due for the demo's data; a second run finds nothing due and sends
-    nothing. A report whose every row is held back is held back with the reason, as staff would."""
-    link = link_for(settings, agreement, sessions)
+    nothing. Without the keys to sign with (one organisation still on the demo's keys), nothing is sent: the
+    reports wait on the desk, due, as they would for staff."""
+    try:
+        link = link_for(settings, agreement, sessions)
+    except SigningKeyError as error:
+        log.warning("The demo's reports were not sent: %s", error)
+        return
     key = study_number_key(agreement, settings.keys_dir)
     today = nz_today()
     try:
