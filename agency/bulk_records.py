@@ -56,11 +56,14 @@ async def insert_records(connection: AsyncConnection, records: list[dict]) -> No
         elif dialect.name == "sqlite" and dialect.driver == "aiosqlite":
             driver = (await connection.get_raw_connection()).driver_connection
             columns = ", ".join(f'"{name}"' for name in COLUMNS)
+            moments: dict = {}  # a report's records share one moment: written out once, not 80,000 times
             await driver.executemany(
                 f"INSERT INTO {RECORDS.name} ({columns}) VALUES ({', '.join('?' * len(COLUMNS))})", [
                     (r["unit_id"], r["participant_id"], int(r["study_numbered"]), r["report_id"], r["row_id"],
                      json.dumps(r["values"]), r["title"], r["body"], r["record_date"].isoformat(),
-                     _sqlite_moment(r["created_at"])) for r in records])
+                     moments.get(r["created_at"]) or moments.setdefault(r["created_at"],
+                                                                        _sqlite_moment(r["created_at"])))
+                    for r in records])
         else:
             await connection.execute(insert(RECORDS), records)
     except INTEGRITY_ERRORS as refused:
