@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +24,7 @@ from bot.reports.checks import run_checks
 from bot.reports.core import run
 from bot.reports.small_groups import QuasiField, check
 from bot.reports.tables import Report, ReportRow
+from bulk import insert_rows
 from protocol import schedule
 from protocol.agreement import Agreement, Flow
 from protocol.clock import utcnow
@@ -137,8 +138,7 @@ async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, p
                         "revision": revision, "subject": subject, "row_id": pseudonyms.row_id(unit_key, record_id),
                         "values": [values.get(name) for name in flow.fields], "held_back": False})
         if flow.identifiable:
-            if out:
-                await run(session, insert(table), out)  # Core executemany: no ORM object per row
+            await insert_rows(await session.connection(), table, out)  # COPY or the driver's own executemany
             people.update(row["person_id"] for row in out)
             count += len(out)
         else:
@@ -156,7 +156,7 @@ async def _write_rows(session: AsyncSession, agreement: Agreement, flow: Flow, p
                 row["values"][i] = value
             row["held_back"] = held
         for start in range(0, len(waiting), BATCH):
-            await run(session, insert(table), waiting[start:start + BATCH])
+            await insert_rows(await session.connection(), table, waiting[start:start + BATCH])
         sent = [row for row in waiting if not row["held_back"]]
         people.update(row["person_id"] for row in sent)
         count = len(sent)
