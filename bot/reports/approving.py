@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,7 @@ from bot.reports.checks import failed, run_checks
 from bot.reports.core import run
 from bot.reports.preparing import ReportProblem
 from bot.reports.tables import LedgerEntry, Report, ReportRow
+from bulk import insert_rows
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 from protocol.messages import REPORT_ROWS
@@ -108,7 +109,7 @@ async def approve(session: AsyncSession, agreement: Agreement, ref: str, *, logi
                "fields": list(report.fields), "rows": rows, "named": report.named,
                "correction": corrects is not None, "agreement_version": report.agreement_version,
                "approved_role": APPROVER_ROLE, "sent_at": now} for person_id, rows in per_person]
-    await run(session, insert(LedgerEntry.__table__), ledger)
+    await insert_rows(await session.connection(), LedgerEntry.__table__, ledger)  # one row per person: thousands
     report.state, report.parts = "sent", parts
     report.decided_by, report.decided_role, report.decided_at, report.sent_at = login, APPROVER_ROLE, now, now
     await session.flush()
