@@ -43,6 +43,11 @@ async def notify(session: AsyncSession, request: Request, text, *buttons: Button
                              buttons=button_rows(tuple((b,) for b in buttons)), screen=NOTICE_SCREEN))
 
 
+async def notify_chat(session: AsyncSession, chat_link_id: int, text) -> None:
+    """Queue news that is about no one request (a sending of the family's information) to one chat."""
+    session.add(Notification(chat_link_id=chat_link_id, text=to_json(text), buttons=[], screen=NOTICE_SCREEN))
+
+
 async def queue_replies(session: AsyncSession, chat_link_id: int, replies: list[Reply], screen: int, language: str,
                         register: str, claim_for: timedelta | None = None) -> list[Notification]:
     """Queue a turn's replies for a channel that pushes (Telegram), in the turn's own transaction: if the

@@ -21,6 +21,7 @@ from bot.reports.checks import failed, run_checks
 from bot.reports.core import run
 from bot.reports.preparing import ReportProblem
 from bot.reports.tables import LedgerEntry, Report, ReportRow
+from bot.reports.telling import tell_of_correction
 from bulk import insert_rows
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
@@ -114,6 +115,8 @@ async def approve(session: AsyncSession, agreement: Agreement, ref: str, *, logi
     report.decided_by, report.decided_role, report.decided_at, report.sent_at = login, APPROVER_ROLE, now, now
     await session.flush()
     people = [person_id for person_id, _ in per_person]
+    if corrects is not None:
+        await tell_of_correction(session, agreement, report.unit, people)
     return Sent(report, parts, total, len(people), people if corrects is not None else [])
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlmodel import select
 
+from bot.language.i18n import from_json, say
+from bot.models import Authority, ChatLink, Notification
 from bot.records.tables import ProgrammeCorrection, ProgrammeRecord
 from bot.reports.approving import approve
 from bot.reports.core import run
@@ -77,3 +79,29 @@ async def test_a_record_never_sent_needs_no_correction(sessions, agreement):
 
     async with sessions.begin() as session:
         assert await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi") == []
+
+
+async def test_the_person_and_whoever_may_act_for_them_are_told_in_their_chats_of_a_correction_sent(
+        sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        parent, child, stranger = await add_people(session, 3)
+        session.add(Authority(actor_id=parent, subject_id=child, relationship="parent", evidence="seen"))
+        chats = ((parent, "mi", "adult"), (child, "en", "child"), (stranger, "en", "adult"))
+        session.add_all([ChatLink(channel="web", chat_key=f"chat-{p}", person_id=p, language=lang, audience=reg)
+                         for p, lang, reg in chats])
+        await add_records(session, "attendance", [attendance(child, "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+        record = (await session.exec(select(ProgrammeRecord))).one()
+        await _correct(session, record, attended="no")
+        await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11-C1", login="kaimahi", outbox=outbox, today=TODAY)
+
+    async with sessions() as session:
+        told = {link.person_id: say(from_json(n.text), link.language, link.audience) for n, link in await session.exec(
+            select(Notification, ChatLink).join(ChatLink, ChatLink.id == Notification.chat_link_id))}
+    assert set(told) == {parent, child}  # never someone the correction is not about
+    assert told[child] == ("CCSS fixed something about you that it sent to The team that counts who comes. It sent "
+                           "them the right one. Look under “Where has my information gone?”.")
+    assert told[parent].startswith("I whakatikaina e CCSS ngā mōhiohio mō Hine2 i tukuna e ia ki Te rōpū pūrongo "
+                                   "whakarato ratonga")
