@@ -16,6 +16,7 @@ from bot.language.i18n import from_json, say
 from bot.models import Notification, Request, UnitAnswer
 from bot.requests import staff
 from protocol.agreement import load_agreement
+from tests.agency.desk.agency_world import family_plan, outcomes_are_sent
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tests.bot.family_asks import family_asks
 from tono.database import make_engine, make_sessionmaker
@@ -71,8 +72,9 @@ async def units_answer(sessions, link, give) -> None:
     await link.settle()
 
 
-async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world):
+async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world, tmp_path):
     sessions, link, conversations, agreement = world
+    await outcomes_are_sent(sessions, link, agreement, tmp_path / "keys")  # Aroha's family plan reaches its unit
     await _family_asks(conversations, sessions)
 
     await _staff_relay(sessions, link, agreement)
@@ -86,6 +88,7 @@ async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world
     assert sorted(t.unit_id for t in tasks) == ["evaluation", "service-reporting"]
     assert agency_request.provider_ref == request.ref
 
+    held = {}
     for unit in ("evaluation", "service-reporting"):
         officer, task = await _officer_task(sessions, unit)
         async with sessions.begin() as session:
@@ -93,10 +96,12 @@ async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world
             officer = await session.get(Officer, officer.id)
             await answering.claim(session, task, officer)
             records = await answering.unit_records(session, task, agency_request)
-            given = (answering.Answer(release=[r.id for r in records]) if unit == "evaluation" else
-                     answering.Answer(release=[records[0].id],
-                                      withhold={records[1].id: ("another_persons_affairs",
-                                                                "It is mostly about another family member.")}))
+            held[unit] = records
+            plan = family_plan(records) if unit == "service-reporting" else None  # tells of her sister's affairs
+            given = (answering.Answer(release=[r.id for r in records]) if plan is None else
+                     answering.Answer(release=[r.id for r in records if r is not plan],
+                                      withhold={plan.id: ("another_persons_affairs",
+                                                          "It is mostly about another family member.")}))
             await answering.answer(session, task, officer, given, link.agency, TODAY)
     await link.settle()
 
@@ -104,8 +109,11 @@ async def test_an_access_request_goes_to_two_units_and_comes_back_answered(world
         request = (await session.exec(select(Request))).one()
         answers = {a.unit: a.body for a in await session.exec(select(UnitAnswer))}
     assert request.state == "answered"
-    assert len(answers["evaluation"]["released"]) == 2
-    assert answers["service-reporting"]["withheld"][0]["ground"] == "another_persons_affairs"
+    # the evaluation unit holds her consent form by name; her survey answers, under a study number, never show
+    assert [r["title"] for r in answers["evaluation"]["released"]] == ["Evaluation consent: 4 September 2026"]
+    assert [(w["title"], w["ground"]) for w in answers["service-reporting"]["withheld"]] == [
+        (family_plan(held["service-reporting"]).title, "another_persons_affairs")]
+    assert len(answers["service-reporting"]["released"]) == len(held["service-reporting"]) - 1
     told = await _told(sessions)
     assert any("passed your request" in t for t in told)
     assert any("must decide by 23 December 2026" in t for t in told)
@@ -118,18 +126,20 @@ async def test_a_correction_is_answered_with_a_corrected_record(world):
     await _staff_relay(sessions, link, agreement)
     await link.settle()
 
+    session_record = "Attendance: 8 September 2026, group session"  # from the demo's September attendance report
+    new_text = "Date: 8 September 2026\nSession: group session\nCame: yes (Aroha came to 8 of 8 sessions)"
     await units_answer(sessions, link, lambda unit, records: (
-        answering.Answer(corrected={records[0].id: "Attended 8 of 8 group sessions."})
+        answering.Answer(corrected={r.id: new_text for r in records if r.title == session_record})
         if unit == "service-reporting" else answering.Answer(not_held=["No attendance records."])))
 
     async with sessions() as session:
         request = (await session.exec(select(Request))).one()
-        record = (await session.exec(select(AgencyRecord).where(AgencyRecord.title == "Attendance report, term 1",
+        record = (await session.exec(select(AgencyRecord).where(AgencyRecord.title == session_record,
                                                                 AgencyRecord.participant_id == "BFF-P-1001"))).one()
         corrected = (await session.exec(select(UnitAnswer).where(UnitAnswer.unit == "service-reporting"))).one()
     assert (request.kind, request.state) == ("correction", "answered")
-    assert record.body == "Attended 8 of 8 group sessions."
-    assert corrected.body["corrected"][0]["new_text"] == "Attended 8 of 8 group sessions."
+    assert record.body == new_text
+    assert [(c["title"], c["new_text"]) for c in corrected.body["corrected"]] == [(session_record, new_text)]
 
 
 async def test_a_clarification_goes_to_the_family_and_their_answer_back_to_the_agency(world):

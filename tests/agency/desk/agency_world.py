@@ -14,14 +14,20 @@ from sqlmodel import select
 
 from agency.desk import install_agency_desk
 from agency.models import AgencyRecord, AgencyRequest, Officer, Task
+from agency.own_records import OwnRecord, add_own_records
 from bot.chat.conversation import Conversations
 from bot.models import Request
+from bot.reports.approving import approve
+from bot.reports.preparing import DECIDED, prepare, report_ref
+from bot.reports.tables import Report
 from bot.requests import staff
 from protocol.agreement import Agreement, load_agreement
 from tests.bot.chat_driver import TODAY, FamilyChat
 from tests.bot.family_asks import family_asks as asks_in_chat
 from tests.deskkit.desk_app import csrf_in
+from tono import demo_programme
 from tono.database import make_engine, make_sessionmaker
+from tono.keys import study_number_key
 from tono.link import Link
 from tono.settings import load_settings
 
@@ -82,6 +88,43 @@ async def staff_relay(world: World, today: date = TODAY) -> None:
             await staff.approve(session, request, "kaimahi", "known_in_person")
             await staff.relay(session, request, world.link.provider, world.agreement, "kaimahi", today)
     await world.link.settle()
+
+
+# A record of the evaluation unit's own about Aroha (from its own systems, not from a report), so that the unit
+# holds two named records about her: the demo's reports bring it only her consent form (her survey answers are
+# held under a study number, never shown for a named request).
+EVALUATORS_NOTE = OwnRecord("BFF-P-1001", "Evaluator interview notes",
+                            "Aroha spoke with the evaluator about bedtime at home; notes kept in confidence.",
+                            date(2026, 10, 21))
+
+
+async def unit_adds_own_record(world: World, unit: str, record: OwnRecord = EVALUATORS_NOTE) -> None:
+    """The unit adds a record from its own systems, as its desk upload or API would (agency/own_records.py)."""
+    async with world.sessions.begin() as session:
+        await add_own_records(session, unit, [record])
+
+
+async def outcomes_are_sent(sessions: async_sessionmaker, link: Link, agreement: Agreement, keys_dir: Path,
+                            today: date = TODAY) -> None:
+    """The provider's staff send the outcomes report of the month the demo's families finished (prepared,
+    approved, signed onto the queue, carried to the agency), so the service reporting unit holds their family
+    plans. Aroha's plan says her sister shared details of her own situation: a real record to withhold on the
+    ground of another person's affairs. `tono seed-demo` sends it only once it is due; if it has, nothing more
+    is sent."""
+    period = demo_programme.FINISHED_ON.strftime("%Y-%m")
+    async with sessions.begin() as session:
+        sent = (await session.exec(select(Report).where(Report.ref == report_ref("outcomes", period)))).first()
+        if sent is None or sent.state not in DECIDED:
+            key = study_number_key(agreement, keys_dir)
+            report = await prepare(session, agreement, "outcomes", period, key, prepared_by="kaimahi")
+            await approve(session, agreement, report.ref, login="kaimahi", outbox=link.provider, today=today)
+    await link.settle()
+
+
+def family_plan(records: list[AgencyRecord]) -> AgencyRecord:
+    """Aroha's family plan among a unit's records about her: the one that tells of her sister's own situation."""
+    [plan] = [r for r in records if r.title.startswith("Family plan:") and "her sister" in r.body]
+    return plan
 
 
 @dataclass

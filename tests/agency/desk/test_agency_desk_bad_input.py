@@ -97,7 +97,7 @@ WITHHELD = {"record_id": R1, "ground": "evaluative_material", "explanation": "Gi
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the checks come before any database work
 @pytest.mark.parametrize(("body", "sentence"), [
-    ({}, "Release or withhold every record: nothing was chosen for 'Evaluation consent form'."),
+    ({}, "Release or withhold every record: nothing was chosen for 'Evaluation consent: 4 September 2026'."),
     ({"release": "all"}, "'release' must be a list."),
     ({"release": ["1"]}, "'release.0' must be a whole number."),
     ({"release": [0]}, "'release.0' must be 1 or more."),
@@ -110,7 +110,7 @@ WITHHELD = {"record_id": R1, "ground": "evaluative_material", "explanation": "Gi
      "'withhold.0.explanation' is too long: at most 5000 characters."),
     ({"release": [R0, R1], "not_held": ["x"] * 1001}, "'not_held' is too long: at most 1000 entries."),
     ({"release": [R0, R1], "released": []}, "'released' is not a field this takes."),
-    ({"release": [R0, R0, R1]}, "Choose one thing to do with 'Evaluation consent form'"),
+    ({"release": [R0, R0, R1]}, "Choose one thing to do with 'Evaluation consent: 4 September 2026'"),
     ({"release": [R0], "withhold": [{**WITHHELD, "record_id": R0}]}, "Choose one thing to do with"),
     ({"release": [R0, R1, THEIRS]}, "is not one of your unit's records about this person."),
     ({"release": [R0, R1, SOMEONE]}, "is not one of your unit's records about this person."),
@@ -152,16 +152,16 @@ async def api(world, method: str, path: str, token: str, headers: dict | None = 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the checks come before any database work
 @pytest.mark.parametrize(("fields", "sentence"), [
-    ({"decision-R0": "release"}, "Release or withhold every record: nothing was chosen for 'Parenting confidence"),
-    ({"decision-R0": "release", "decision-R1": "publish"}, "Choose release or withhold for 'Parenting confidence"),
+    ({"decision-R0": "release"}, "Release or withhold every record: nothing was chosen for 'Evaluator interview"),
+    ({"decision-R0": "release", "decision-R1": "publish"}, "Choose release or withhold for 'Evaluator interview"),
     ({"decision-R0": "release", "decision-R1": "withhold", "explanation-R1": "Private."},
-     "Choose the ground for withholding 'Parenting confidence survey (start)'."),
+     "Choose the ground for withholding 'Evaluator interview notes'."),
     ({"decision-R0": "release", "decision-R1": "withhold", "ground-R1": "because", "explanation-R1": "Private."},
-     "The ground for withholding 'Parenting confidence survey (start)' must be one of:"),
+     "The ground for withholding 'Evaluator interview notes' must be one of:"),
     ({"decision-R0": "release", "decision-R1": "withhold", "ground-R1": "safety", "explanation-R1": "x" * 5001},
-     "The explanation for withholding 'Parenting confidence survey (start)' is too long: at most 5000 characters."),
+     "The explanation for withholding 'Evaluator interview notes' is too long: at most 5000 characters."),
     ({"decision-R0": "release", "decision-R1": "withhold", "ground-R1": "safety"},
-     "The explanation for withholding 'Parenting confidence survey (start)' is empty."),
+     "The explanation for withholding 'Evaluator interview notes' is empty."),
     ({"decision-R0": "release", "decision-R1": "release", "decision-THEIRS": "release"},
      "is not one of your unit&#39;s records about this person."),
     ({"decision-R0": "release", "decision-R1": "release", "note": "n" * 5001},

@@ -10,16 +10,19 @@ import time
 
 import pytest
 
-from tests.agency.desk.agency_world import agency_app, family_asks, staff_relay
+from tests.agency.desk.agency_world import agency_app, family_asks, staff_relay, unit_adds_own_record
 from tests.browser_support import chromium_page, running_tono, screenshot
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 async def _request_at_the_agency(database, workdir) -> None:
-    """Aroha asks in the chat, CCSS relays, the agency receives it: all before the server starts."""
+    """Aroha asks in the chat, CCSS relays, the agency receives it: all before the server starts. Beside her
+    consent form (from the demo's reports), the evaluation unit holds its evaluator's notes about her, added
+    from its own systems."""
     world = agency_app(f"sqlite+aiosqlite:///{database}", workdir)
     try:
+        await unit_adds_own_record(world, "evaluation")
         await family_asks(world)
         await staff_relay(world)
     finally:
@@ -46,9 +49,9 @@ def test_an_officer_claims_and_answers_a_task_in_a_browser(seeded_url, tmp_path)
         page.get_by_role("button", name="Claim").click()
         page.get_by_text("You have claimed this task").wait_for()
 
-        consent = page.get_by_role("group", name="Evaluation consent form")
+        consent = page.get_by_role("group", name="Evaluation consent: 4 September 2026")
         consent.get_by_role("radio", name="Release").check()
-        survey = page.get_by_role("group", name="Parenting confidence survey (start)")
+        survey = page.get_by_role("group", name="Evaluator interview notes")
         survey.get_by_role("radio", name="Withhold").check()
         survey.get_by_label("Ground, if you withhold it").select_option("evaluative_material")
         survey.get_by_label("Explanation for the family, if you withhold it").fill(
@@ -57,7 +60,7 @@ def test_an_officer_claims_and_answers_a_task_in_a_browser(seeded_url, tmp_path)
         page.get_by_role("button", name="Send the answer").click()
         page.get_by_text("Your unit's answer has been sent to the provider.").wait_for()
         answered = screenshot(page, "agency-task-answered")
-        withheld = page.get_by_text("Withheld: Parenting confidence survey (start), under s 50").count()
+        withheld = page.get_by_text("Withheld: Evaluator interview notes, under s 50").count()
         page.set_viewport_size({"width": 820, "height": 1180})  # a tablet, upright
         page.goto(f"{base}/agency/?show=finished")
         page.get_by_role("link", name="Open").click()

@@ -7,7 +7,7 @@ import html
 import re
 
 from protocol.grounds import ground_line
-from tests.agency.desk.agency_world import HTML, post_form
+from tests.agency.desk.agency_world import HTML, family_plan, outcomes_are_sent, post_form, what_the_agency_has
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 WITHHELD_GROUND = "s 53(b): Releasing it would be an unwarranted disclosure of the affairs of another person"
@@ -20,12 +20,15 @@ def visible(page) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
-async def test_the_units_answer_says_the_ground_for_a_withheld_record_in_words_with_its_section(found, reporting):
+async def test_the_units_answer_says_the_ground_for_a_withheld_record_in_words_with_its_section(world, reporting,
+                                                                                                 tmp_path):
     client, csrf = reporting
+    await outcomes_are_sent(world.sessions, world.link, world.agreement, tmp_path / "keys")  # brings her plan
+    found = await what_the_agency_has(world)
     task, records = found.tasks["service-reporting"], found.records["service-reporting"]
     await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
-    decisions = {f"decision-{r.id}": "release" for r in records[:-1]}
-    withheld = records[-1]
+    withheld = family_plan(records)  # it tells of her sister's own situation
+    decisions = {f"decision-{r.id}": "release" for r in records if r is not withheld}
     decisions |= {f"decision-{withheld.id}": "withhold", f"ground-{withheld.id}": "another_persons_affairs",
                   f"explanation-{withheld.id}": "It is mostly about another family member."}
     answered = await post_form(client, f"/agency/tasks/{task.id}/answer", csrf, **decisions)
