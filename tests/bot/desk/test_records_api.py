@@ -6,22 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.desk.provider_desk_support import client_for, make_app, staff_token
+from tests.bot.desk.provider_desk_support import staff_token
 
 ROW = {"session_date": "2019-05-06", "session": "home visit", "attended": "yes"}  # before the demo's dates
-
-
-@pytest.fixture
-async def app(seeded_url, tmp_path):
-    app = make_app(seeded_url, tmp_path / "keys")
-    yield app
-    await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def client(app):
-    async with client_for(app) as c:
-        yield c
 
 
 @pytest.fixture

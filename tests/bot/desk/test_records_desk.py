@@ -7,26 +7,12 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from sqlmodel import func, select
 
 from bot.records.tables import ConsentEvent, ProgrammeCorrection, ProgrammeRecord
-from tests.bot.desk.provider_desk_support import HTML, client_for, make_app, post_form, sign_in
+from tests.bot.desk.provider_desk_support import HTML, post_form, sign_in
 
 ROW = {"session_date": "2019-03-04", "session": "group session", "attended": "yes"}  # before the demo's dates
-
-
-@pytest.fixture
-async def app(seeded_url, tmp_path):
-    app = make_app(seeded_url, tmp_path / "keys")
-    yield app
-    await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def client(app):
-    async with client_for(app) as c:
-        yield c
 
 
 def text_of(page) -> str:

@@ -11,27 +11,19 @@ from sqlmodel import select
 from bot.reports.ledger import person_ledger
 from bot.reports.tables import Report
 from protocol import schedule
-from tests.bot.desk.provider_desk_support import HTML, client_for, make_app, post_form, sign_in
+from tests.bot.desk.provider_desk_support import HTML, post_form, sign_in
 from tests.bot.reports.reports_support import add_people, add_records, attendance, outbox_messages
 
 PERIOD = "2024-03"  # long past, so overdue whatever day the tests run; no demo data is dated then
 
 
-@pytest.fixture
-async def app(seeded_url, tmp_path):
-    app = make_app(seeded_url, tmp_path / "keys")
+@pytest.fixture(autouse=True)
+async def month_of_attendance(app):
+    """On the desk's app (tests/bot/desk/conftest.py): a month of attendance for three more people."""
     async with app.state.sessions.begin() as session:
         app.state.test_people = await add_people(session, 3, start=500)
         await add_records(session, "attendance", [attendance(p, f"{PERIOD}-{day:02d}")
                                                   for p in app.state.test_people for day in range(4, 9)])
-    yield app
-    await app.state.engine.dispose()
-
-
-@pytest.fixture
-async def client(app):
-    async with client_for(app) as c:
-        yield c
 
 
 async def test_the_reports_page_lists_every_flow_and_the_overdue_month_with_a_button(app, client):
