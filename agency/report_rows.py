@@ -91,11 +91,13 @@ class RowShape:
     def of(cls, agreement: Agreement, flow: Flow, fields: list[str], period: str) -> RowShape:
         holding = agreement.holding(flow.holding)
         names = {field.name: field.label for field in holding.fields}
-        keys = [name for name in holding.key if name in fields]
+        types = {field.name: field.type for field in holding.fields}
+        # Free text never goes in a title: a title is shown wherever the record is named (to the family, too,
+        # as "not given to you: …" when it is withheld), and free text may say what withholding it keeps back.
+        keys = [name for name in holding.key if name in fields and types.get(name) != "text"]
         if not keys and flow.schedule.date_field in fields:
             keys = [flow.schedule.date_field]
         date_field = flow.schedule.date_field
-        types = {field.name: field.type for field in holding.fields}
         return cls(flow, holding, tuple(fields), period_start(period), tuple(names.get(n, n) for n in fields),
                    tuple(2 + fields.index(name) for name in keys),
                    2 + fields.index(date_field) if date_field in fields else None,

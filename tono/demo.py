@@ -24,6 +24,7 @@ from bot.reports.preparing import prepare
 from deskkit.passwords import hash_password
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
+from protocol.schedule import period_of
 from tono import demo_programme
 from tono.agreement_setup import served_sides, set_up_units
 from tono.database import make_engine, make_sessionmaker
@@ -170,8 +171,8 @@ async def _send_due_reports(settings: Settings, agreement: Agreement, sessions, 
     try:
         async with sessions() as session, session.begin():
             for due in await due_reports(session, agreement, today):
-                if due.due.standing == "due soon":
-                    continue  # not due yet: staff would send it nearer the day
+                if due.due.period >= period_of(today):
+                    continue  # the month is not over: more rows may come, as staff would wait for them
                 report = await prepare(session, agreement, due.flow.id, due.due.period, key, prepared_by=STAFF[0][0])
                 await approve(session, agreement, report.ref, login=STAFF[0][0], outbox=link.provider, today=today)
         if "agency" in sides:
