@@ -4,10 +4,8 @@ the line of every problem. And it is fast: a month of attendance for 10,000 peop
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlmodel import func, select
 
 from bot.models import Person
@@ -141,21 +139,23 @@ async def test_an_unknown_holding_is_the_commands_mistake_not_the_files(db):
     assert wrong.value.status == 404
 
 
-async def test_a_month_of_attendance_for_10000_people_imports_in_seconds(db, backend):
+async def test_a_month_of_attendance_imports_in_a_few_statements_however_many_rows_it_has(db):
     async with db.sessions.begin() as session:
         await (await session.connection()).execute(insert(Person.__table__), [
             {"ref": f"Q-{n:05d}", "participant_id": f"BFF-Q-{n}", "given_name": "Test", "family_name": f"Person {n}",
-             "is_young_person": False, "language": "en"} for n in range(10_000)])
+             "is_young_person": False, "language": "en"} for n in range(2_000)])
     lines = ["person,session_date,session,attended"] + [
         f"Q-{n:05d},2026-03-{day + 2:02d},{'group session' if day % 2 else 'home visit'},yes"
-        for n in range(10_000) for day in range(8)]
+        for n in range(2_000) for day in range(8)]
+    statements: list[str] = []
+    engine = db.sessions.kw["bind"].sync_engine
+    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_rest: statements.append(sql))
 
-    started = time.perf_counter()
     result = await import_(db, "\n".join(lines) + "\n")
-    took = time.perf_counter() - started
+    first = len(statements)
     again = await import_(db, "\n".join(lines) + "\n")
 
-    assert (result.added, again.unchanged) == (80_000, 80_000)
-    # A few seconds on a quiet machine; the bound is wide so a busy one passes, and an ORM object or a query
-    # per row (minutes) does not.
-    assert took < 60, f"80,000 rows took {took:.1f} s on {backend}"
+    assert (result.added, again.unchanged) == (16_000, 16_000)
+    # The people and the holding's rows are read once each and the new rows written in one go: a statement (or
+    # an ORM object) per row would be thousands. How fast it is, is the reports benchmark's to measure.
+    assert first <= 12 and len(statements) - first <= 12, statements[:20]
