@@ -58,6 +58,11 @@ async def test_a_parent_reads_their_own_and_their_child_s_sendings_from_the_ledg
 
 
 async def test_a_person_with_nothing_sent_is_told_so(new_chat, sessions):
-    text = await _ask(new_chat, sessions, "P-0006")
+    async with sessions.begin() as session:  # someone who joined after the demo's reports went
+        family = (await session.exec(select(Person.family_id).where(Person.ref == "P-0006"))).one()
+        session.add(Person(ref="P-9001", participant_id="BFF-P-9001", family_id=family, given_name="Losa",
+                           family_name="Tanielu"))
+
+    text = await _ask(new_chat, sessions, "P-9001")
 
     assert "CCSS has not sent any information about you to the Ministry yet." in text
