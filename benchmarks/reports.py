@@ -143,10 +143,11 @@ async def measure(urls: list[str], participants: int, transport: str, folder: Pa
     await load(provider_sessions, agreement, participants)
     if transport == "http":
         from tono.agreement_setup import set_up_units
+        from tono.first_hour import bind_port
 
         async with agency_sessions.begin() as session:
             await set_up_units(session, agreement)
-        socks = [socket.create_server(("127.0.0.1", 0)) for _ in range(2)]
+        socks = [bind_port("127.0.0.1", 0) for _ in range(2)]  # as `tono run` binds
         addresses = [f"http://127.0.0.1:{sock.getsockname()[1]}" for sock in socks]
         provider = PeerLink("provider", provider_sessions, agreement, folder / "ccss", addresses[1], lambda: TODAY)
         agency = PeerLink("agency", agency_sessions, agreement, folder / "agency", addresses[0], lambda: TODAY)

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from linkqueue.http import inbox_router
+from tono.first_hour import bind_port
 
 
 def free_port() -> int:
@@ -51,10 +52,7 @@ async def serving_all(apps: list, socks: list[socket.socket | None] | None = Non
 
 
 def _loopback_socket() -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+    return bind_port("127.0.0.1", 0)  # as `tono run` binds, TCP_NODELAY included
 
 
 def inbox_app(end, **options) -> FastAPI:

@@ -441,12 +441,9 @@ async def test_the_journey_completes_exactly_once_across_two_servers_and_a_bad_n
 
 
 def _bound(port: int):
-    import socket
+    from tono.first_hour import bind_port
 
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
+    return bind_port("127.0.0.1", port)  # as `tono run` binds it
 
 
 async def _at_least(network: MeddlingNetwork, tries: int) -> bool:
