@@ -13,8 +13,10 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency.models import AgencyRecord, AgencyRequest, InformationUse, Officer, Task
+from agency.models import AgencyRecord, AgencyReport, AgencyRequest, Officer, Task
 from agency.moves import move_request, move_task
+from agency.report_rows import RowShape
+from protocol.agreement import Agreement
 from protocol.clock import utcnow
 from protocol.grounds import ITEM_GROUNDS
 from protocol.queue import Outbox
@@ -37,6 +39,9 @@ class Answer:
     withhold: dict[int, tuple[str, str]] = field(default_factory=dict)  # record id -> (ground, explanation)
     not_held: list[str] = field(default_factory=list)
     corrected: dict[int, str] = field(default_factory=dict)  # record id -> the corrected text
+    # A record a report brought is corrected field by field: record id -> {field: new value} (only the fields the
+    # report carried). Its text is written again from the values, and the provider corrects its row too.
+    corrected_values: dict[int, dict] = field(default_factory=dict)
     not_corrected: dict[int, str] = field(default_factory=dict)  # record id -> why not
     note: str = ""
 
@@ -44,6 +49,14 @@ class Answer:
 def check_unit(officer: Officer, task: Task) -> None:
     if officer.unit_id != task.unit_id:
         raise NotYourUnit("This task belongs to another unit.")
+
+
+def sight(agreement: Agreement, officer: Officer) -> frozenset[bool]:
+    """Which tasks of the officer's unit the officer's role sees: study_numbered False (named parts of requests),
+    True (parts about a study number), as the agreement's seen_by says. No role sees both where the unit holds
+    both, so nobody is shown a person's name and their study number. The desk and its API find every task through
+    agency.desk.store.unit_task with this sight, so a task outside it is not found at all."""
+    return agreement.unit(officer.unit_id).sight(officer.role)
 
 
 async def _request_of(session: AsyncSession, task: Task, officer: Officer) -> AgencyRequest:
@@ -57,20 +70,26 @@ async def _tell_provider(session: AsyncSession, outbox: Outbox, request: AgencyR
 
 
 def names_the_person(request: AgencyRequest) -> bool:
-    """Whether the relayed request carries the person's name (a request about a study number does not)."""
-    subject = (request.relayed or {}).get("subject") or {}
-    return bool(subject.get("given_name") or subject.get("family_name") or subject.get("date_of_birth"))
+    """Whether the request names the person: every request but a study part (study_part.relayed), which carries
+    only a study number."""
+    return not request.study_numbered
 
 
 async def unit_records(session: AsyncSession, task: Task, request: AgencyRequest) -> list[AgencyRecord]:
-    """The records the task's unit holds about the request's person: nothing from any other unit, and, for a
-    request that names the person, nothing held under a study number, so such a record is never seen beside a
-    name (even were a study number ever to equal a participant id)."""
+    """The records the task's unit holds about the request's person: nothing from any other unit; for a request
+    that names the person, nothing held under a study number, so such a record is never seen beside a name (even
+    were a study number ever to equal a participant id); for a study part, only what is held under its study
+    number."""
     query = select(AgencyRecord).where(AgencyRecord.unit_id == task.unit_id,
-                                       AgencyRecord.participant_id == request.participant_id)
-    if names_the_person(request):
-        query = query.where(AgencyRecord.study_numbered.is_(False))
+                                       AgencyRecord.participant_id == request.participant_id,
+                                       AgencyRecord.study_numbered.is_(not names_the_person(request)))
     return list(await session.exec(query.order_by(AgencyRecord.record_date, AgencyRecord.id)))
+
+
+def _not_about_a_study_number(request: AgencyRequest, what: str) -> None:
+    if request.study_numbered:
+        raise AnswerError(f"This part of the request carries only a study number, so it cannot {what}: the unit does "
+                          "not know who asked, and the family's question or move goes with the request's named part.")
 
 
 async def claim(session: AsyncSession, task: Task, officer: Officer) -> None:
@@ -90,12 +109,36 @@ def _item(record: AgencyRecord) -> dict:
             "record_date": record.record_date.isoformat()}
 
 
+async def _correct_row(session: AsyncSession, record: AgencyRecord, values: dict,
+                       agreement: Agreement | None) -> dict:
+    """Correct a record a report brought, field by field: its values, title and text change together, and the
+    corrected item names the row and its new values for the provider."""
+    if agreement is None or record.report_id is None or record.row_id is None or not record.values:
+        raise AnswerError(f"Record {record.id} did not come from a report: correct its text instead.")
+    if unknown := sorted(set(values) - set(record.values)):
+        raise AnswerError(f"Record {record.id} has no field {', '.join(unknown)}: correct only the fields it has.")
+    report = await session.get(AgencyReport, record.report_id)
+    flow = agreement.flow(report.flow)
+    fields = [name for name in flow.fields if name in record.values]
+    new = {**record.values, **{name: (value if value not in ("", None) else None) for name, value in values.items()}}
+    if new == record.values:
+        raise AnswerError(f"Record {record.id} would not change: give the fields' new values.")
+    shape = RowShape.of(agreement, flow, fields, report.period)
+    made = shape.record([record.participant_id, record.row_id, *[new.get(name) for name in fields]])
+    item = {"item_id": str(record.id), "title": made["title"], "old_text": record.body, "new_text": made["body"],
+            "row_id": record.row_id, "values": [{"field": name, "value": new.get(name)} for name in fields]}
+    record.values, record.title, record.body = made["values"], made["title"], made["body"]
+    record.record_date, record.corrected_at = made["record_date"], utcnow()
+    session.add(record)
+    return item
+
+
 async def answer(session: AsyncSession, task: Task, officer: Officer, given: Answer, outbox: Outbox,
-                 today: date) -> dict:
+                 today: date, agreement: Agreement | None = None) -> dict:
     """Answer the unit's part; returns the unit.answered body that was sent."""
     request = await _request_of(session, task, officer)
     records = {r.id: r for r in await unit_records(session, task, request)}
-    chosen = [*given.release, *given.withhold, *given.corrected, *given.not_corrected]
+    chosen = [*given.release, *given.withhold, *given.corrected, *given.corrected_values, *given.not_corrected]
     if unknown := [i for i in chosen if i not in records]:
         raise AnswerError(f"Records {unknown} are not this unit's records about this person.")
     if len(chosen) != len(set(chosen)):
@@ -120,6 +163,9 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
         for i, text in given.corrected.items():
             records[i].body = text
             session.add(records[i])
+    if given.corrected_values:
+        body.setdefault("corrected", []).extend([await _correct_row(session, records[i], values, agreement)
+                                                 for i, values in given.corrected_values.items()])
     if given.not_corrected:
         body["not_corrected"] = [{"item_id": str(i), "title": records[i].title, "reason": why}
                                  for i, why in given.not_corrected.items()]
@@ -140,6 +186,7 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
 async def ask_clarification(session: AsyncSession, task: Task, officer: Officer, question: str,
                             outbox: Outbox) -> None:
     request = await _request_of(session, task, officer)
+    _not_about_a_study_number(request, "ask the family a question")
     await move_request(session, request, "ask_clarification", "officer", actor=officer.login, question=question)
     await _tell_provider(session, outbox, request, "clarification.asked", {"unit": task.unit_id, "question": question})
 
@@ -162,6 +209,7 @@ async def extend(session: AsyncSession, task: Task, officer: Officer, ground: st
 async def transfer(session: AsyncSession, task: Task, officer: Officer, to_agency: str, reason: str,
                    outbox: Outbox, today: date) -> None:
     request = await _request_of(session, task, officer)
+    _not_about_a_study_number(request, "be transferred")
     if not reason.strip():
         raise AnswerError("Give the reason for the transfer: the family is told it.")
     await move_request(session, request, "transfer", "officer", actor=officer.login, agency=to_agency,
@@ -170,17 +218,3 @@ async def transfer(session: AsyncSession, task: Task, officer: Officer, to_agenc
         await move_task(session, each, "cancel", "system", actor=officer.login, note={"why": "transferred"})
     await _tell_provider(session, outbox, request, "request.transferred", {
         "to_agency": to_agency, "transferred_on": today.isoformat(), "reason": reason})
-
-
-async def report_outcome(session: AsyncSession, officer: Officer, participant_id: str | None, kind: str,
-                         summary: str, outbox: Outbox, provider: str, today: date) -> InformationUse:
-    """An outcome of information use (a decision, advice or report it informed), told to the provider."""
-    if kind not in ("decision", "advice", "report") or not summary.strip():
-        raise AnswerError("Say what kind of outcome (decision, advice or report) and summarise it.")
-    use = InformationUse(unit_id=officer.unit_id, participant_id=participant_id, kind=kind, summary=summary,
-                         reported_on=today, officer_id=officer.id)
-    session.add(use)
-    await outbox.send(session, type="outcome.reported", recipient=provider, request=None,
-                      body={"subject": participant_id, "kind": kind, "summary": summary,
-                            "reported_on": today.isoformat()})
-    return use

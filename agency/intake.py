@@ -1,6 +1,9 @@
 """The agency applies what a provider sends. A relayed request is acknowledged at once (the statutory
-clock starts on the day it arrives) and fans out into one task per unit whose purpose covers it; a report's
-parts are kept until the report is whole, then applied to its unit's records (agency/reports.py)."""
+clock starts on the day it arrives) and fans out into one task per unit whose purpose covers it and that holds
+anything naming people; a unit's part about what it holds under a study number arrives on its own
+(study_part.relayed, with only the study number and a reference of its own) and becomes a request with one
+task, seen only by the roles that see study-numbered data. A report's parts are kept until the report is whole,
+then applied to its unit's records (agency/reports.py)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,9 @@ class Intake:
     async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
         if envelope.type == "request.relayed":
             await self.relayed(session, envelope)
+            return
+        if envelope.type == "study_part.relayed":
+            await self.study_part_relayed(session, envelope)
             return
         if envelope.type == "report.part":  # a report's own stream: its `request` is the report's reference
             await receive_part(session, envelope, self.agreement, self.outbox, self.today())
@@ -63,13 +69,35 @@ class Intake:
         session.add(request)
         await session.flush()
         await move_request(session, request, "acknowledge", "system", actor="intake", received_on=received, due=due)
-        units = self.agreement.units_in_scope(body["kind"])
+        # A unit holding only study-numbered data is never handed the name: its part comes as a study part.
+        units = self.agreement.units_for_named_requests(body["kind"])
         for unit in units:
             session.add(Task(request_id=request.id, unit_id=unit.id, due_on=due))
         await session.flush()
         await self.outbox.send(session, type="request.received", recipient=envelope.sender, request=envelope.request,
                                body={"received_on": received.isoformat(), "decision_due": due.isoformat(),
                                      "units": [unit.id for unit in units]})
+
+    async def study_part_relayed(self, session: AsyncSession, envelope: Envelope) -> None:
+        """One unit's part about a study number: a request of its own (its provider_ref is the part's random
+        reference), with one task for that unit, acknowledged in its own stream."""
+        body = envelope.body
+        unit = self.agreement.unit(body["unit"])
+        if not unit.holds_study_numbered or body["kind"] not in unit.in_scope_for:
+            raise ValueError(f"the unit {unit.id!r} does not answer {body['kind']} requests about study numbers")
+        received = self.today()
+        due = deadlines.decision_due(received)
+        request = AgencyRequest(provider=envelope.sender, provider_ref=envelope.request, kind=body["kind"],
+                                participant_id=body["study_number"], study_numbered=True, state="relayed",
+                                received_on=received, due_on=due, relayed=body)
+        session.add(request)
+        await session.flush()
+        await move_request(session, request, "acknowledge", "system", actor="intake", received_on=received, due=due)
+        session.add(Task(request_id=request.id, unit_id=unit.id, due_on=due, study_numbered=True))
+        await session.flush()
+        await self.outbox.send(session, type="request.received", recipient=envelope.sender, request=envelope.request,
+                               body={"received_on": received.isoformat(), "decision_due": due.isoformat(),
+                                     "units": [unit.id]})
 
     async def _cancel_tasks(self, session: AsyncSession, request: AgencyRequest, why: str) -> None:
         for task in await session.exec(select(Task).where(Task.request_id == request.id,

@@ -33,7 +33,10 @@ class AgencyRequest(SQLModel, table=True):
     provider: str = Field(max_length=32)
     provider_ref: str = Field(max_length=32)
     kind: str = Field(max_length=16)
-    participant_id: str = Field(max_length=32, index=True)
+    participant_id: str = Field(max_length=32, index=True)  # a study number when study_numbered
+    # The part of a request about what one unit holds under a study number (study_part.relayed): it carries
+    # no name, and its provider_ref is a random reference that shares nothing with the family's request.
+    study_numbered: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     state: str = Field(default="received", max_length=16)
     received_on: date
     due_on: date
@@ -58,6 +61,9 @@ class Task(SQLModel, table=True):
     request_id: int = Field(foreign_key="agency_request.id", index=True)
     unit_id: str = Field(foreign_key="agency_unit.id", max_length=32)
     state: str = Field(default="open", max_length=16)
+    # The task of a study-numbered part (as its request): only roles that see study-numbered data see it, and
+    # only roles that see names see the others (Unit.sight in the agreement).
+    study_numbered: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     claimed_by: int | None = Field(default=None, foreign_key="agency_officer.id")
     due_on: date
     answered_at: datetime | None = None
@@ -125,15 +131,18 @@ class AgencyRecord(SQLModel, table=True):
 
 
 class InformationUse(SQLModel, table=True):
-    """An outcome of information use the agency reported: a decision, advice or report it informed."""
+    """An outcome of information use a unit reported (a decision, advice or report it informed), against the
+    reports it received that informed it; its summary is a template's id or four versions (protocol/outcomes.py)."""
 
     __tablename__ = "agency_information_use"
 
     id: int | None = Field(default=None, primary_key=True)
     unit_id: str = Field(foreign_key="agency_unit.id", max_length=32, index=True)
-    participant_id: str | None = Field(default=None, max_length=32, index=True)  # None: the whole programme
+    participant_id: str | None = Field(default=None, max_length=32, index=True)  # None: all the reports carried
     kind: str = Field(max_length=16)  # decision, advice, report
-    summary: str = Field(sa_column=Column(Text, nullable=False))
+    reports: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the reports' refs
+    template: str | None = Field(default=None, max_length=64)
+    summaries: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # {en: {adult, child}, mi: …}
     reported_on: date
     officer_id: int | None = Field(default=None, foreign_key="agency_officer.id")
 

@@ -308,18 +308,30 @@ class CorrectionStatement(SQLModel, table=True):
     attached_on: date | None = None
 
 
-class InformationUse(SQLModel, table=True):
-    """An outcome of information use the agency reported (a decision, advice or report it informed), for a
-    participant or for the whole programme, so families can be told how their information was used."""
+class StudyPart(SQLModel, table=True):
+    """The part of a family's request about what one unit holds under the person's study number, relayed on its
+    own (study_part.relayed) under `ref`, a random reference that shares nothing with the request's. Only the
+    provider knows which request a part belongs to; the unit's answer comes back here and is given to the family
+    as that unit's part. `state`: relayed, received, answered, or withdrawn with the request."""
 
-    __tablename__ = "provider_information_use"
+    __tablename__ = "provider_study_part"
+    __table_args__ = (UniqueConstraint("request_id", "unit"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: str | None = Field(default=None, max_length=32, index=True)  # None: the whole programme
-    kind: str = Field(max_length=16)
-    summary: str = Field(sa_column=Column(Text, nullable=False))
-    reported_on: date
-    received_at: datetime = Field(default_factory=utcnow)
+    request_id: int = Field(foreign_key="provider_request.id", index=True)
+    unit: str = Field(max_length=32)
+    ref: str = Field(max_length=32, unique=True)
+    study_number: str = Field(max_length=64)
+    state: str = Field(default="relayed", max_length=16)
+    relayed_on: date
+    received_on: date | None = None
+    due_on: date | None = None
+    answer: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    answered_at: datetime | None = None
+
+
+# Outcomes of information use the agency reports are kept with the reports that informed them: see Outcome in
+# bot/reports/tables.py.
 
 
 class SeenUpdate(SQLModel, table=True):

@@ -147,12 +147,17 @@ class Holding(RecordKind):
 
 
 class Role(BaseModel):
-    """A role in a unit whose holders see the unit's records."""
+    """A role in a unit whose holders see the unit's records: all of them, or only the holdings in `sees`.
+
+    A unit that holds both named records and records under a study number keeps them apart by role: no role
+    sees both, so nobody at the unit is ever shown a person's name beside their study number (see
+    agreement_checks.named_and_study_numbered_apart)."""
 
     model_config = STRICT
 
     id: Id
     name: Text
+    sees: Annotated[list[Id], Field(min_length=1), AfterValidator(checks.listed_once)] | None = None
 
 
 class Unit(BaseModel):
@@ -166,6 +171,31 @@ class Unit(BaseModel):
     holds: list[RecordKind] = Field(min_length=1)
     seen_by: list[Role] = Field(min_length=1)
     in_scope_for: Annotated[list[RequestKind], Field(min_length=1), AfterValidator(checks.listed_once)]
+
+    def holds_seen_by(self, role_id: str) -> list[RecordKind]:
+        """The unit's holdings that a role sees (every one, for a role without `sees`; none for an unknown role)."""
+        for role in self.seen_by:
+            if role.id == role_id:
+                return [kind for kind in self.holds if role.sees is None or kind.id in role.sees]
+        return []
+
+    @property
+    def holds_named(self) -> bool:
+        """Whether the unit holds anything that names people: only then is it asked a named request."""
+        return any(kind.identifiable for kind in self.holds)
+
+    @property
+    def holds_study_numbered(self) -> bool:
+        """Whether the unit holds anything under a study number instead of a name."""
+        return any(not kind.identifiable for kind in self.holds)
+
+    def sight(self, role_id: str) -> frozenset[bool]:
+        """Which parts of requests a role's holders see: False in it for named parts, True for study-numbered
+        parts. A role without a role id, or not in the agreement, sees named parts only."""
+        kinds = self.holds_seen_by(role_id) if role_id else []
+        if not kinds:
+            return frozenset({False})
+        return frozenset(not kind.identifiable for kind in kinds)
 
 
 class Flow(BaseModel):
@@ -269,6 +299,12 @@ class Agreement(BaseModel):
             raise ValueError(f"Unknown request kind {kind!r}: the kinds are {', '.join(REQUEST_KINDS)}.")
         return [unit for unit in self.units if kind in unit.in_scope_for]
 
+    def units_for_named_requests(self, kind: str) -> list[Unit]:
+        """The units a named request of this kind goes to: those in scope that hold anything naming people. A
+        unit that holds only study-numbered data is asked only the study-numbered part of a request, on its own,
+        so its people never see a name."""
+        return [unit for unit in self.units_in_scope(kind) if unit.holds_named]
+
     def holding(self, holding_id: str) -> Holding:
         """The provider's holding with this id."""
         for holding in self.provider_holds:
@@ -332,6 +368,7 @@ def consistency_problems(agreement: Agreement) -> list[tuple[str, str]]:
                                                f"(the units are {', '.join(unit_ids)})"))
     problems += _repeated_ids("consents", (consent.id for consent in agreement.consents))
     problems += flow_checks.problems(agreement)
+    problems += checks.named_and_study_numbered_apart(agreement)
     receiving = {flow.to_unit for flow in agreement.flows}
     for i, unit in enumerate(agreement.units):
         if unit.id not in receiving:

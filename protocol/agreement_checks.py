@@ -185,3 +185,50 @@ def _found(value: Any) -> str:
     if isinstance(value, list | dict):
         return "a list" if isinstance(value, list) else "a mapping"
     return repr(value) if len(repr(value)) <= 60 else f"{repr(value)[:57]}..."
+
+
+def named_and_study_numbered_apart(agreement: Any) -> list[tuple[str, str]]:
+    """A unit that receives people's names and also data under their study numbers could join the two itself,
+    and a request about a person would then hand it both. So each unit's holdings say which are named
+    (`identifiable`), its flows must land in a holding of their kind, and where a unit holds both kinds every
+    role says what it `sees`, and no role sees both: the named part of a request goes to the roles that see
+    names, the study-numbered part, on its own, to the roles that see study numbers. `reporting.units_may_link`
+    does not lift this rule: it lets units share study numbers with one another, never see them beside names."""
+    found: list[tuple[str, str]] = []
+    for i, unit in enumerate(agreement.units):
+        path = f"units[{i}]"
+        holds = {kind.id: kind for kind in unit.holds}
+        for j, role in enumerate(unit.seen_by):
+            for k, kind_id in enumerate(role.sees or []):
+                if kind_id not in holds:
+                    found.append((f"{path}.seen_by[{j}].sees[{k}]", f"the unit holds nothing with the id {kind_id!r} "
+                                                                    f"(it holds {', '.join(holds)})"))
+        for flow in agreement.flows:
+            if flow.to_unit != unit.id:
+                continue
+            if flow.identifiable and not unit.holds_named:
+                found.append((f"{path}.holds", f"the flow {flow.id!r} names people, but every holding of the unit "
+                                               "is marked identifiable: false"))
+            if not flow.identifiable and not unit.holds_study_numbered:
+                found.append((f"{path}.holds", f"the flow {flow.id!r} carries study numbers, not names, so the unit "
+                                               "must list a holding marked identifiable: false for it"))
+        if not (unit.holds_named and unit.holds_study_numbered):
+            continue
+        for j, role in enumerate(unit.seen_by):
+            if role.sees is None:
+                found.append((f"{path}.seen_by[{j}].sees", "the unit holds both named records and records under "
+                                                           "a study number, so each role must say which it sees "
+                                                           "(no role may see both)"))
+                continue
+            kinds = {holds[kind_id].identifiable for kind_id in role.sees if kind_id in holds}
+            if kinds == {True, False}:
+                found.append((f"{path}.seen_by[{j}].sees", f"the role {role.id!r} would see both named records "
+                                                           "and records under a study number, and could match a "
+                                                           "person's name to their study number: give each kind "
+                                                           "to a different role"))
+        for named, what in ((True, "named records"), (False, "records under a study number")):
+            if not any(role.sees is not None and any(holds[k].identifiable == named for k in role.sees if k in holds)
+                       for role in unit.seen_by):
+                found.append((f"{path}.seen_by", f"no role sees the unit's {what}, so no one could answer a "
+                                                 "request about them"))
+    return found

@@ -21,6 +21,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from protocol.grounds import ITEM_GROUNDS, NCND_GROUNDS
+from protocol.outcomes import KINDS as OUTCOME_KINDS
+from protocol.outcomes import LANGUAGES as OUTCOME_LANGUAGES
+from protocol.outcomes import REGISTERS as OUTCOME_REGISTERS
+from protocol.outcomes import TEMPLATES as OUTCOME_TEMPLATES
+from protocol.outcomes import summary_problem
 
 PROTOCOL = "tono/1"
 SHORT_TEXT = 200  # names, titles, an agency's name
@@ -92,6 +97,13 @@ _VERSION = {"type": "string", "pattern": "^[0-9a-f]{64}\\Z"}  # an agreement's v
 REPORT_ROWS = 1000  # rows in one part of a report (MAX_ITEMS): a larger report goes in several parts
 ROW_VALUE_TEXT = 2000  # the longest value one field of a report row may carry
 
+# A row's values, field by field: each a field's name and its value (text, a number, or null: nothing recorded).
+_ROW_VALUES = {"type": "array", "minItems": 1, "maxItems": 100, "items": {
+    "type": "object", "additionalProperties": False, "required": ["field", "value"], "properties": {
+        "field": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}\\Z"},
+        "value": {"type": ["string", "number", "null"], "minLength": 1, "maxLength": ROW_VALUE_TEXT,
+                  "pattern": NO_CONTROL_CHARACTERS}}}}
+
 MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
     MessageType("request.relayed", "provider", "The provider passes on a family's request, having checked "
                 "who is asking and their authority to ask.", _object({
@@ -117,6 +129,17 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                                   "a correction request, and only one, says what to correct"),
                            _needs("urgent", {"const": True}, "urgency_reason",
                                   "an urgent request, and only one, gives the reasons for urgency")])),
+    # The part of a request about data a unit holds under a study number travels on its own, in a stream of its
+    # own whose `request` is a fresh random reference (never the family's): only the study number that unit
+    # knows the person by, no name, date of birth, requester or participant id, so answering it never tells the
+    # unit who asked. The usual acknowledgement, answer and withdrawal follow in that stream.
+    MessageType("study_part.relayed", "provider", "The provider passes on the part of a family's request that "
+                "concerns what one unit holds under a study number, carrying only that study number.", _object({
+                    "kind": {"enum": ["access", "correction"]}, "unit": _ID, "study_number": _ID,
+                    "scope": {"const": "study_numbered"}, "relayed_on": _DATE},
+                    {"correction": _object({"information": _text(), "should_say": _text()})},
+                    allOf=[_needs("kind", {"const": "correction"}, "correction",
+                                  "a correction request, and only one, says what to correct")])),
     MessageType("request.received", "agency", "The agency acknowledges the request, and the statutory "
                 "clock starts (s 44).", _object({"received_on": _DATE, "decision_due": _DATE,
                                                  "units": _list(_ID, unique=True, at_least=1)})),
@@ -139,8 +162,11 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                                                "explanation": _text()})),
                     "not_held": _list(_object({"description": _text()})),
                     "answered_on": _DATE},
+                    # A corrected record that a report brought names its row (the id the unit knows it by) and the
+                    # row's new values, so the provider corrects its own programme record too.
                     {"corrected": _list(_object({**_ITEM, "new_text": _text(RECORD_TEXT)},
-                                                {"old_text": _text(RECORD_TEXT)})),
+                                                {"old_text": _text(RECORD_TEXT), "row_id": _ID,
+                                                 "values": _ROW_VALUES})),
                      # When a correction is refused the family may ask for a statement of correction (IPP 7).
                      "not_corrected": _list(_object({**_ITEM, "reason": _text()})),
                      "statement_attached": _list(_object({"item_id": _ID, "statement": _text()})),
@@ -157,11 +183,19 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                 "the person, so the family can be told who has seen their information (by unit, never by name).",
                 # `role`: the officer's role in the unit, an id from the unit's seen_by in the agreement.
                 _object({"unit": _ID, "opened_on": _DATE}, {"role": _ID})),
-    MessageType("outcome.reported", "agency", "The agency reports how information from the programme was "
-                "used: in a decision, advice or a report.", _object({
-                    "subject": {**_ID, "type": ["string", "null"]},  # null: about the programme as a whole
-                    "kind": {"enum": ["decision", "advice", "report"]},
-                    "summary": _text(), "reported_on": _DATE}), about_a_request=False),
+    MessageType("outcome.reported", "agency", "A unit of the agency reports how information from the programme "
+                "was used (in a decision, advice or a report), naming the reports it received that informed it. "
+                "Families read the summary: a template both sides know (protocol/outcomes.py), or four versions "
+                "the unit wrote (English and te reo Māori, for an adult and for a young person).", _object({
+                    "unit": _ID, "kind": {"enum": list(OUTCOME_KINDS)},
+                    "reports": _list(_ID, unique=True, at_least=1),  # the refs of the reports that informed it
+                    "reported_on": _DATE},
+                    # `subject`: one participant id from a named report, when the outcome is about that person
+                    # only; left out, it concerns everyone the reports carried.
+                    {"subject": _ID, "template": {"enum": list(OUTCOME_TEMPLATES)},
+                     "summaries": _object({language: _object({register: _text() for register in OUTCOME_REGISTERS})
+                                           for language in OUTCOME_LANGUAGES})}),
+                about_a_request=False, version=2),
     # A report's messages travel in a stream of their own: the envelope's `request` is the report's reference.
     MessageType("report.part", "provider", "The provider sends one part of a report the agreement asks for: "
                 "rows of one flow's fields, to the one unit the flow names. The unit applies the report when it "
@@ -307,6 +341,10 @@ def validate_body(message_type: str, body: object) -> None:
     _first_error(_BODY_CHECKS[message_type], body, "body", "bad_body")
     if message_type == "report.part":
         _check_report_rows(body)
+    elif message_type == "outcome.reported":
+        problem = summary_problem(body["kind"], body.get("template"), body.get("summaries"))
+        if problem:
+            raise InvalidMessage(problem, "bad_body", "body.template" if "template" in body else "body.summaries")
 
 
 _CODE = re.compile(IDENTIFIER)

@@ -13,7 +13,9 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency.models import Officer
+from agency import outcomes as agency_outcomes
+from agency.models import InformationUse, Officer
+from agency.outcomes import received_reports
 from bot.models import Authority, Family, Person, StaffAccount
 from bot.records.consent import record_consent
 from bot.records.recording import record_row
@@ -65,6 +67,10 @@ STAFF = [("kaimahi", "demo-kaimahi-2026", "Demo staff member (CCSS)")]
 # their information. The evaluation unit's officer answers named requests from the consent forms, which its
 # lead keeps; a unit not listed here gets its first role.
 DEMO_ROLES = {"evaluation": "evaluation-lead"}
+# A unit whose roles see different holdings (named and study-numbered) gets one more demo officer for each other
+# role that sees something: in the demo, the evaluator, who answers the study-numbered part of a family's request
+# (their survey answers) without ever seeing a name. Without one, that part could not be answered on `make run`.
+DEMO_SECOND_OFFICERS = [("evaluation", "evaluator", "evaluator", "demo-evaluator-2026")]
 
 
 def _officer_login(unit_id: str) -> str:
@@ -81,6 +87,9 @@ def demo_logins(agreement: Agreement, sides: tuple[str, ...]) -> list[tuple[str,
     logins = [("provider", login, password, who) for login, password, who in STAFF if "provider" in sides]
     logins += [("agency", _officer_login(unit.id), _officer_password(unit.id), f"Officer, {unit.id} unit")
                for unit in agreement.units if "agency" in sides]
+    units = {unit.id for unit in agreement.units}
+    logins += [("agency", login, password, f"{role.capitalize()}, {unit} unit (study numbers, never names)")
+               for unit, role, login, password in DEMO_SECOND_OFFICERS if "agency" in sides and unit in units]
     return logins
 
 
@@ -177,8 +186,41 @@ async def _send_due_reports(settings: Settings, agreement: Agreement, sessions, 
                 await approve(session, agreement, report.ref, login=STAFF[0][0], outbox=link.provider, today=today)
         if "agency" in sides:
             await link.settle()
+            await _report_demo_outcomes(agreement, sessions, link, today)
     finally:
         await link.aclose()
+
+
+# Outcomes of information use the demo's units report against the reports they received, so the desks and the
+# families' chats show both ways of giving a summary: a template from the catalogues, and four written versions.
+DEMO_OUTCOMES = [
+    ("evaluation", "decision", {"template": "evaluation-changed-programme"}),
+    ("service-reporting", "report", {"summaries": {
+        "en": {"adult": "The attendance figures showed that home visits were well used, so the agency will pay for "
+                        "more of them next year.",
+               "child": "Lots of families liked the home visits. So there will be more of them next year."},
+        "mi": {"adult": "I kitea i ngā tatauranga taenga mai he nui te whakamahinga o ngā toronga ā-kāinga, nō reira "
+                        "ka utu te Manatū mō ētahi atu ā tērā tau.",
+               "child": "He maha ngā whānau i pai ki ngā toronga ā-kāinga. Nā reira ka nui ake ā tērā tau."}}}),
+]
+
+
+async def _report_demo_outcomes(agreement: Agreement, sessions, link, today: date) -> None:
+    """Each demo unit's officer reports its outcome against every report the unit received, once: a second
+    seed-demo finds the outcome there and reports nothing new. The link then carries it to the provider, which
+    tells the families whose information was in those reports."""
+    async with sessions() as session, session.begin():
+        for unit_id, kind, summary in DEMO_OUTCOMES:
+            officer = (await session.exec(select(Officer).where(Officer.login == _officer_login(unit_id)))).first()
+            received = [r for r in await received_reports(session, unit_id, agreement.provider.id)
+                        if r.corrects_ref is None]
+            if officer is None or not received or (await session.exec(select(InformationUse.id).where(
+                    InformationUse.unit_id == unit_id, InformationUse.officer_id == officer.id).limit(1))).first():
+                continue
+            await agency_outcomes.report_outcome(
+                session, officer, agency_outcomes.OutcomeGiven(kind, [r.ref for r in received], **summary),
+                link.agency, agreement.provider.id, today)
+    await link.settle()
 
 
 async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:
@@ -190,3 +232,9 @@ async def _seed_agency(session: AsyncSession, agreement: Agreement) -> None:
                                 role=DEMO_ROLES.get(unit.id, unit.seen_by[0].id),
                                 password_hash=hash_password(_officer_password(unit.id))))
         await session.flush()
+    units = {unit.id for unit in agreement.units}
+    for unit_id, role, login, password in DEMO_SECOND_OFFICERS:
+        if unit_id in units and (await session.exec(select(Officer).where(Officer.login == login))).first() is None:
+            session.add(Officer(login=login, display_name=f"Demo {role} ({unit_id})", unit_id=unit_id, role=role,
+                                password_hash=hash_password(password)))
+    await session.flush()

@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from agency.intake import Intake
+from bot.reports.agency_corrections import apply_agency_corrections
+from bot.reports.outcomes import apply_outcome
 from bot.reports.receipts import apply_report_message
 from bot.requests.inbound import apply_agency_message
 from linkqueue.http import HttpDeliverer, inbox_url
@@ -28,13 +30,22 @@ from tono.settings import Settings
 log = logging.getLogger(__name__)
 
 
-async def apply_to_provider(session, envelope) -> None:
-    """The provider's queue handler: what the agency says of reports goes to the reports room, everything else
-    (requests, outcomes) to the requests room."""
-    if envelope.type.startswith("report."):
-        await apply_report_message(session, envelope)
-    else:
-        await apply_agency_message(session, envelope)
+def provider_handler(agreement: Agreement):
+    """The provider's queue handler: what the agency says of reports, and the outcomes it reports against them,
+    go to the reports room (which reads the agreement for the units' names); everything else (requests) to the
+    requests room."""
+
+    async def apply_to_provider(session, envelope) -> None:
+        if envelope.type.startswith("report."):
+            await apply_report_message(session, envelope)
+        elif envelope.type == "outcome.reported":
+            await apply_outcome(session, agreement, envelope)
+        else:
+            await apply_agency_message(session, envelope)
+            if envelope.type == "unit.answered":  # a row the unit corrected is corrected at the provider too
+                await apply_agency_corrections(session, agreement, envelope)
+
+    return apply_to_provider
 
 
 class _Moving:
@@ -79,12 +90,13 @@ class Link(_Moving):
         self.agency = SqlQueueEnd("agency", agency, agency_sessions or sessions, private[agency], keyring,
                                   max_backoff=max_backoff)
         self.intake = Intake(agreement, self.agency, today)
+        self.apply_to_provider = provider_handler(agreement)
 
     async def step(self) -> int:
         moved = await self.provider.push(self.agency.accept)
         moved += await self.agency.consume(self.intake)
         moved += await self.agency.push(self.provider.accept)
-        moved += await self.provider.consume(apply_to_provider)
+        moved += await self.provider.consume(self.apply_to_provider)
         await self.provider.tidy()
         await self.agency.tidy()
         return moved
@@ -104,7 +116,7 @@ class PeerLink(_Moving):
         self.provider = self.end if side == "provider" else None
         self.agency = self.end if side == "agency" else None
         self.inbox = self.end
-        self.handler = apply_to_provider if side == "provider" else Intake(agreement, self.end, today)
+        self.handler = provider_handler(agreement) if side == "provider" else Intake(agreement, self.end, today)
         self.deliver = deliverer or HttpDeliverer(inbox_url(peer_url))
 
     async def step(self) -> int:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency import answering
+from agency import answering, outcomes
 from agency.desk import store
 from agency.desk.inputs import AnswerIn, ClarifyIn, ExtendIn, OutcomeIn, TransferIn, to_answer, wrong
 from agency.models import AgencyRecord, AgencyRequest, InformationUse, Officer, Task
@@ -41,12 +40,17 @@ class Actions:
     agreement: Agreement
     today: Callable[[], date]
 
+    def sight(self, officer: Officer) -> frozenset[bool]:
+        """Which of the unit's tasks the officer's role sees: named parts, parts about a study number (never both
+        where the unit holds both), as the agreement's seen_by says."""
+        return answering.sight(self.agreement, officer)
+
     async def on_task(self, officer: Officer, task_id: int, step: str, given: object = None) -> str:
         """Take the named step on the officer's unit's task in one transaction; returns what to tell the officer."""
         run = STEPS.step(step).run
         try:
             async with self.sessions.begin() as session:
-                task, request = await store.unit_task(session, officer, task_id)
+                task, request = await store.unit_task(session, officer, task_id, sight=self.sight(officer))
                 return await run(self, session, task, request, officer, given)
         except (store.NotFound, answering.NotYourUnit):
             raise DeskProblem(404, NOT_FOUND) from None
@@ -58,22 +62,19 @@ class Actions:
             raise wrong(f"The agency cannot send that: {refused.reason}") from None
 
     async def report_outcome(self, officer: Officer, given: OutcomeIn) -> InformationUse:
-        """Record an outcome of information use and tell the provider, in one transaction."""
+        """Record an outcome of information use against the reports that informed it and tell the provider, in
+        one transaction (agency/outcomes.py checks it)."""
         today = self.today()
+        wanted = outcomes.OutcomeGiven(
+            kind=given.kind, reports=list(given.reports), participant_id=given.participant_id,
+            template=given.template, summaries=given.summaries.model_dump() if given.summaries else None)
         try:
             async with self.sessions.begin() as session:
-                if given.participant_id is not None and (await session.exec(select(AgencyRecord.id).where(
-                        AgencyRecord.unit_id == officer.unit_id,
-                        AgencyRecord.participant_id == given.participant_id).limit(1))).first() is None:
-                    raise wrong(f"Your unit holds no records about {given.participant_id}; check the id.")
-                if (await session.exec(select(InformationUse.id).where(
-                        InformationUse.unit_id == officer.unit_id, InformationUse.reported_on == today,
-                        InformationUse.kind == given.kind, InformationUse.summary == given.summary,
-                        InformationUse.participant_id == given.participant_id).limit(1))).first() is not None:
+                if await outcomes.already_reported(session, officer, wanted, today):
                     raise DeskProblem(409, "This outcome was already recorded today, so it was not recorded again.")
-                return await answering.report_outcome(session, officer, given.participant_id, given.kind,
-                                                      given.summary, self.outbox, self.agreement.provider.id, today)
-        except answering.AnswerError as refused:
+                return await outcomes.report_outcome(session, officer, wanted, self.outbox,
+                                                     self.agreement.provider.id, today)
+        except outcomes.OutcomeRefused as refused:
             raise wrong(str(refused)) from None
         except InvalidMessage as refused:
             raise wrong(f"The agency cannot send that: {refused.reason}") from None
@@ -103,7 +104,7 @@ async def _answer(actions: Actions, session: AsyncSession, task: Task, request: 
     records = await answering.unit_records(session, task, request)
     checked = given(records, request.kind) if callable(given) else given
     await answering.answer(session, task, officer, to_answer(checked, records, request.kind), actions.outbox,
-                           actions.today())
+                           actions.today(), actions.agreement)
     return "Your unit's answer has been sent to the provider."
 
 

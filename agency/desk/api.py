@@ -20,6 +20,7 @@ from agency.models import InformationUse, Officer, Task
 from agency.moves import record_opening
 from agency.own_records import OwnRecord, add_own_records
 from deskkit.problems import DeskProblem, Problem, one_sentence_route
+from protocol.outcomes import TEMPLATES
 
 
 class QueueTask(BaseModel):
@@ -50,8 +51,8 @@ OneSentenceErrors = one_sentence_route(explain)
 
 
 def _outcome(use: InformationUse) -> dict:
-    return {"id": use.id, "kind": use.kind, "participant_id": use.participant_id, "summary": use.summary,
-            "reported_on": use.reported_on.isoformat()}
+    return {"id": use.id, "kind": use.kind, "reports": use.reports, "participant_id": use.participant_id,
+            "template": use.template, "summaries": use.summaries, "reported_on": use.reported_on.isoformat()}
 
 
 router = APIRouter(prefix="/agency/api", tags=["agency desk API"], route_class=OneSentenceErrors, responses={
@@ -92,7 +93,8 @@ async def queue(officer: TokenOfficer, actions: ActionsDep, show: Literal["todo"
         raise DeskProblem(422, "Send 'after' or 'page', not both: 'after' already says where the page starts.")
     cursor = store.CURSORS.parse(after)
     async with actions.sessions() as session:
-        found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor, page=page)
+        found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor, page=page,
+                                       sight=actions.sight(officer))
     return {"unit": officer.unit_id, "show": show, "page": page, "total": found.total,
             "total_is_lower_bound": found.total_is_lower_bound, "page_size": store.PAGE_SIZE,
             "next_after": found.next_after,
@@ -104,7 +106,7 @@ async def queue(officer: TokenOfficer, actions: ActionsDep, show: Literal["todo"
 async def opened(actions: Actions, officer: Officer, task_id: int, what: str) -> dict:
     async with actions.sessions.begin() as session:
         try:
-            task, request = await store.unit_task(session, officer, task_id)
+            task, request = await store.unit_task(session, officer, task_id, sight=actions.sight(officer))
         except store.NotFound:
             raise DeskProblem(404, NOT_FOUND) from None
         await record_opening(session, request.id, task.id, "officer", officer.login, what, outbox=actions.outbox,
@@ -174,9 +176,18 @@ async def outcomes(officer: TokenOfficer, actions: ActionsDep,
     return {"unit": officer.unit_id, "page": page, "total": total, "outcomes": [_outcome(u) for u in rows]}
 
 
+@router.get("/outcomes/templates")
+async def outcome_templates(officer: TokenOfficer) -> dict:
+    """The templates an outcome's summary may be given as: each one's id, the kind of outcome it describes, and
+    its English text for a parent ({unit} is the unit's name); families read it in their language and register."""
+    return {"templates": [{"id": t.id, "kind": t.kind, "english": t.english} for t in TEMPLATES.values()]}
+
+
 @router.post("/outcomes", status_code=201)
 async def report(given: OutcomeIn, officer: TokenOfficer, actions: ActionsDep) -> dict:
-    """Record an outcome of information use (a decision, advice or report it informed); the provider is told."""
+    """Record an outcome of information use (a decision, advice or report it informed) against the reports the
+    unit received that informed it, with a template or four summaries; the provider is told, and tells the
+    families whose information was in those reports."""
     return _outcome(await actions.report_outcome(officer, given))
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
 
 from agency.answering import Answer
 from agency.models import AgencyRecord
@@ -15,7 +15,7 @@ from deskkit.inputs import Text, checked, where
 from deskkit.problems import DeskProblem
 from deskkit.text import CONTROL_CHARACTERS
 from protocol.grounds import ITEM_GROUNDS, ExtensionGround
-from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, SHORT_TEXT
+from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, ROW_VALUE_TEXT, SHORT_TEXT
 
 # An item that was found exists, so "does not exist" is never a ground for withholding it: say "not held".
 OUTCOME_KINDS = ("decision", "advice", "report")
@@ -31,6 +31,9 @@ ShortText, FreeText, RecordText, OptionalText = Text(SHORT_TEXT), Text(FREE_TEXT
     Text(FREE_TEXT, required=False)
 RecordId = Annotated[StrictInt, Field(ge=1, le=2**31 - 1)]
 Ground = Literal[ITEM_GROUNDS]  # type: ignore[valid-type]
+# A field of a record a report brought, and a value for it (as report rows carry them: text, a number, nothing).
+FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+FieldValue = Annotated[str, StringConstraints(min_length=1, max_length=ROW_VALUE_TEXT)] | int | float | None
 
 
 class _Strict(BaseModel):
@@ -44,8 +47,18 @@ class Withheld(_Strict):
 
 
 class Corrected(_Strict):
+    """A corrected record: its new text, or, for a record a report brought, its fields' new values (the
+    provider then corrects its own row too)."""
+
     record_id: RecordId
-    new_text: RecordText
+    new_text: RecordText | None = None
+    values: dict[FieldKey, FieldValue] | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _text_or_values(self) -> Corrected:
+        if (self.new_text is None) == (self.values is None):
+            raise ValueError("give the corrected text, or the corrected values of a record a report brought")
+        return self
 
 
 class NotCorrected(_Strict):
@@ -81,11 +94,28 @@ class TransferIn(_Strict):
     reason: FreeText = Field(description="Why it goes there; the family is told.")
 
 
+class Versions(_Strict):
+    adult: FreeText = Field(description="For a parent or caregiver.")
+    child: FreeText = Field(description="For a young person: short, plain words.")
+
+
+class Summaries(_Strict):
+    en: Versions = Field(description="In English.")
+    mi: Versions = Field(description="In te reo Māori.")
+
+
 class OutcomeIn(_Strict):
     kind: Literal[OUTCOME_KINDS]  # type: ignore[valid-type]
+    reports: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        max_length=MAX_ITEMS, description="The refs of the reports your unit received that informed it (at least "
+                                          "one; see GET /agency/api/reports).")
     participant_id: Annotated[str, StringConstraints(pattern=PARTICIPANT_PATTERN)] | None = Field(
-        None, description="The participant it is about; leave out (null) for the programme as a whole.")
-    summary: FreeText = Field(description="What the information informed: the decision, advice or report.")
+        None, description="One participant a named report carried, when it is about them only; leave out (null) "
+                          "for everyone the reports carried.")
+    template: str | None = Field(None, max_length=64, description="The id of a template (GET /agency/api/outcomes/"
+                                                                  "templates), or leave out and give `summaries`.")
+    summaries: Summaries | None = Field(None, description="The summary in four versions, all required, when no "
+                                                          "template is chosen: families read it.")
 
 
 class OwnRecordIn(_Strict):
@@ -166,7 +196,9 @@ def to_answer(given: AnswerIn, records: list[AgencyRecord], kind: str) -> Answer
         raise wrong("Release, withhold or correct at least one record, or say what your unit does not hold.")
     return Answer(release=list(given.release),
                   withhold={w.record_id: (w.ground, w.explanation) for w in given.withhold},
-                  not_held=list(given.not_held), corrected={c.record_id: c.new_text for c in given.corrected},
+                  not_held=list(given.not_held),
+                  corrected={c.record_id: c.new_text for c in given.corrected if c.values is None},
+                  corrected_values={c.record_id: dict(c.values) for c in given.corrected if c.values is not None},
                   not_corrected={n.record_id: n.reason for n in given.not_corrected}, note=given.note)
 
 
@@ -178,10 +210,32 @@ def _field(form, key: str) -> str:
 DECISIONS = {"access": ("release", "withhold"), "correction": ("keep", "correct", "not_correct")}
 
 
+def _changed_values(form, record: AgencyRecord) -> dict:
+    """The fields of a report-derived record whose value the form changed; a number stays a number."""
+    changed = {}
+    for name, old in record.values.items():
+        key = f"value-{record.id}-{name}"
+        if key not in form:
+            continue
+        typed = _field(form, key).strip()
+        was = "" if old is None else str(old)
+        if typed == was:
+            continue
+        if isinstance(old, int | float) and not isinstance(old, bool):
+            try:
+                changed[name] = int(typed) if typed.lstrip("-").isdigit() else float(typed)
+                continue
+            except ValueError:
+                raise wrong(f"{name.replace('_', ' ').capitalize()} of '{record.title}' must be a number.") from None
+        changed[name] = typed or None
+    return changed
+
+
 def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
     """The answer form (one decision-ID radio per record, with its ground, explanation, new text or reason)
     as an AnswerIn; field problems are named by the record's title."""
     titles = {str(r.id): r.title for r in records}
+    by_id = {str(r.id): r for r in records}
     if stray := [k.removeprefix("decision-") for k in form if k.startswith("decision-")
                  and k.removeprefix("decision-") not in titles]:
         raise wrong(f"Record {stray[0][:20]} is not one of your unit's records about this person.")
@@ -202,6 +256,12 @@ def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
                        for k in ("ground", "explanation")}
             data["withhold"].append({"record_id": int(record_id), "ground": _field(form, f"ground-{record_id}"),
                                      "explanation": _field(form, f"explanation-{record_id}")})
+        elif choice == "correct" and by_id[record_id].report_id is not None and by_id[record_id].values:
+            changed = _changed_values(form, by_id[record_id])
+            if not changed:
+                raise wrong(f"Change at least one value of '{title}' to correct it, or leave it as it is.")
+            labels[f"corrected.{len(data['corrected'])}.values"] = f"The corrected values of '{title}'"
+            data["corrected"].append({"record_id": int(record_id), "values": changed})
         elif choice == "correct":
             labels[f"corrected.{len(data['corrected'])}.new_text"] = f"The corrected text of '{title}'"
             data["corrected"].append({"record_id": int(record_id), "new_text": _field(form, f"new_text-{record_id}")})

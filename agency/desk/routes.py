@@ -47,7 +47,8 @@ async def queue(request: Request, desk: DeskDep, actions: ActionsDep, officer: C
         return desk.render(request, "problem.html", {
             "heading": "That page could not be shown", "text": broken.sentence}, status_code=broken.status)
     async with actions.sessions() as session:
-        found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor)
+        found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor,
+                                       sight=actions.sight(officer))
     watch = getattr(actions.outbox, "inbox_watch", None)  # the linked queue's end, when it has an inbox
     return desk.render(request, "queue.html", {
         "inbox": await watch() if watch else None,
@@ -63,7 +64,8 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
     opening = not error
     async with actions.sessions.begin() as session:
         try:
-            task, agency_request = await store.unit_task(session, officer, task_id, lock=opening)
+            task, agency_request = await store.unit_task(session, officer, task_id, lock=opening,
+                                                         sight=actions.sight(officer))
         except store.NotFound:
             return not_found(desk, request)
         records = await unit_records(session, task, agency_request)

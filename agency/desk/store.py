@@ -97,8 +97,12 @@ class QueuePage:
         return self.total >= COUNT_CAP
 
 
+# The tasks an officer sees when nothing says otherwise: the named parts of requests.
+NAMED_ONLY: frozenset[bool] = frozenset({False})
+
+
 async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date, *, after: Cursor | None = None,
-                     page: int = 1) -> QueuePage:
+                     page: int = 1, sight: frozenset[bool] = NAMED_ONLY) -> QueuePage:
     """One page of the unit's tasks, the page-th after `after` (or from the start), on the (unit_id, state,
     due_on) index, with a count that stops at COUNT_CAP.
 
@@ -109,11 +113,13 @@ async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date
     are merged here: one query over both states had the database sort the unit's whole history for every
     page (half a second at 100,000 requests). A page by number reads every earlier page's index entries too,
     so callers follow `next_after` and keep numbers to the first few pages. Whole rows are read only for
-    the page's tasks."""
+    the page's tasks. Only the tasks the officer's role sees (`sight`, answering.sight): named parts, parts
+    about a study number, or (where a unit holds one kind only) that kind."""
     todo = view == "todo"
     order = (Task.due_on, Task.id) if todo else (Task.due_on.desc(), Task.id.desc())
     end = page * PAGE_SIZE
-    in_view = (Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view]))
+    seen = (Task.study_numbered.in_(sorted(sight)),)
+    in_view = (Task.unit_id == unit_id, Task.state.in_(QUEUE_VIEWS[view]), *seen)
     total = (await session.exec(select(func.count()).select_from(
         select(Task.id).where(*in_view).limit(COUNT_CAP).subquery()))).one()
     beyond = []
@@ -127,7 +133,7 @@ async def queue_page(session: AsyncSession, unit_id: str, view: str, today: date
     keys = []
     for state in QUEUE_VIEWS[view]:
         keys += (await session.exec(select(Task.due_on, Task.id).where(
-            Task.unit_id == unit_id, Task.state == state, *beyond).order_by(*order).limit(end + 1))).all()
+            Task.unit_id == unit_id, Task.state == state, *seen, *beyond).order_by(*order).limit(end + 1))).all()
     keys = sorted(keys, reverse=not todo)
     ids = [task_id for _, task_id in keys[end - PAGE_SIZE:end]]
     found = list(await session.exec(
@@ -148,9 +154,10 @@ async def officer_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
 # ---- one task, found only within the unit -----------------------------------------------------------------
 
 
-async def unit_task(session: AsyncSession, officer: Officer, task_id: int, *, lock: bool = True
-                    ) -> tuple[Task, AgencyRequest]:
-    """The task and its request, only if the task is the officer's unit's; NotFound otherwise.
+async def unit_task(session: AsyncSession, officer: Officer, task_id: int, *, lock: bool = True,
+                    sight: frozenset[bool] = NAMED_ONLY) -> tuple[Task, AgencyRequest]:
+    """The task and its request, only if the task is the officer's unit's and of a kind the officer's role sees
+    (`sight`: named, or about a study number); NotFound otherwise.
 
     With `lock`, the request row and then the task row are locked (PostgreSQL; SQLite already holds its
     write lock), in the order the agency's intake locks them: every move appends to the request's event
@@ -158,7 +165,7 @@ async def unit_task(session: AsyncSession, officer: Officer, task_id: int, *, lo
     if not stored_id(task_id, MAX_ID):
         raise NotFound
     request_id = (await session.exec(select(Task.request_id).where(
-        Task.id == task_id, Task.unit_id == officer.unit_id))).first()
+        Task.id == task_id, Task.unit_id == officer.unit_id, Task.study_numbered.in_(sorted(sight))))).first()
     if request_id is None:
         raise NotFound
     request_q = select(AgencyRequest).where(AgencyRequest.id == request_id)

@@ -31,6 +31,9 @@ day, moment = DATES.day, DATES.moment
 
 
 def person(request: AgencyRequest) -> dict:
+    if request.study_numbered:  # a study part: the unit knows the person only by the study number
+        return {"participant_id": request.participant_id, "name": f"study number {request.participant_id}",
+                "date_of_birth": None, "study_numbered": True}
     subject = request.relayed.get("subject", {})
     return {"participant_id": request.participant_id, "name": " ".join(
         part for part in (subject.get("given_name"), subject.get("family_name")) if part),
@@ -55,8 +58,13 @@ def allowed(task: Task, request: AgencyRequest, officer: Officer) -> list[str]:
     moves = [t for t in tasks.allowed_task_triggers(task.state, "officer")
              if t != "answer" or tasks.may_task(task.state, t, "officer", officer=me, claimed_by=holder)]
     if tasks.task_is_open(task.state):
-        moves += lifecycle.allowed_triggers(request.state, "officer")
+        moves += [t for t in lifecycle.allowed_triggers(request.state, "officer")
+                  if not (request.study_numbered and t in STUDY_PART_CANNOT)]
     return moves
+
+
+# A study part does not know who asked: a question for the family, or a transfer, goes with the named part.
+STUDY_PART_CANNOT = ("ask_clarification", "transfer")
 
 
 def _shown(value: object) -> str:
@@ -135,7 +143,10 @@ def record_view(record: AgencyRecord, report: AgencyReport | None = None) -> dic
             "text": record.body, "corrected_at": record.corrected_at.isoformat() if record.corrected_at else None,
             "statement_of_correction": record.statement_of_correction,
             "source": report_source(report), "report": report.ref if report else None,
-            "study_number": record.participant_id if record.study_numbered else None}
+            "study_number": record.participant_id if record.study_numbered else None,
+            # A record a report brought is corrected field by field (the provider corrects its row too).
+            "fields": [{"name": name, "value": "" if value is None else str(value)}
+                       for name, value in (record.values or {}).items()] if record.report_id is not None else []}
 
 
 def report_row(report: AgencyReport) -> dict:

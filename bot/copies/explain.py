@@ -12,13 +12,16 @@ from bot.language.i18n import Plain, Text, _
 from protocol.agreement import Agreement
 
 
-def _holder(agreement: Agreement, holder: str, language: str, register: str) -> tuple[Plain, Plain, Plain]:
-    """(name, purpose, who sees it) of a part of CCSS or the agency, in the family's words."""
+def _holder(agreement: Agreement, holder: str, language: str, register: str,
+            study_numbered: bool = False) -> tuple[Plain, Plain, Plain]:
+    """(name, purpose, who sees it) of a part of CCSS or the agency, in the family's words; for what a unit holds
+    under a study number, who sees that (the roles whose sight the agreement gives study-numbered data)."""
     if holder == PROVIDER:
         return (Plain(agreement.provider.names.in_language(language).full),
                 Plain(agreement.text(agreement.programme.description, language, register)), Plain(""))
     unit = agreement.unit(holder)
-    seen_by = ", ".join(agreement.text(role.name, language, register) for role in unit.seen_by)
+    roles = [role for role in unit.seen_by if study_numbered in unit.sight(role.id)] or unit.seen_by
+    seen_by = ", ".join(agreement.text(role.name, language, register) for role in roles)
     return (Plain(agreement.text(unit.name, language, register)),
             Plain(agreement.text(unit.purpose, language, register)), Plain(seen_by))
 
@@ -28,11 +31,16 @@ def explanation(agreement: Agreement, ref: str, items: list[Item], language: str
     """The explanation, one message per part, in the family's language and register."""
     said: list[Text] = [_("<b>The answer to your request {ref}</b>\nMade on {day}. Here is what {provider} and the "
                           "agency hold, and what you can do next.", ref=Plain(ref), day=made_on)]
-    for holder in dict.fromkeys(item.holder for item in items):
-        mine = [i for i in items if i.holder == holder]
-        name, purpose, seen_by = _holder(agreement, holder, language, register)
+    for holder, study in dict.fromkeys((item.holder, item.study_numbered) for item in items):
+        mine = [i for i in items if (i.holder, i.study_numbered) == (holder, study)]
+        name, purpose, seen_by = _holder(agreement, holder, language, register, study)
         given = sum(i.given for i in mine)
-        if holder == PROVIDER:
+        if study:
+            said.append(_("Records at <b>{name}</b> kept under a study number instead of your name: {count}. Why they "
+                          "have them: {purpose}\n{seen_by} answered this part without learning who asked: {provider} "
+                          "gave them only the study number, and only {provider} can match it to you.",
+                          name=name, count=given, purpose=purpose, seen_by=seen_by))
+        elif holder == PROVIDER:
             said.append(_("Records about you at <b>{name}</b>: {count}. Only {provider} staff who work with your "
                           "family see them.", name=name, count=given))
         else:

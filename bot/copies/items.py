@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import ItemVersion, ProviderRecord, Request, UnitAnswer
+from bot.models import ItemVersion, ProviderRecord, Request, StudyPart, UnitAnswer
 
 PROVIDER = "ccss"
 GIVEN = ("released", "corrected", "record")  # the kinds a family receives a copy of
@@ -24,27 +24,40 @@ class Item:
     record_date: str = ""
     ground: str = ""
     explanation: str = ""
+    # Held by the unit under a study number, and answered by it without learning who asked (a study part).
+    study_numbered: bool = False
 
     @property
     def given(self) -> bool:
         return self.kind in GIVEN
 
 
+def _unit_items(unit: str, body: dict, study_numbered: bool = False) -> list[Item]:
+    """A unit's answer (a unit.answered body) as items."""
+    key, study = (f"{unit}:study-", True) if study_numbered else (f"{unit}:", False)
+    items = [Item(f"{key}{i['item_id']}", unit, "released", i["title"], i["text"], i.get("record_date", ""),
+                  study_numbered=study) for i in body.get("released", [])]
+    items += [Item(f"{key}{i['item_id']}", unit, "corrected", i["title"], i["new_text"], study_numbered=study)
+              for i in body.get("corrected", [])]
+    items += [Item(f"{key}{i['item_id']}", unit, "withheld", i["title"], "", ground=i["ground"],
+                   explanation=i["explanation"], study_numbered=study) for i in body.get("withheld", [])]
+    items += [Item(f"{key}not-held-{n}", unit, "not_held", "", i["description"], study_numbered=study)
+              for n, i in enumerate(body.get("not_held", []))]
+    items += [Item(f"{key}{i['item_id']}", unit, "not_corrected", i["title"], "", explanation=i["reason"],
+                   study_numbered=study) for i in body.get("not_corrected", [])]
+    return items
+
+
 async def answer_items(session: AsyncSession, request: Request) -> list[Item]:
     items: list[Item] = []
     answers = await session.exec(select(UnitAnswer).where(UnitAnswer.request_id == request.id).order_by(UnitAnswer.id))
     for answer in answers:
-        unit, body = answer.unit, answer.body
-        items += [Item(f"{unit}:{i['item_id']}", unit, "released", i["title"], i["text"], i.get("record_date", ""))
-                  for i in body.get("released", [])]
-        items += [Item(f"{unit}:{i['item_id']}", unit, "corrected", i["title"], i["new_text"])
-                  for i in body.get("corrected", [])]
-        items += [Item(f"{unit}:{i['item_id']}", unit, "withheld", i["title"], "", ground=i["ground"],
-                       explanation=i["explanation"]) for i in body.get("withheld", [])]
-        items += [Item(f"{unit}:not-held-{n}", unit, "not_held", "", i["description"])
-                  for n, i in enumerate(body.get("not_held", []))]
-        items += [Item(f"{unit}:{i['item_id']}", unit, "not_corrected", i["title"], "", explanation=i["reason"])
-                  for i in body.get("not_corrected", [])]
+        items += _unit_items(answer.unit, answer.body)
+    # Each study part's answer, as that unit's part, held apart from its named part (keys "<unit>:study-<id>").
+    parts = await session.exec(select(StudyPart).where(StudyPart.request_id == request.id,
+                                                       StudyPart.state == "answered").order_by(StudyPart.id))
+    for part in parts:
+        items += _unit_items(part.unit, part.answer or {}, study_numbered=True)
     if request.scope in ("provider", "both") and request.subject_id is not None:
         records = await session.exec(select(ProviderRecord).where(ProviderRecord.person_id == request.subject_id)
                                      .order_by(ProviderRecord.record_date, ProviderRecord.id))

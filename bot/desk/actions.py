@@ -13,6 +13,7 @@ from bot.desk.context import DeskContext
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import IDENTITY_CHECKS, moment, state_label
 from bot.models import ChatLink, Request, RequestEvent, StaffAccount
+from bot.reports import study_numbers
 from bot.requests import delivery
 from bot.requests import staff as staff_moves
 from bot.requests.moves import move, record_still
@@ -42,7 +43,7 @@ async def _decline(ctx: DeskContext, session: AsyncSession, request: Request, st
 
 
 async def _relay(ctx: DeskContext, session: AsyncSession, request: Request, staff: StaffAccount, _data) -> str:
-    await staff_moves.relay(session, request, ctx.outbox, ctx.agreement, staff.display_name, ctx.today())
+    await study_numbers.relay(session, request, ctx.outbox, ctx.agreement, staff.display_name, ctx.today())
     return "Relayed: the request is on its way to the agency, and the family is told."
 
 

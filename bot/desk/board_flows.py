@@ -15,8 +15,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk.report_period import Period
-from bot.models import InformationUse
-from bot.reports.tables import LedgerEntry, Report
+from bot.reports.tables import LedgerEntry, Outcome, Report
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
 
@@ -71,6 +70,7 @@ async def flows_sent(session: AsyncSession, agreement: Agreement, period: Period
         on_time = sum(1 for r in theirs if nz_today(r.sent_at) <= r.due_on)
         lines.append(FlowLine(flow.id, flow.to_unit, len(theirs), on_time,
                               rounded_to_base_3(people.get(flow.id, 0), f"people:{flow.id}:{span}", secret)))
-    outcomes = (await session.exec(select(func.count()).select_from(InformationUse).where(
-        InformationUse.reported_on >= period.first_day, InformationUse.reported_on < period.after))).one()
+    # Outcomes of information use the units reported in the period, each tied to the reports that informed it.
+    outcomes = (await session.exec(select(func.count()).select_from(Outcome).where(
+        Outcome.reported_on >= period.first_day, Outcome.reported_on < period.after))).one()
     return FlowsSent(lines, rounded_to_base_3(outcomes, f"outcomes:{span}", secret))

@@ -19,6 +19,7 @@ from bot.models import ChatLink, Family, Person, ProviderRecord
 from bot.models import Request as FamilyRequest
 from bot.records.overview import programme_data
 from bot.reports.ledger import person_ledger
+from bot.reports.outcomes import OUTCOME_KINDS, outcome_views
 from deskkit.inputs import form_values
 from deskkit.problems import DeskProblem
 from deskkit.sessions import derive_key, first_cookie, sign, unsign
@@ -96,7 +97,10 @@ async def show(ctx: DeskContext, request: Request, ref: str, problem: DeskProble
         chats = list(await session.exec(select(ChatLink.channel).where(ChatLink.person_id == person.id)))
         programme = await programme_data(session, ctx.agreement, person)
         sendings = await person_ledger(session, ctx.agreement, person.id)
-    context = {"programme": programme, "sendings": sendings, "person": person, "family": family, "members": members,
+        outcomes = await outcome_views(session, ctx.agreement, person_id=person.id)
+    context = {"outcomes": outcomes, "outcome_kinds": OUTCOME_KINDS,
+               "outcomes_about": "the reports that carried this person's information",
+               "programme": programme, "sendings": sendings, "person": person, "family": family, "members": members,
                "acting_for": acting_for, "acts_for": acts_for, "records": records, "requests": requests, "chats": chats,
                "relationships": RELATIONSHIPS, "values": values or {}, "enrolment": enrolment, "section": "people"}
     return ctx.desk.render(request, "person.html", with_error(context, problem) if problem else context,

@@ -13,6 +13,7 @@ from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
 from bot.desk.web import back_to, problem_page
 from bot.reports.approving import UnknownReport, approve, hold_back, report_by_ref
 from bot.reports.corrections import prepare_corrections, stale_rows
+from bot.reports.outcomes import OUTCOME_KINDS, outcome_views
 from bot.reports.overview import flows_overview
 from bot.reports.preparing import ReportProblem, prepare
 from bot.reports.tables import Report, ReportRow
@@ -80,6 +81,7 @@ async def _preview(ctx: DeskContext, ref: str) -> dict:
                                                                ReportRow.held_back.is_(False))
                                        .order_by(ReportRow.id).limit(SAMPLE)))
         corrects = await session.get(Report, report.corrects_id) if report.corrects_id else None
+        outcomes = await outcome_views(session, ctx.agreement, report_id=report.id)
     flow = ctx.agreement.flow(report.flow)
     holding = ctx.agreement.holding(flow.holding)
     return {"section": "reports", "report": report, "flow": flow, "sample": rows, "corrects": corrects,
@@ -87,7 +89,8 @@ async def _preview(ctx: DeskContext, ref: str) -> dict:
             "purpose": ctx.agreement.text(flow.why, "en", "adult"),
             "labels": [holding.field(n).label if n in holding.field_names else n for n in report.fields],
             "state_words": STATE_WORDS, "in_force": report.agreement_version == ctx.agreement.version,
-            "small": report.small_groups or {}}
+            "small": report.small_groups or {}, "outcomes": outcomes, "outcome_kinds": OUTCOME_KINDS,
+            "outcomes_about": "this report"}
 
 
 @router.get("/{ref}")

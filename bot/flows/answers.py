@@ -3,6 +3,7 @@ statement of correction, how the family's information was used, and who has seen
 
 from __future__ import annotations
 
+from bot.flows import sendings
 from bot.flows.chat import Button, Reply, rows
 from bot.flows.engine import NOTICE_SCREEN, Step, Turn
 from bot.language.i18n import Plain, Rendered, _, say
@@ -107,11 +108,7 @@ async def statement_text(turn: Turn, text: str) -> None:
 
 async def uses(turn: Turn) -> None:
     """"How was my information used?": the outcomes the agency reported, and the agreed flows."""
-    reported = await turn.port.information_uses(turn.chat)
-    if reported:
-        for use in reported:
-            turn.say(_("{day}: {summary}", day=use.reported_on, summary=Plain(use.summary)))
-    else:
+    if not await sendings.used(turn):  # the outcomes tied to reports that carried the family's information
         turn.say(_("Has your information been used in a decision, advice or report? The agency has not told us "
                    "of any."))
     agreement = turn.port.agreement

@@ -64,9 +64,16 @@ class Timeline:
 
 @dataclass(frozen=True)
 class Use:
+    """An outcome of information use a unit reported, against reports that carried the family's information."""
+
     reported_on: date
-    kind: str
-    summary: str
+    kind: str  # decision, advice, report
+    unit: str  # the unit's id
+    template: str | None  # a template's id (protocol/outcomes.py), or None: the unit's own four summaries
+    summaries: Mapping[str, Mapping[str, str]] | None  # {language: {register: text}}
+    flows: tuple[str, ...] = ()  # the flows of the reports that informed it
+    names: tuple[str, ...] = ()  # the children (given names) whose information was in them, for a parent
+    mine: bool = True  # the chat's own person's information was in them
 
 
 @dataclass(frozen=True)

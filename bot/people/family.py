@@ -30,7 +30,6 @@ from bot.models import (
     ChatLink,
     ContactRequest,
     CorrectionStatement,
-    InformationUse,
     Person,
     Request,
     RequestEvent,
@@ -38,7 +37,8 @@ from bot.models import (
 from bot.people import enrolment
 from bot.people.sendings import sendings_about
 from bot.people.welcome_limits import WelcomeLimits
-from bot.requests import delivery
+from bot.reports.outcomes import uses_for
+from bot.requests import delivery, study_parts
 from bot.requests.moves import move
 from protocol import deadlines, lifecycle
 from protocol.agreement import Agreement
@@ -169,6 +169,7 @@ class FamilyDesk:
         await move(self.session, request, "withdraw", "family", actor_label="family chat")
         if agency_has_it:
             await self._tell_agency(request, "request.withdrawn", {"withdrawn_on": self.today.isoformat()})
+            await study_parts.withdraw_parts(self.session, request, self.outbox, self.agreement.agency.id, self.today)
         return await self._view(request, chat)
 
     async def open_question(self, chat: ChatInfo, ref: str) -> str | None:
@@ -250,14 +251,12 @@ class FamilyDesk:
         return True
 
     async def information_uses(self, chat: ChatInfo) -> list[Use]:
+        """The outcomes tied to reports that carried the information of the chat's person or of the children
+        they may act for (as the ledger view shows sendings)."""
         if chat.person_id is None:
             return []
-        ids = [chat.person_id] + [p.person_id for p in await self.people_i_may_ask_for(chat)]
-        participants = (await self.session.exec(select(Person.participant_id).where(Person.id.in_(ids)))).all()
-        rows = await self.session.exec(select(InformationUse).where(or_(
-            InformationUse.participant_id.in_(list(participants)), InformationUse.participant_id.is_(None)))
-            .order_by(InformationUse.reported_on.desc()).limit(20))
-        return [Use(r.reported_on, r.kind, r.summary) for r in rows]
+        children = {p.person_id: p.given_name for p in await self.people_i_may_ask_for(chat)}
+        return await uses_for(self.session, chat.person_id, children)
 
     async def sendings(self, chat: ChatInfo) -> list[Sending]:
         if chat.person_id is None:

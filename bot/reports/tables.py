@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from protocol.clock import utcnow
@@ -87,3 +87,33 @@ class LedgerEntry(SQLModel, table=True):
     agreement_version: str = Field(max_length=64)
     approved_role: str = Field(max_length=32)
     sent_at: datetime = Field(default_factory=utcnow)
+
+
+class Outcome(SQLModel, table=True):
+    """An outcome of information use a unit reported (a decision, advice or report it informed), against the
+    provider's reports that informed it (OutcomeReport). Families read its summary in their language and register:
+    a template from the catalogues (bot/reports/outcomes.py) or the four versions the unit wrote."""
+
+    __tablename__ = "provider_outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit: str = Field(max_length=32, index=True)
+    kind: str = Field(max_length=16)  # decision, advice, report
+    subject: str | None = Field(default=None, max_length=64)  # one participant id, or None: all the reports carried
+    template: str | None = Field(default=None, max_length=64)
+    summaries: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # {en: {adult, child}, mi: …}
+    reported_on: date = Field(index=True)
+    received_at: datetime = Field(default_factory=utcnow)
+    people: int = 0  # people whose information was in the reports (and so were told)
+    chats_told: int = 0  # chats a notice went to: the people's own and those of who may act for them
+
+
+class OutcomeReport(SQLModel, table=True):
+    """One report that informed an outcome."""
+
+    __tablename__ = "provider_outcome_report"
+    __table_args__ = (UniqueConstraint("outcome_id", "report_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    outcome_id: int = Field(foreign_key="provider_outcome.id")
+    report_id: int = Field(foreign_key="provider_report.id", index=True)

@@ -10,11 +10,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.flows.chat import Button
 from bot.language.i18n import Plain, _
-from bot.models import CorrectionStatement, InformationUse, Request, UnitAnswer
+from bot.models import CorrectionStatement, Request, UnitAnswer
 from bot.outbound.notify import notify
+from bot.requests import study_parts
 from bot.requests.moves import move, record_still
 from protocol.messages import Envelope
-from protocol.tasks import request_is_answered
 
 
 class UnknownRequest(LookupError):
@@ -30,10 +30,10 @@ async def _request(session: AsyncSession, ref: str | None) -> Request:
 
 async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> None:
     """The provider's queue handler: one agency message, applied once."""
-    if envelope.type == "outcome.reported":
-        body = envelope.body
-        session.add(InformationUse(participant_id=body.get("subject"), kind=body["kind"], summary=body["summary"],
-                                   reported_on=date.fromisoformat(body["reported_on"])))
+    # outcome.reported is applied in the reports room, with the reports it names (bot/reports/outcomes.py).
+    part = await study_parts.part_for(session, envelope.request)
+    if part is not None:  # a study part's own stream (study_parts.py)
+        await study_parts.apply(session, part, envelope)
         return
     request = await _request(session, envelope.request)
     body = envelope.body
@@ -88,9 +88,4 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
 async def _unit_answered(session: AsyncSession, request: Request, body: dict, who: str) -> None:
     session.add(UnitAnswer(request_id=request.id, unit=body["unit"], body=body))
     await session.flush()
-    answered = set((await session.exec(select(UnitAnswer.unit).where(UnitAnswer.request_id == request.id))).all())
-    states = tuple("answered" if unit in answered else "open" for unit in request.units)
-    if request.state == "received" and request_is_answered(states):
-        await move(session, request, "complete", "system", actor_label=who, task_states=states)
-        await notify(session, request, _("The agency has answered your request {ref}. {provider} is getting the answer "
-                                         "ready for you.", ref=Plain(request.ref)))
+    await study_parts.complete_if_answered(session, request, who)

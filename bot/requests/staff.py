@@ -4,6 +4,7 @@ asked of protocol.lifecycle; the desk only offers what it allows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from sqlmodel import select
@@ -12,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.language.i18n import Plain, _
 from bot.models import Authority, Person, Request
 from bot.outbound.notify import notify
+from bot.requests import study_parts
 from bot.requests.moves import move
 from protocol.agreement import Agreement
 from protocol.queue import Outbox
@@ -76,13 +78,16 @@ async def relayed_body(session: AsyncSession, request: Request, today: date) -> 
 
 
 async def relay(session: AsyncSession, request: Request, outbox: Outbox, agreement: Agreement, staff: str,
-                today: date) -> None:
-    """Put the request on the queue to the agency, in the same transaction as the move."""
+                today: date, study_numbers: Mapping[str, str] | None = None) -> None:
+    """Put the request on the queue to the agency, in the same transaction as the move: the named request, and,
+    for each unit that holds the person's data under a study number (`study_numbers`: unit -> the study number
+    the ledger says it received, from bot.reports.study_numbers), that unit's part on its own (study_parts)."""
     if request.scope == "provider":
         raise StaffError("This request is only about CCSS's own records: answer it here, without the agency.")
     body = await relayed_body(session, request, today)
     await move(session, request, "relay", "staff", actor_label=staff)
     await outbox.send(session, type="request.relayed", recipient=agreement.agency.id, request=request.ref, body=body)
+    await study_parts.relay_parts(session, request, outbox, agreement, study_numbers or {}, today)
     await notify(session, request, _("{provider} has passed your request {ref} to the agency.", ref=Plain(request.ref)))
 
 

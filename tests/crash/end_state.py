@@ -54,6 +54,11 @@ class EndState:
                                                                      "broken_chains")}
 
 
+def _ref(ref: str) -> str:
+    """A study part's reference is random in every run (bot/requests/study_parts.py): compared as what it is."""
+    return "SP-(a study part's own random reference)" if ref.startswith("SP-") else ref
+
+
 def read_end_state(server: Server) -> EndState:
     q = server.query
     state = EndState()
@@ -65,9 +70,9 @@ def read_end_state(server: Server) -> EndState:
         state.unit_answers[ref] = {unit: _json(body) for unit, body in q(
             "SELECT a.unit, a.body FROM provider_unit_answer a JOIN provider_request r ON r.id = a.request_id "
             "WHERE r.ref = ? ORDER BY a.unit", ref)}
-    state.agency_requests = q("SELECT provider_ref, kind, state, participant_id FROM agency_request "
-                              "ORDER BY provider_ref")
-    state.tasks = [(ref, unit, task_state, _json(answer)) for ref, unit, task_state, answer in q(
+    state.agency_requests = [(_ref(ref), *rest) for ref, *rest in q(
+        "SELECT provider_ref, kind, state, participant_id FROM agency_request ORDER BY provider_ref")]
+    state.tasks = [(_ref(ref), unit, task_state, _json(answer)) for ref, unit, task_state, answer in q(
         "SELECT r.provider_ref, t.unit_id, t.state, t.answer FROM agency_task t "
         "JOIN agency_request r ON r.id = t.request_id ORDER BY r.provider_ref, t.unit_id")]
     for (ref,) in q("SELECT provider_ref FROM agency_request ORDER BY provider_ref"):
@@ -78,7 +83,7 @@ def read_end_state(server: Server) -> EndState:
                 "JOIN agency_request r ON r.id = e.request_id LEFT JOIN agency_task t ON t.id = e.task_id "
                 "WHERE r.provider_ref = ? ORDER BY e.seq", ref):
             events.setdefault(unit, []).append(tuple(step))
-        state.agency_events[ref] = dict(sorted(events.items()))
+        state.agency_events[_ref(ref)] = dict(sorted(events.items()))
     rows = q("SELECT n.text, n.buttons, n.screen, n.language, n.audience, n.document_name, n.sent_at IS NOT NULL, "
              "n.in_doubt, c.language, c.audience FROM provider_notification n "
              "JOIN provider_chat_link c ON c.id = n.chat_link_id ORDER BY n.id")

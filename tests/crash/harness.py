@@ -76,11 +76,22 @@ async def _credentials(url: str) -> tuple[str, dict[str, str], str]:
             token, _row = await staff_token(session, staff, "crash tests")
             officers = {o.unit_id: await officer_token(session, o, "crash tests")
                         for o in (await session.exec(select(Officer).order_by(Officer.id))).all()}
+            # The part of Aroha's request about her survey answers goes, under a study number, to an evaluator
+            # (the demo's evaluation officer is its lead, who sees only named requests): one is made here.
+            evaluator = Officer(login="evaluator-evaluation", display_name="An evaluator", unit_id="evaluation",
+                                role="evaluator", password_hash="not-a-real-hash")
+            session.add(evaluator)
+            await session.flush()
+            officers[STUDY_PART_OF + "evaluation"] = await officer_token(session, evaluator, "crash tests")
             aroha = (await session.exec(select(Person).where(Person.ref == FAMILY_REF))).one()
             code = await issue_code(session, aroha)
     finally:
         await engine.dispose()
     return token, officers, code
+
+
+# officer_tokens' key for the officer who answers a unit's study parts ("study part of evaluation").
+STUDY_PART_OF = "study part of "
 
 
 class ServerDied(AssertionError):

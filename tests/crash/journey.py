@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import httpx
 
 from tests.crash.chaos import Chaos
-from tests.crash.harness import RecordingTelegram, Server, Template
+from tests.crash.harness import STUDY_PART_OF, RecordingTelegram, Server, Template
 
 CHAT_ID = 4242
 LANGUAGE, REGISTER = "mi", "adult"
@@ -219,10 +219,32 @@ class Journey:
     async def units_answer(self) -> None:
         # Always in the same order: the explanation lists the units in the order they answered.
         self._phase("answer")
-        units = sorted(self.template.officer_tokens)
+        units = sorted(key for key in self.template.officer_tokens if not key.startswith(STUDY_PART_OF))
         killed_at = self.chaos.rng.choice(units) if self.chaos is not None else None
         for unit in units:
             await self.unit_answers(unit, key_call=unit == killed_at)
+        for key in sorted(key for key in self.template.officer_tokens if key.startswith(STUDY_PART_OF)):
+            await self.study_part_answered(key.removeprefix(STUDY_PART_OF), self.template.officer_tokens[key])
+
+    async def study_part_answered(self, unit: str, token: str) -> None:
+        """The unit's evaluator answers the request's study part (its own reference, only a study number)."""
+        part = self._one("SELECT p.ref FROM provider_study_part p JOIN provider_request r ON r.id = p.request_id "
+                         "WHERE r.ref = ? AND p.unit = ?", self.ref, unit)
+        if part is None:
+            return
+        task = "SELECT t.id FROM agency_task t JOIN agency_request r ON r.id = t.request_id WHERE r.provider_ref = ?"
+        await self.until("the study part received", lambda: self._one(task, part) is not None)
+        task_id = self._one(task, part)
+        state = lambda: self._one("SELECT state FROM agency_task WHERE id = ?", task_id)  # noqa: E731
+        if state() == "open":
+            await self.act("POST", f"/agency/api/tasks/{task_id}/claim", token, None, lambda: state() != "open")
+        if state() == "claimed":
+            await self.act("POST", f"/agency/api/tasks/{task_id}/answer", token, {"release": [
+                r for (r,) in self.server.query(
+                    "SELECT rec.id FROM agency_record rec JOIN agency_request req ON req.participant_id = "
+                    "rec.participant_id JOIN agency_task t ON t.request_id = req.id WHERE t.id = ? AND rec.unit_id = ? "
+                    "AND rec.study_numbered ORDER BY rec.record_date, rec.id", task_id, unit)]},
+                lambda: state() == "answered")
 
     async def unit_answers(self, unit: str, key_call: bool) -> None:
         token = self.template.officer_tokens[unit]

@@ -90,8 +90,8 @@ def test_a_stream_with_nothing_applied_yet_expects_sequence_1():
 
 
 def test_a_programme_level_stream_is_described_as_the_programme():
-    body = {"subject": None, "kind": "report", "summary": "The 2025 report was published.",
-            "reported_on": "2026-06-30"}
+    body = {"unit": "evaluation", "kind": "decision", "reports": ["RPT-survey-answers-2026-05"],
+            "template": "evaluation-changed-programme", "reported_on": "2026-06-30"}
     unsigned = new_message("outcome.reported", "agency", "ccss", None, 4, body)
     message = sign(unsigned, load_private_key(AGENCY_PEM))
 

@@ -30,7 +30,7 @@ CONSENT = "Evaluation consent: 4 September 2026"
 PLAN = "Family plan: 27 November 2026"
 WAIT = 60  # seconds the link loop, the chat's news or a busy two-core machine may take for one step
 DEMO_LOGINS = {"kaimahi": "demo-kaimahi-2026", "officer-evaluation": "demo-evaluation-2026",
-               "officer-service-reporting": "demo-service-reporting-2026"}
+               "evaluator": "demo-evaluator-2026", "officer-service-reporting": "demo-service-reporting-2026"}
 
 
 def _make_run_recipe() -> list[str]:
@@ -213,6 +213,22 @@ def _follow_the_readme(browser, family, desk, base, code, tono, tmp_path) -> Non
     assert desk.get_by_role("radiogroup", name=re.compile("^What to do with")).count() == 1
     desk.get_by_role("radiogroup", name=f"What to do with {CONSENT}").get_by_label("Release").check()
     shot(desk, "05-agency-evaluation", top=desk.get_by_role("heading", name=re.compile("Your unit's records")))
+    desk.get_by_role("button", name="Send the answer").click()
+    desk.get_by_text("Your unit's answer has been sent to the provider.").wait_for()
+    desk.get_by_role("button", name="Sign out").click()
+
+    # 5, second part. The evaluator answers the part about her survey answers, which carries a study number only.
+    sign_in(desk, base, "agency", "evaluator")
+    desk.get_by_role("heading", name="Evaluation team: tasks to do").wait_for()
+    assert desk.get_by_role("button", name="Claim").count() == 1
+    assert "Aroha" not in desk.locator("main").inner_text()  # a study number, never her name
+    desk.get_by_role("button", name="Claim").click()
+    desk.get_by_text("You have claimed this task").wait_for()
+    answers = desk.get_by_role("radiogroup", name=re.compile("^What to do with"))
+    assert answers.count() >= 1  # her survey answers
+    for n in range(answers.count()):
+        answers.nth(n).get_by_label("Release").check()
+    assert "Aroha" not in desk.locator("main").inner_text()
     desk.get_by_role("button", name="Send the answer").click()
     desk.get_by_text("Your unit's answer has been sent to the provider.").wait_for()
     desk.get_by_role("button", name="Sign out").click()

@@ -189,7 +189,12 @@ async def _officer_tokens(database_url: str) -> dict[str, str]:
     engine = make_engine(database_url)
     try:
         async with make_sessionmaker(engine).begin() as session:
-            return {officer.unit_id: await create_token(session, officer, "two servers test")
+            # The demo's evaluation officer is its lead, who sees the named part of a request; the part about the
+            # survey answers, held under a study number, goes on its own to an evaluator, made here.
+            session.add(Officer(login="evaluator-evaluation", display_name="An evaluator", unit_id="evaluation",
+                                role="evaluator", password_hash="not-a-real-hash"))
+            await session.flush()
+            return {officer.login: await create_token(session, officer, "two servers test")
                     for officer in (await session.exec(select(Officer))).all()}
     finally:
         await engine.dispose()
@@ -290,10 +295,11 @@ async def _until(what: str, check, organisations: list[Organisation]) -> None:
 
 
 async def _units_answer(agency: Organisation) -> int:
-    """Each unit's case system, with its officer's token, answers every task: releases what it holds."""
+    """Each unit's case system, with each of its officers' tokens, answers every task the officer sees: releases
+    what it holds."""
     answered = 0
     async with httpx.AsyncClient(base_url=agency.url) as system:
-        for _unit, token in sorted(agency.tokens.items()):
+        for _login, token in sorted(agency.tokens.items()):
             officer = {"Authorization": f"Bearer {token}"}
             queue = (await system.get("/agency/api/tasks", headers=officer)).json()
             for task in queue["tasks"]:
@@ -492,15 +498,17 @@ async def _rows(organisation: Organisation, query) -> list:
 
 
 async def _each_step_happened_once_at_the_provider(provider: Organisation, refs: list[str], tasks: int) -> None:
-    from bot.models import Notification, Request, RequestEvent, UnitAnswer
+    from bot.models import Notification, Request, RequestEvent, StudyPart, UnitAnswer
 
     requests = await _rows(provider, select(Request).order_by(Request.ref))
     assert [(r.ref, r.state) for r in requests] == [(ref, "answered") for ref in refs]
     answers = await _rows(provider, select(UnitAnswer.request_id, UnitAnswer.unit))
-    assert len(answers) == len(set(answers)) == tasks
+    parts = await _rows(provider, select(StudyPart.request_id, StudyPart.unit, StudyPart.state))
+    assert all(state == "answered" for *_, state in parts)  # each study part answered, once (one row per unit)
+    assert len(answers) == len(set(answers)) and len(answers) + len(parts) == tasks
     for request in requests:
         events = await _rows(provider, select(RequestEvent.trigger).where(RequestEvent.request_id == request.id))
-        units = len(request.units)
+        units = len(request.units) + sum(1 for request_id, *_ in parts if request_id == request.id)
         assert Counter(events) == {"submit": 1, "approve": 1, "relay": 1, "acknowledge": 1, "opened": units,
                                    "complete": 1}, request.ref
         told = await _rows(provider, select(Notification.text).where(Notification.request_id == request.id))
@@ -511,7 +519,9 @@ async def _each_step_happened_once_at_the_agency(agency: Organisation, refs: lis
     from agency.models import AgencyEvent, AgencyRequest, Task
 
     requests = await _rows(agency, select(AgencyRequest).order_by(AgencyRequest.provider_ref))
-    assert [(r.provider_ref, r.state) for r in requests] == [(ref, "answered") for ref in refs]
+    named = [r for r in requests if not r.study_numbered]
+    assert [(r.provider_ref, r.state) for r in named] == [(ref, "answered") for ref in refs]
+    assert all(r.state == "answered" for r in requests)  # the study parts too, each a request of its own
     assert await _scalar(agency, select(func.count()).select_from(Task).where(Task.state == "answered")) == tasks
     for request in requests:
         events = await _rows(agency, select(AgencyEvent.trigger).where(AgencyEvent.request_id == request.id))

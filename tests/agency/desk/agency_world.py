@@ -3,7 +3,7 @@ relayed by CCSS staff, received by the agency and fanned out to its two units; a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel import select
 
 from agency.desk import install_agency_desk
-from agency.models import AgencyRecord, AgencyRequest, Officer, Task
+from agency.models import AgencyRecord, AgencyReport, AgencyRequest, Officer, Task
 from agency.own_records import OwnRecord, add_own_records
 from bot.chat.conversation import Conversations
 from bot.models import Request
+from bot.reports import study_numbers
 from bot.reports.approving import approve
 from bot.reports.preparing import DECIDED, prepare, report_ref
 from bot.reports.tables import Report
@@ -81,12 +82,18 @@ async def family_asks(world: World, kind: str = "access", person: str = "P-0001"
     return await asks_in_chat(world.conversations, world.sessions, kind=kind, person=person, key=key)
 
 
-async def staff_relay(world: World, today: date = TODAY) -> None:
-    """Staff approve and relay every submitted request; the link carries them to the agency and back."""
+async def staff_relay(world: World, today: date = TODAY, *, study_parts: bool = False) -> None:
+    """Staff approve and relay every submitted request; the link carries them to the agency and back. With
+    `study_parts`, as the desk relays: the named request and a study part to each unit holding the person's data
+    under a study number (bot.reports.study_numbers); without, the named request alone, for the tests of the named
+    part (tests/tono/test_study_parts.py tests the parts)."""
     async with world.sessions.begin() as session:
         for request in await session.exec(select(Request).where(Request.state == "submitted")):
             await staff.approve(session, request, "kaimahi", "known_in_person")
-            await staff.relay(session, request, world.link.provider, world.agreement, "kaimahi", today)
+            if study_parts:
+                await study_numbers.relay(session, request, world.link.provider, world.agreement, "kaimahi", today)
+            else:
+                await staff.relay(session, request, world.link.provider, world.agreement, "kaimahi", today)
     await world.link.settle()
 
 
@@ -133,11 +140,13 @@ class Found:
     request: AgencyRequest
     records: dict[str, list[AgencyRecord]]  # by unit: that unit's records about the request's person
     officers: dict[str, Officer]
+    reports: dict[str, list[str]] = field(default_factory=dict)  # by unit: the refs of the reports it received
 
 
 async def what_the_agency_has(world: World, provider_ref: str | None = None) -> Found:
     async with world.sessions() as session:
-        query = select(AgencyRequest).order_by(AgencyRequest.id.desc())
+        # The named request (a study part, relayed beside it, is a request of its own with only a study number).
+        query = select(AgencyRequest).where(AgencyRequest.study_numbered.is_(False)).order_by(AgencyRequest.id.desc())
         if provider_ref:
             query = query.where(AgencyRequest.provider_ref == provider_ref)
         request = (await session.exec(query)).first()
@@ -146,7 +155,10 @@ async def what_the_agency_has(world: World, provider_ref: str | None = None) -> 
             AgencyRecord.unit_id == unit, AgencyRecord.participant_id == request.participant_id)
             .order_by(AgencyRecord.record_date, AgencyRecord.id))) for unit in tasks}
         officers = {o.unit_id: o for o in await session.exec(select(Officer))}
-    return Found(tasks, request, records, officers)
+        reports: dict[str, list[str]] = {}
+        for report in await session.exec(select(AgencyReport).order_by(AgencyReport.ref)):
+            reports.setdefault(report.unit_id, []).append(report.ref)
+    return Found(tasks, request, records, officers, reports)
 
 
 def browser(app: FastAPI) -> httpx.AsyncClient:

@@ -47,7 +47,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         "to_agency": "Ministry of Education", "reason": "The school records are theirs."}),
     ("GET", "/agency/outcomes"): Route("page", 200),
     ("POST", "/agency/outcomes"): Route("page", 303, body={
-        "kind": "report", "about": "participant", "participant_id": "BFF-P-1001", "summary": "Counted in a report."}),
+        "kind": "decision", "report": "{report}", "about": "participant", "participant_id": "BFF-P-1001",
+        "wording": "template", "template": "evaluation-changed-programme"}),
     ("GET", "/agency/reports"): Route("page", 200),
     ("GET", "/agency/records/import"): Route("page", 200),
     ("POST", "/agency/records/import"): Route("page", 422),  # no file sent: the officer is asked to choose one
@@ -72,7 +73,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", "/agency/api/records"): Route("api", 201, body={
         "participant_id": "BFF-P-1001", "title": "Phone call", "body": "Rang.", "record_date": "2026-11-12"}),
     ("POST", "/agency/api/outcomes"): Route("api", 201, body={
-        "kind": "decision", "participant_id": None, "summary": "Funding for next year was decided."}),
+        "kind": "advice", "reports": ["{report}"], "participant_id": None, "template": "advice-to-leaders"}),
+    ("GET", "/agency/api/outcomes/templates"): Route("api", 200),
 }
 
 
@@ -86,6 +88,17 @@ def agency_routes(app) -> set[tuple[str, str]]:
         routes = app.routes
     return {(method, route.path) for route in routes if (route.path or "").startswith("/agency")
             and getattr(route, "methods", None) for method in route.methods if method != "HEAD"}
+
+
+def _with_report(value, ref: str):
+    """{report} is the ref of a report the evaluation unit received (an outcome is reported against it)."""
+    if value == "{report}":
+        return ref
+    if isinstance(value, list):
+        return [_with_report(v, ref) for v in value]
+    if isinstance(value, dict):
+        return {k: _with_report(v, ref) for k, v in value.items()}
+    return value
 
 
 def _fill(value, records):
@@ -103,7 +116,8 @@ def _fill(value, records):
 async def call(client, method: str, path: str, route: Route, found, *, task_id=None, token_id=None, csrf="",
                bearer=None):
     url = path.replace("{task_id:int}", str(task_id)).replace("{token_id:int}", str(token_id))
-    body = _fill(route.body, found.records["evaluation"])
+    received = found.reports.get("evaluation", ["RPT-none"])[0]  # the consent forms, which name people
+    body = _fill(_with_report(route.body, received), found.records["evaluation"])
     if route.kind == "api":
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         return await client.request(method, url, headers=headers, json=body if method == "POST" else None)

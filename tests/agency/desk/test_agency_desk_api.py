@@ -6,10 +6,12 @@ from __future__ import annotations
 import hashlib
 import re
 
+import pytest
+from sqlalchemy import func
 from sqlmodel import select
 
-from agency.models import AgencyEvent, Officer, OfficerToken
-from bot.models import InformationUse as ProviderInformationUse
+from agency.models import AgencyEvent, InformationUse, Officer, OfficerToken
+from bot.reports.tables import Outcome, OutcomeReport, Report
 from tests.agency.desk.agency_world import HTML, browser, post_form
 
 TOKEN_IN_PAGE = re.compile(r'value="(tono_agency_[A-Za-z0-9_-]+)"')
@@ -17,7 +19,7 @@ API_ROUTES = ["/agency/api/tasks", "/agency/api/tasks/{task_id}", "/agency/api/t
               "/agency/api/tasks/{task_id}/claim", "/agency/api/tasks/{task_id}/unclaim",
               "/agency/api/tasks/{task_id}/answer", "/agency/api/tasks/{task_id}/clarify",
               "/agency/api/tasks/{task_id}/extend", "/agency/api/tasks/{task_id}/transfer", "/agency/api/outcomes",
-              "/agency/api/reports", "/agency/api/records"]
+              "/agency/api/outcomes/templates", "/agency/api/reports", "/agency/api/records"]
 
 
 def bearer(token: str) -> dict:
@@ -112,21 +114,67 @@ async def test_the_api_records_each_opening_of_a_task_or_its_records_as_the_offi
     assert all(e.prev_hash for e in opened)
 
 
-async def test_an_outcome_reported_through_the_api_reaches_the_provider(world, tokens):
+FOUR_VERSIONS = {"en": {"adult": "Counted in the term 1 delivery report.", "child": "We counted who came."},
+                 "mi": {"adult": "I tatauria i te pūrongo mō te wāhanga tuatahi.",
+                        "child": "I tatauria te hunga i tae mai."}}
+
+
+async def test_an_outcome_reported_through_the_api_reaches_the_provider_with_its_reports(world, tokens, found):
+    attendance = [ref for ref in found.reports["service-reporting"] if ref.startswith("RPT-attendance-")][:1]
+    async with world.sessions() as session:
+        before = (await session.exec(select(func.count()).select_from(Outcome))).one()
     async with browser(world.app) as system:
+        templates = (await system.get("/agency/api/outcomes/templates",
+                                      headers=bearer(tokens["service-reporting"]))).json()
         made = await system.post("/agency/api/outcomes", headers=bearer(tokens["service-reporting"]), json={
-            "kind": "report", "participant_id": "BFF-P-1001", "summary": "Counted in the term 1 delivery report."})
+            "kind": "report", "reports": attendance, "summaries": FOUR_VERSIONS})
         listed = (await system.get("/agency/api/outcomes", headers=bearer(tokens["service-reporting"]))).json()
         elsewhere = (await system.get("/agency/api/outcomes", headers=bearer(tokens["evaluation"]))).json()
     await world.link.settle()
     async with world.sessions() as session:
-        arrived = (await session.exec(select(ProviderInformationUse))).all()
+        arrived = (await session.exec(select(Outcome).order_by(Outcome.id.desc()))).first()
+        informed_by = (await session.exec(select(Report.ref).join(OutcomeReport, OutcomeReport.report_id == Report.id)
+                                          .where(OutcomeReport.outcome_id == arrived.id))).all()
+        count = (await session.exec(select(func.count()).select_from(Outcome))).one()
 
-    assert made.status_code == 201
-    assert made.json()["participant_id"] == "BFF-P-1001"
-    assert [o["summary"] for o in listed["outcomes"]] == ["Counted in the term 1 delivery report."]
-    assert elsewhere["outcomes"] == []
-    assert len(arrived) == 1
+    assert made.status_code == 201, made.text
+    assert (made.json()["reports"], made.json()["summaries"]) == (attendance, FOUR_VERSIONS)
+    assert "attendance-in-service-report" in {t["id"] for t in templates["templates"]}
+    assert listed["outcomes"][0]["summaries"] == FOUR_VERSIONS
+    assert FOUR_VERSIONS not in [o["summaries"] for o in elsewhere["outcomes"]]
+    assert count == before + 1
+    assert (arrived.unit, arrived.kind, arrived.summaries, informed_by) == (
+        "service-reporting", "report", FOUR_VERSIONS, attendance)
+
+
+@pytest.mark.parametrize(("change", "sentence"), [
+    ({"reports": ["RPT-attendance-1999-01"]}, "Your unit has not received a report RPT-attendance-1999-01"),
+    ({"reports": "{evaluation}"}, "went to another unit, not yours"),
+    ({"reports": []}, "Tick at least one report your unit received"),
+    ({"summaries": None, "template": "no-such-template"}, "There is no template called 'no-such-template'"),
+    ({"summaries": None, "template": "evaluation-changed-programme"}, "describes a decision, not a report"),
+    ({"summaries": {"en": FOUR_VERSIONS["en"], "mi": {"adult": "Kei konei."}}}, "'summaries.mi.child' is missing."),
+    ({"summaries": None}, "Give the summary: choose a template, or write it in four versions"),
+    ({"template": "attendance-in-service-report"}, "either as a template or as four summaries you wrote, not both"),
+    ({"participant_id": "BFF-P-9999"}, "None of the named reports carried BFF-P-9999 by name"),
+])
+async def test_a_wrong_outcome_through_the_api_gets_one_sentence_and_is_not_recorded(world, tokens, found, change,
+                                                                                      sentence):
+    body = {"kind": "report", "reports": found.reports["service-reporting"][:1], "summaries": FOUR_VERSIONS,
+            **change}
+    if body["reports"] == "{evaluation}":
+        body["reports"] = found.reports["evaluation"][:1]
+    body = {k: v for k, v in body.items() if v is not None}
+    async with world.sessions() as session:
+        before = (await session.exec(select(func.count()).select_from(InformationUse))).one()
+    async with browser(world.app) as system:
+        refused = await system.post("/agency/api/outcomes", headers=bearer(tokens["service-reporting"]), json=body)
+    async with world.sessions() as session:
+        after = (await session.exec(select(func.count()).select_from(InformationUse))).one()
+
+    assert refused.status_code == 422
+    assert sentence in refused.json()["detail"]
+    assert after == before
 
 
 async def test_the_openapi_description_documents_every_agency_api_endpoint_and_its_bearer_token(world):

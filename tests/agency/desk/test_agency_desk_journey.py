@@ -100,7 +100,9 @@ async def test_a_correction_is_made_at_the_desk_and_reaches_the_provider(tono, o
         task, records = found.tasks[unit], found.records[unit]
         await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
         if unit == "service-reporting":
-            form = {f"decision-{records[0].id}": "correct", f"new_text-{records[0].id}": "Attended 8 of 8 sessions.",
+            # Her enrolment came in a report: the form offers its fields, and the provider's row follows.
+            referred = "school" if records[0].values["referred_by"] != "school" else "health"
+            form = {f"decision-{records[0].id}": "correct", f"value-{records[0].id}-referred_by": referred,
                     f"decision-{records[1].id}": "keep"}
         else:
             form = {f"decision-{r.id}": "keep" for r in records} | {"not_held": "No attendance records."}
@@ -110,7 +112,9 @@ async def test_a_correction_is_made_at_the_desk_and_reaches_the_provider(tono, o
 
     request, answers = await _provider_request(tono)
     assert (request.kind, request.state) == ("correction", "answered")
-    assert answers["service-reporting"]["corrected"][0]["new_text"] == "Attended 8 of 8 sessions."
+    (corrected,) = answers["service-reporting"]["corrected"]
+    assert {"field": "referred_by", "value": referred} in corrected["values"]
+    assert f"Who referred the family: {referred}" in corrected["new_text"]
     assert answers["evaluation"]["not_held"] == [{"description": "No attendance records."}]
 
 

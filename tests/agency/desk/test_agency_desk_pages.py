@@ -114,20 +114,30 @@ async def test_the_task_page_offers_only_what_the_lifecycles_allow_now(world, fo
     assert "s 53(b): Releasing it would be an unwarranted disclosure" in claimed.text
 
 
-async def test_an_outcome_is_recorded_for_a_participant_or_the_programme_and_listed(world, evaluation):
+async def test_an_outcome_is_recorded_against_the_units_reports_with_a_template_or_four_versions(world, found,
+                                                                                                 evaluation):
     client, csrf = evaluation
+    consent, survey = sorted(found.reports["evaluation"])  # the consent forms (named); the survey (study numbers)
 
-    prefilled = await client.get("/agency/outcomes?participant=BFF-P-1001", headers=HTML)
-    for_aroha = await post_form(client, "/agency/outcomes", csrf, kind="decision", about="participant",
-                                participant_id="BFF-P-1001", summary="Her survey informed the session plan.")
-    for_all = await post_form(client, "/agency/outcomes", csrf, kind="report", about="programme",
-                              participant_id="BFF-P-1001", summary="Evaluation report, term 1.")
+    form = await client.get("/agency/outcomes?participant=BFF-P-1001", headers=HTML)
+    for_aroha = await post_form(client, "/agency/outcomes", csrf, kind="decision", report=consent, about="participant",
+                                participant_id="BFF-P-1001", wording="template",
+                                template="evaluation-changed-programme")
+    for_all = await post_form(client, "/agency/outcomes", csrf, kind="report", report=survey, about="everyone",
+                              wording="written", summary_en_adult="Evaluation report, term 1.",
+                              summary_en_child="We wrote about the groups.", summary_mi_adult="Te pūrongo aromatawai.",
+                              summary_mi_child="He pūrongo mō ngā rōpū.")
     listed = await client.get("/agency/outcomes", headers=HTML)
 
-    assert 'value="BFF-P-1001"' in prefilled.text
+    assert 'value="BFF-P-1001"' in form.text
+    assert f'value="{consent}"' in form.text and f'value="{survey}"' in form.text
+    assert not any(f'value="{ref}"' in form.text for ref in found.reports["service-reporting"])  # not this unit's
     assert (for_aroha.status_code, for_all.status_code) == (303, 303)
-    assert "Her survey informed the session plan." in listed.text and "Evaluation report, term 1." in listed.text
+    assert "Evaluation team used what the evaluation found to make changes" in html.unescape(listed.text)
+    assert "Evaluation report, term 1." in listed.text and "Te pūrongo aromatawai." in listed.text
     async with world.sessions() as session:
-        uses = [(u.unit_id, u.participant_id, u.kind) for u in await session.exec(
-            select(InformationUse).order_by(InformationUse.id))]
-    assert uses == [("evaluation", "BFF-P-1001", "decision"), ("evaluation", None, "report")]
+        uses = [(u.unit_id, u.participant_id, u.kind, u.reports, u.template) for u in await session.exec(
+            select(InformationUse).where(InformationUse.officer_id == found.officers["evaluation"].id,
+                                         InformationUse.reported_on == TODAY).order_by(InformationUse.id))]
+    assert uses == [("evaluation", "BFF-P-1001", "decision", [consent], "evaluation-changed-programme"),
+                    ("evaluation", None, "report", [survey], None)]

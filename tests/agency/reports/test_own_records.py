@@ -87,7 +87,8 @@ async def test_no_file_is_refused_in_one_sentence(agency):
 
 async def test_the_api_adds_a_record_to_the_tokens_unit_and_the_task_shows_it_as_the_units_own(agency):
     await agency.apply(relayed_request(agency.agreement, "BFF-2026-000321", "BFF-P-1001"))
-    token = await _token(agency, "evaluation")
+    # The lead, who keeps the named records, sees the request's named part (the evaluators see study parts only).
+    token = await _token(agency, "evaluation", "evaluation-lead")
     record = {"participant_id": "BFF-P-1001", "title": "Phone call", "body": "Rang to confirm consent.",
               "record_date": "2026-11-12"}
 
@@ -118,9 +119,13 @@ async def test_the_api_refuses_a_bad_record_in_one_sentence_and_keeps_nothing(ag
     assert await agency.count(AgencyRecord) == 0
 
 
-async def _token(agency, unit: str) -> str:
+async def _token(agency, unit: str, role: str | None = None) -> str:
+    """A token of the unit's first officer, or of its officer in `role`."""
     async with agency.sessions.begin() as session:
-        officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).first()
+        query = select(Officer).where(Officer.unit_id == unit)
+        if role:
+            query = query.where(Officer.role == role)
+        officer = (await session.exec(query)).first()
         return await store.create_token(session, officer, "case system")
 
 

@@ -64,18 +64,23 @@ async def test_the_api_gives_each_record_its_report(agency):
 
 async def test_a_study_numbered_record_is_never_shown_beside_the_persons_name(agency):
     tasks = await _reports_and_a_request(agency)
-    client, _csrf = await signed_in(agency.app, officer_login("evaluation", "evaluator"))
-    token = await _token(agency, "evaluation")
+    lead, _csrf = await signed_in(agency.app, officer_login("evaluation", "evaluation-lead"))
+    evaluator, _csrf = await signed_in(agency.app, officer_login("evaluation", "evaluator"))
+    token = await _token(agency, "evaluation", "evaluator")
 
-    page = await client.get(f"/agency/tasks/{tasks['evaluation']}", headers=HTML)
+    page = await lead.get(f"/agency/tasks/{tasks['evaluation']}", headers=HTML)
+    hidden = await evaluator.get(f"/agency/tasks/{tasks['evaluation']}", headers=HTML)
     async with _api(agency, token) as api:
         answer = await api.get(f"/agency/api/tasks/{tasks['evaluation']}/records")
 
     assert "Aroha Ngata" in page.text  # the request names the person...
     assert "Questionnaire" not in page.text and "study number" not in page.text  # ...so no study-numbered record
     assert "Your unit holds no records about this person." in page.text
-    assert answer.json()["records"] == []
-    await client.aclose()
+    # The evaluators, who see the study-numbered records, never see the named request at all.
+    assert hidden.status_code == 404 and "Aroha" not in hidden.text
+    assert answer.status_code == 404 and "records" not in answer.json()
+    for client in (lead, evaluator):
+        await client.aclose()
 
 
 async def test_each_unit_lists_only_the_reports_it_received(agency):
@@ -118,9 +123,13 @@ async def test_a_unit_never_sees_another_units_records_about_the_same_person(age
     await client.aclose()
 
 
-async def _token(agency, unit: str) -> str:
+async def _token(agency, unit: str, role: str | None = None) -> str:
+    """A token of the unit's first officer, or of its officer in `role`."""
     async with agency.sessions.begin() as session:
-        officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).first()
+        query = select(Officer).where(Officer.unit_id == unit)
+        if role:
+            query = query.where(Officer.role == role)
+        officer = (await session.exec(query)).first()
         return await store.create_token(session, officer, "case system")
 
 

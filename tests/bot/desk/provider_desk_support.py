@@ -67,6 +67,28 @@ async def request_row(app, ref: str) -> Request:
         return (await session.exec(select(Request).where(Request.ref == ref))).one()
 
 
+async def study_parts_answered(sessions, link) -> None:
+    """The evaluators answer each study part (the desk relays one where the person's survey answers went to them
+    under a study number), releasing what they hold under the study number. The demo has no evaluator login, so one
+    is made here."""
+    async with sessions.begin() as session:
+        for task in await session.exec(select(Task).where(Task.study_numbered.is_(True), Task.state == "open")):
+            officer = (await session.exec(select(Officer).where(Officer.unit_id == task.unit_id,
+                                                                Officer.role == "evaluator"))).first()
+            if officer is None:
+                officer = Officer(login=f"evaluator-{task.unit_id}", display_name="An evaluator", unit_id=task.unit_id,
+                                  role="evaluator", password_hash="not-a-real-hash")
+                session.add(officer)
+                await session.flush()
+            request = await session.get(AgencyRequest, task.request_id)
+            records = await answering.unit_records(session, task, request)
+            await answering.claim(session, task, officer)
+            await answering.answer(session, task, officer,
+                                   answering.Answer(release=[r.id for r in records]) if records
+                                   else answering.Answer(not_held=["Nothing under this study number."]),
+                                   link.agency, nz_today())
+
+
 async def answered_by_both_units(app, client, *, withhold: bool = True) -> tuple[str, str]:
     """A family asks; staff approve and relay; both agency units answer, the service reporting team
     withholding its last record on another person's affairs (when it has more than one and `withhold`).
@@ -78,11 +100,12 @@ async def answered_by_both_units(app, client, *, withhold: bool = True) -> tuple
     link, sessions = app.state.link, app.state.sessions
     await link.settle()
     async with sessions() as session:
-        agency_request = (await session.exec(select(AgencyRequest))).one()
+        agency_request = (await session.exec(select(AgencyRequest).where(
+            AgencyRequest.study_numbered.is_(False)))).one()
     for unit in ("evaluation", "service-reporting"):
         async with sessions.begin() as session:
             officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).one()
-            task = (await session.exec(select(Task).where(Task.unit_id == unit))).one()
+            task = (await session.exec(select(Task).where(Task.unit_id == unit, Task.study_numbered.is_(False)))).one()
             await answering.claim(session, task, officer)
             records = await answering.unit_records(session, task, agency_request)
             given = (answering.Answer(release=[r.id for r in records[:-1]],
@@ -90,6 +113,7 @@ async def answered_by_both_units(app, client, *, withhold: bool = True) -> tuple
                      if unit == "service-reporting" and withhold and len(records) > 1
                      else answering.Answer(release=[r.id for r in records]))
             await answering.answer(session, task, officer, given, link.agency, nz_today())
+    await study_parts_answered(sessions, link)
     await link.settle()
     assert (await request_row(app, ref)).state == "answered"
     return ref, csrf

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from bot.desk.board_flows import rounded_to_base_3
 from bot.models import Person
-from bot.reports.tables import LedgerEntry, Report
+from bot.reports.tables import LedgerEntry, Outcome, OutcomeReport, Report
 from protocol.agreement import load_agreement
 from tests.bot.desk.provider_desk_support import HTML, sign_in
 
@@ -80,3 +80,22 @@ async def test_the_board_sees_reports_sent_on_time_and_people_covered_per_flow_r
     assert rows[("flow survey-answers", "reports sent")] == "0"
     assert "Information sent under the agreement" in page.text
     assert "Aroha" not in page.text and "RPT-" not in page.text
+
+
+async def test_the_board_counts_the_outcomes_received_in_the_period_from_the_outcomes_tied_to_reports(app, client):
+    await _sent(app, "attendance", ["P-0001", "P-0004", "P-0006"], datetime(2025, 10, 13, 1, tzinfo=UTC),
+                date(2025, 10, 14), "2025-09")
+    async with app.state.sessions.begin() as session:
+        report = (await session.exec(select(Report).where(Report.ref == "RPT-attendance-2025-09"))).one()
+        for day in (date(2025, 10, 20), date(2025, 11, 3), date(2025, 11, 28), date(2025, 12, 1)):  # the last: after
+            outcome = Outcome(unit="service-reporting", kind="report", template="attendance-in-service-report",
+                              reported_on=day)
+            session.add(outcome)
+            await session.flush()
+            session.add(OutcomeReport(outcome_id=outcome.id, report_id=report.id))
+    await sign_in(client)
+
+    sheet = await client.get("/provider/report.csv?from=2025-09&to=2025-11", headers=HTML)
+
+    rows = {(unit, measure): value for _period, unit, measure, value in csv.reader(io.StringIO(sheet.text))}
+    assert rows[("all", "outcomes of information use received (randomly rounded to base 3)")] == "3"  # 3: exact

@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from bot.desk.views import day, due_of, timeline
-from bot.models import Request, RequestEvent, UnitAnswer
+from bot.models import Request, RequestEvent, StudyPart, UnitAnswer
 from protocol.clock import nz_today
 from protocol.deadlines import working_days_between, working_days_left
 from tests.bot.desk.provider_desk_support import (
@@ -49,6 +49,9 @@ async def _released_texts(app, ref: str, text: str) -> None:
         for answer in await session.exec(select(UnitAnswer).where(UnitAnswer.request_id == request.id)):
             answer.body = {**answer.body, "released": [{**item, "text": text} for item in answer.body["released"]]}
             session.add(answer)
+        for part in await session.exec(select(StudyPart).where(StudyPart.request_id == request.id)):  # and the
+            part.answer = {**part.answer, "released": [{**item, "text": text} for item in part.answer["released"]]}
+            session.add(part)  # survey answers the evaluators released under the study number
 
 
 async def _delivered(app, client) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from bot.models import InformationUse, RequestEvent
+from bot.models import RequestEvent
 from bot.requests import staff
 from bot.requests.inbound import UnknownRequest, apply_agency_message
 from protocol import deadlines
@@ -97,16 +97,6 @@ async def test_the_role_of_the_officer_who_opened_the_records_joins_the_history(
         opened = (await session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id,
                                                                 RequestEvent.trigger == "opened"))).one()
     assert opened.detail["role"] == "evaluation-lead"
-
-
-async def test_an_outcome_of_information_use_is_kept_for_the_families_it_is_about(sessions):
-    await apply(sessions, from_agency("outcome.reported", None, {"subject": "BFF-P-1001", "kind": "report",
-                                                                 "summary": "Attendance rose.",
-                                                                 "reported_on": TODAY.isoformat()}))
-
-    async with sessions() as session:
-        use = (await session.exec(select(InformationUse))).one()
-        assert (use.participant_id, use.summary) == ("BFF-P-1001", "Attendance rose.")
 
 
 async def test_a_message_about_a_request_the_provider_does_not_have_is_refused(sessions):
