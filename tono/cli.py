@@ -239,6 +239,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"tono: {explain_database_error(error, load_settings().database_url)}", file=sys.stderr)
         return 2
+    except Exception as error:
+        from tono.database import postgres_login_problem
+
+        # Connecting happens in many commands (enrol, login, seed-demo…), each before start-up's own checks.
+        if sentence := postgres_login_problem(error, load_settings().database_url):
+            print(f"tono: {sentence}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("tono: stopped by Ctrl+C before it finished.", file=sys.stderr)
         return 130

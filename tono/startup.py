@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from protocol.agreement import Agreement
 from tono import migrate
-from tono.database import make_engine
+from tono.database import make_engine, postgres_login_problem
 from tono.settings import Settings
 
 
@@ -31,7 +31,11 @@ async def check_reachable(settings: Settings) -> None:
     try:
         async with engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)
-    except (OSError, socket.gaierror, OperationalError, DBAPIError, TimeoutError) as error:
+    except Exception as error:
+        if login := postgres_login_problem(error, settings.database_url):
+            raise StartupError(login) from None
+        if not isinstance(error, (OSError, socket.gaierror, OperationalError, DBAPIError, TimeoutError)):
+            raise
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
         if settings.is_sqlite:
             raise StartupError(
