@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import hmac
+import html
 import logging
 import secrets
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from agency.desk import install_agency_desk
 from agency.sweep import sweep as agency_sweep
@@ -101,6 +102,23 @@ def _per_process_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
+def _say_where_the_other_side_is(app: FastAPI, agreement: Agreement, role: str) -> None:
+    """The other organisation's pages, asked of this server, answer in one sentence where they are instead of a
+    bare 404 (an operator who typed the wrong address at three in the morning)."""
+    other = agreement.agency if role == "provider" else agreement.provider
+    prefixes = ["/agency"] if role == "provider" else ["/provider", "/chat"]
+    sentence = (f"This server runs as the {role} only (TONO_ROLE={role}): these pages are on {other.names.en.short}'s "
+                "server.")
+
+    async def elsewhere(request: Request) -> HTMLResponse:
+        return HTMLResponse(f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not on this server"
+                            f"</title><p>{html.escape(sentence)}</p></html>", status_code=404)
+
+    for prefix in prefixes:
+        app.add_api_route(prefix, elsewhere, methods=["GET"], include_in_schema=False)
+        app.add_api_route(prefix + "/{rest:path}", elsewhere, methods=["GET", "POST"], include_in_schema=False)
+
+
 def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True,
                run_loops: bool = True) -> FastAPI:
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
@@ -159,6 +177,8 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
                             secure_cookies=secure, today=nz_today)
     if link.inbox is not None:
         app.include_router(inbox_router(link.inbox))
+    if settings.role != "both":
+        _say_where_the_other_side_is(app, agreement, settings.role)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:

@@ -107,10 +107,10 @@ def _run(args: argparse.Namespace) -> int:
 def _enrol(args: argparse.Namespace) -> int:
     from tono.enrol import enrol
     from tono.first_hour import agreement_from, check_sqlite_file
-    from tono.startup import check_migrated
+    from tono.startup import check_migrated, check_runs_provider
 
     settings = load_settings()
-    agreement_from(settings)
+    check_runs_provider(settings, agreement_from(settings), "enrol", "enrols a family for the chat")
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
     for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):

@@ -82,3 +82,12 @@ def check_signing_keys(settings: Settings, agreement: Agreement) -> None:
         keys_for_one_side(agreement, settings.keys_dir, settings.role)
     except SigningKeyError as error:
         raise StartupError(str(error)) from None
+
+
+def check_runs_provider(settings: Settings, agreement: Agreement, command: str, what: str) -> None:
+    """A provider's command run on the agency's own server says so in one sentence: families, their programme
+    data and the reports live on the provider's server only."""
+    if settings.role == "agency":
+        provider = agreement.provider.names.en.short
+        raise StartupError(f"`tono {command}` {what} on {provider}'s server, but this one runs as the agency only "
+                           f"(TONO_ROLE=agency): run it there.")
