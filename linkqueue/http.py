@@ -34,6 +34,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from linkqueue.guard import InboxGuard, source_key
+from linkqueue.ping import PING_LIMIT, PING_PATH, Comparison, LinkView, PingRefused, answer_ping, make_ping, read_pong
 from linkqueue.sql import DeliveryFailed
 from protocol.messages import InvalidMessage
 from protocol.queue import Receipt, ReceiptStatus
@@ -198,6 +199,45 @@ async def _body_within(request: Request, limit: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def _add_ping(router: APIRouter, view: LinkView) -> None:
+    @router.post(PING_PATH, response_model=None)
+    async def ping(request: Request) -> JSONResponse:
+        """A signed ping from the other organisation's server, answered with a signed pong saying whether the two
+        agree on the agreement's version and both keys. Nothing is stored."""
+        body, too_large = await _body_within(request, PING_LIMIT)
+        if too_large:
+            return JSONResponse({"problem": f"A ping is at most {PING_LIMIT} bytes."}, status_code=413)
+        try:
+            pong = answer_ping(view, body)
+        except PingRefused as refused:
+            return JSONResponse({"problem": str(refused)}, status_code=400)
+        return JSONResponse(json.loads(pong))
+
+
+async def ping_peer(url: str, view: LinkView, peer: str, *, timeout: float = 10.0,
+                    transport: httpx.AsyncBaseTransport | None = None) -> Comparison:
+    """Ping the other organisation's server at its base `url`: what differs between the two, as a Comparison.
+    Raises PeerUnavailable when it does not answer, PingRefused when it refuses the ping (with its reason)."""
+    raw, nonce = make_ping(view)
+    target = url.rstrip("/").removesuffix(INBOX_PATH) + PING_PATH
+    try:
+        async with httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False) as client:
+            answer = await client.post(target, content=raw.encode("utf-8"),
+                                       headers={"Content-Type": "application/json; charset=utf-8"})
+    except httpx.HTTPError as error:
+        raise PeerUnavailable(f"could not reach {target} ({type(error).__name__})") from None
+    if answer.status_code == 404:
+        raise PingRefused(f"{target} answered 404: the other server runs with TONO_ROLE=both, is an older Tono, or "
+                          "TONO_PEER_URL points at the wrong address.")
+    if answer.status_code != 200:
+        try:
+            said = str(answer.json().get("problem") or "")[:300]
+        except ValueError:
+            said = ""
+        raise PingRefused(f"{peer} refused the ping ({answer.status_code}): {said or 'no reason given'}")
+    return read_pong(view, answer.content, nonce, peer)
+
+
 def _unreadable(text: str) -> bool:
     try:
         parse_envelope(text, check_body=False)
@@ -206,9 +246,12 @@ def _unreadable(text: str) -> bool:
     return False
 
 
-def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES) -> APIRouter:
-    """`POST /protocol/inbox` for one organisation's queue end (`accept` and `refuse`, as SqlQueueEnd has)."""
+def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES, ping_view: LinkView | None = None) -> APIRouter:
+    """`POST /protocol/inbox` for one organisation's queue end (`accept` and `refuse`, as SqlQueueEnd has), and,
+    given this server's view of the link, `POST /protocol/ping` (linkqueue/ping.py)."""
     router = APIRouter(tags=["protocol"])
+    if ping_view is not None:
+        _add_ping(router, ping_view)
     guard = getattr(end, "guard", None) or InboxGuard()
 
     async def keep(raw: str, reason: str, source: str | None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, insert, select, update
@@ -143,6 +144,22 @@ class SqlQueueEnd(InboxEnd):
                 held_back.add(row.stream)
         await self._release(untried)
         return delivered
+
+    async def resend_refused(self) -> int:
+        """Send again every message the other side refused, once its cause is fixed: each is signed afresh with
+        this side's key as it is now (the cause may have been our own key) and goes back in its stream's turn.
+        The receiver never stored a refused message, so it applies each once all the same."""
+        box = self.t.outbox
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            rows = (await _run(session, select(box.c.id, box.c.envelope).where(box.c.rejected_at.is_not(None))
+                               .with_for_update())).all()
+            for message_id, raw in rows:
+                envelope = sign(replace(Envelope.from_json(raw, check_body=False), signature=None), self.private_key)
+                await _run(session, update(box).where(box.c.id == message_id).values(
+                    envelope=envelope.to_json(), rejected_at=None, attempts=0, next_attempt_at=now,
+                    last_error=None))
+        return len(rows)
 
     async def _release(self, message_ids: list[str]) -> None:
         """Give back the lease on messages this round did not try, without counting it as an attempt."""

@@ -33,6 +33,7 @@ from tono import migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.keys import study_number_key
 from tono.link import link_for
+from tono.link_status import link_status
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
                             secure_cookies=secure, today=nz_today)
     if link.inbox is not None:
-        app.include_router(inbox_router(link.inbox))
+        app.include_router(inbox_router(link.inbox, ping_view=getattr(link, "view", None)))
     if settings.role != "both":
         _say_where_the_other_side_is(app, agreement, settings.role)
 
@@ -190,12 +191,18 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         # Reading the revision is itself the database answering: one wait for the connection, not two (on
         # SQLite every request shares one, and under a flood each wait is a turn in the queue).
         current = await migrate.current_revision(engine)
-        return {
+        answer = {
             "status": "ok" if current == migrate.head_revision() else "migrations behind",
             "database": engine.dialect.name,
             "revision": current,
             "programme": agreement.programme.id,
+            "role": settings.role,
         }
+        if current == migrate.head_revision():
+            # The queue's counts, never a call to the other server: `tono link status` pings it.
+            status = await link_status(engine, link, agreement, settings.role, ping=False)
+            answer["link"] = {"peer": settings.peer_url or None, "healthy_here": status.healthy, **status.counts()}
+        return answer
 
     @app.post(WEBHOOK_PATH, tags=["telegram"], status_code=200)
     async def telegram_webhook(request: Request,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tono.going_live import add_going_live_commands
 from tono.keys import SigningKeyError
+from tono.link_cli import add_link_commands
 from tono.logins import LoginError
 from tono.records_cli import add_records_commands
 from tono.reports_cli import add_reports_commands
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_going_live_commands(commands)
     add_records_commands(commands)
     add_reports_commands(commands)
+    add_link_commands(commands)
 
     run = commands.add_parser("run", help="serve the web chat, the desks and the queue")
     run.add_argument("--host", default="127.0.0.1")

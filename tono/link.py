@@ -18,6 +18,7 @@ from agency.intake import Intake
 from bot.reports.receipts import apply_report_message
 from bot.requests.inbound import apply_agency_message
 from linkqueue.http import HttpDeliverer, inbox_url
+from linkqueue.ping import LinkView
 from linkqueue.sql import MAX_BACKOFF, SqlQueueEnd
 from protocol.agreement import DEMO_KEY, Agreement
 from protocol.clock import nz_today
@@ -106,6 +107,10 @@ class PeerLink(_Moving):
         self.inbox = self.end
         self.handler = apply_to_provider if side == "provider" else Intake(agreement, self.end, today)
         self.deliver = deliverer or HttpDeliverer(inbox_url(peer_url))
+        self.peer_url = peer_url
+        self.peer = agreement.agency.id if side == "provider" else agreement.provider.id
+        # This server's view of the link, which a signed ping compares with the other's (linkqueue/ping.py).
+        self.view = LinkView(party, agreement.version, keyring, private_key)
 
     async def step(self) -> int:
         moved = await self.end.push(self.deliver)

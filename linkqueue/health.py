@@ -1,0 +1,59 @@
+"""What an operator needs to see of one organisation's end of the linked queue: messages waiting to go and the
+oldest, messages the other side refused (by reason), messages failing to go, messages received but not yet
+applied, and genuine dead letters (signed by a party, yet refused here) by reason. Junk from strangers is the
+inbox guard's business (dead_letters.watch), not the link's health: anyone could send it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from linkqueue.tables import QueueTables
+
+
+@dataclass(frozen=True)
+class Reasons:
+    """How many messages, for one reason, and the oldest of them."""
+
+    reason: str
+    count: int
+    oldest: datetime
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    waiting: int  # to go: not yet delivered or refused
+    oldest_waiting: datetime | None
+    failing: list[Reasons]  # waiting, and the last try failed (the other server down or not answering)
+    refused: list[Reasons]  # refused by the other side: they wait for someone to fix the cause and send again
+    unapplied: int  # received, not yet applied
+    dead_letters: list[Reasons]  # signed by a party, refused here, not yet handled
+
+    @property
+    def healthy(self) -> bool:
+        return not (self.refused or self.dead_letters)
+
+
+async def _reasons(connection: AsyncConnection, reason, when, where) -> list[Reasons]:
+    rows = await connection.execute(select(reason, func.count(), func.min(when)).where(where)
+                                    .group_by(reason).order_by(func.min(when)))
+    return [Reasons(str(text or "no reason kept"), int(count), oldest) for text, count, oldest in rows.all()]
+
+
+async def queue_facts(connection: AsyncConnection, t: QueueTables) -> QueueFacts:
+    box, inbox, letters = t.outbox, t.inbox, t.dead_letter
+    to_go = and_(box.c.delivered_at.is_(None), box.c.rejected_at.is_(None))
+    waiting, oldest = (await connection.execute(select(func.count(), func.min(box.c.created_at))
+                                                .where(to_go))).one()
+    unapplied = (await connection.execute(select(func.count()).where(inbox.c.applied_at.is_(None)))).scalar_one()
+    return QueueFacts(
+        waiting=int(waiting), oldest_waiting=oldest,
+        failing=await _reasons(connection, box.c.last_error, box.c.created_at,
+                               and_(to_go, box.c.attempts > 0, box.c.last_error.is_not(None))),
+        refused=await _reasons(connection, box.c.last_error, box.c.rejected_at, box.c.rejected_at.is_not(None)),
+        unapplied=int(unapplied),
+        dead_letters=await _reasons(connection, letters.c.reason, letters.c.received_at,
+                                    and_(letters.c.junk.is_(False), letters.c.handled_at.is_(None))))

@@ -1,0 +1,78 @@
+"""The `tono link` commands, for an operator and an operator's monitor:
+
+- `tono link status`: this server's role, the other server and whether it answers and agrees on the agreement
+  and both keys, messages waiting (and the oldest), refused, failing and dead letters by reason. Exit status 0
+  when the link is healthy, 1 when it is not.
+- `tono link resend`: send again every message the other side refused, once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from tono.settings import load_settings
+
+
+def add_link_commands(commands: argparse._SubParsersAction) -> None:
+    link = commands.add_parser("link", help="the link between the two organisations' servers").add_subparsers(
+        dest="link", required=True, metavar="COMMAND")
+    status = link.add_parser("status", help="whether the link is healthy, and what is wrong if not (exit 1)")
+    status.add_argument("--no-ping", action="store_true", help="only this server's queue; do not call the other")
+    status.set_defaults(handler=_status)
+    link.add_parser("resend", help="send again the messages the other side refused, once the cause is fixed"
+                    ).set_defaults(handler=_resend)
+
+
+def _ready():
+    from tono.first_hour import agreement_from
+    from tono.startup import check_migrated, check_signing_keys
+
+    settings = load_settings()
+    agreement = agreement_from(settings)
+    asyncio.run(check_migrated(settings))
+    if settings.role != "both":
+        check_signing_keys(settings, agreement)
+    return settings, agreement
+
+
+async def _with_link(settings, agreement, work):
+    from tono.database import make_engine, make_sessionmaker
+    from tono.link import link_for
+
+    engine = make_engine(settings.database_url)
+    link = None
+    try:
+        link = link_for(settings, agreement, make_sessionmaker(engine))
+        return await work(engine, link)
+    finally:
+        if link is not None and hasattr(link, "aclose"):
+            await link.aclose()
+        await engine.dispose()
+
+
+def _status(args: argparse.Namespace) -> int:
+    from tono.link_status import link_status, status_lines
+
+    settings, agreement = _ready()
+    status = asyncio.run(_with_link(settings, agreement, lambda engine, link: link_status(
+        engine, link, agreement, settings.role, ping=not args.no_ping)))
+    for line in status_lines(status, agreement):
+        print(line)
+    return 0 if status.healthy else 1
+
+
+def _resend(args: argparse.Namespace) -> int:
+    settings, agreement = _ready()
+
+    async def work(engine, link):
+        ends = [end for end in (link.provider, link.agency) if end is not None]
+        return sum([await end.resend_refused() for end in ends])
+
+    sent = asyncio.run(_with_link(settings, agreement, work))
+    if sent == 0:
+        print("No message was refused: nothing to send again.")
+    else:
+        print(f"{sent} refused message(s) will be sent again, each in its turn, while `tono run` runs "
+              "(`tono link status` shows whether they arrive).")
+    return 0

@@ -1,0 +1,120 @@
+"""`tono link status` and `tono link resend`, the link as an operator sees it at three in the morning: this
+server's role, the other server's address, whether it answers and agrees on the agreement and both keys (a
+signed ping, linkqueue/ping.py), and the queue's facts on each side this server runs (linkqueue/health.py).
+The same facts feed /healthz's counts and the desks' link pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from linkqueue.health import QueueFacts, Reasons, queue_facts
+from linkqueue.http import PeerUnavailable, ping_peer
+from linkqueue.ping import PingRefused
+from linkqueue.tables import QUEUE_TABLES
+from protocol.agreement import Agreement
+from protocol.clock import utcnow
+
+
+@dataclass(frozen=True)
+class PeerCheck:
+    url: str
+    answers: bool
+    problems: list[str]  # why it does not answer, or how the two servers disagree
+
+    @property
+    def healthy(self) -> bool:
+        return self.answers and not self.problems
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    role: str
+    sides: dict[str, QueueFacts]  # "provider", "agency": the queue ends this server runs
+    peer: PeerCheck | None  # None when both organisations run here
+
+    @property
+    def healthy(self) -> bool:
+        return all(facts.healthy for facts in self.sides.values()) and (self.peer is None or self.peer.healthy)
+
+    def counts(self) -> dict:
+        """The figures /healthz shows (no ping: a health check must not call the other organisation)."""
+        return {side: {"waiting": facts.waiting, "oldest_waiting": _iso(facts.oldest_waiting),
+                       "failing": sum(r.count for r in facts.failing),
+                       "refused": sum(r.count for r in facts.refused),
+                       "unapplied": facts.unapplied,
+                       "dead_letters": sum(r.count for r in facts.dead_letters)}
+                for side, facts in self.sides.items()}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+async def queue_sides(engine: AsyncEngine, sides: tuple[str, ...]) -> dict[str, QueueFacts]:
+    async with engine.connect() as connection:
+        return {side: await queue_facts(connection, QUEUE_TABLES[side]) for side in sides}
+
+
+async def check_peer(link, agreement: Agreement) -> PeerCheck | None:
+    """Ping the other organisation's server, when there is one."""
+    if not hasattr(link, "view"):
+        return None
+    try:
+        compared = await ping_peer(link.peer_url, link.view, link.peer)
+    except PeerUnavailable as failure:
+        return PeerCheck(link.peer_url, False, [f"It does not answer: {failure.reason}."])
+    except PingRefused as refused:
+        return PeerCheck(link.peer_url, True, [str(refused)])
+    return PeerCheck(link.peer_url, True, compared.problems)
+
+
+async def link_status(engine: AsyncEngine, link, agreement: Agreement, role: str, *, ping: bool = True) -> LinkStatus:
+    sides = ("provider", "agency") if role == "both" else (role,)
+    return LinkStatus(role, await queue_sides(engine, sides), await check_peer(link, agreement) if ping else None)
+
+
+def _age(moment: datetime, now: datetime) -> str:
+    seconds = int((now - moment).total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _reasons(title: str, found: list[Reasons], now: datetime, fix: str) -> list[str]:
+    if not found:
+        return []
+    lines = [f"  {title}: {sum(r.count for r in found)} ({fix})"]
+    lines += [f"    {r.count} × {r.reason} (oldest {_age(r.oldest, now)} ago)" for r in found]
+    return lines
+
+
+def status_lines(status: LinkStatus, agreement: Agreement) -> list[str]:
+    """The report `tono link status` prints, healthy or not, ending with the verdict."""
+    now = utcnow()
+    lines = [f"This server runs as {'both organisations' if status.role == 'both' else 'the ' + status.role} "
+             f"(TONO_ROLE={status.role}), under agreement version {agreement.version[:12]}…"]
+    if status.peer is not None:
+        peer = status.peer
+        verdict = ("answers and agrees on the agreement and both keys" if peer.healthy
+                   else "answers, but" if peer.answers else "does not answer")
+        lines.append(f"The other organisation's server {peer.url} {verdict}.")
+        lines += [f"  {problem}" for problem in peer.problems]
+    for side, facts in status.sides.items():
+        party = agreement.provider if side == "provider" else agreement.agency
+        oldest = f", the oldest {_age(facts.oldest_waiting, now)} old" if facts.oldest_waiting else ""
+        lines.append(f"{party.names.en.short} ({side}): {facts.waiting} message(s) waiting to go{oldest}; "
+                     f"{facts.unapplied} received and not yet applied.")
+        lines += _reasons("failing to go", facts.failing, now, "tried again by itself, with back-off")
+        lines += _reasons("refused by the other side", facts.refused, now,
+                          "fix the cause, then `tono link resend`")
+        lines += _reasons("refused here (dead letters)", facts.dead_letters, now,
+                          "the other side must fix the cause and send again")
+    lines.append("The link is healthy." if status.healthy else "The link is NOT healthy: see above.")
+    return lines
