@@ -24,6 +24,19 @@ class Reasons:
 
 
 @dataclass(frozen=True)
+class PeerCheck:
+    """What a signed ping to the other organisation's server found (linkqueue/ping.py)."""
+
+    url: str
+    answers: bool
+    problems: list[str]  # why it does not answer, or how the two servers disagree
+
+    @property
+    def healthy(self) -> bool:
+        return self.answers and not self.problems
+
+
+@dataclass(frozen=True)
 class QueueFacts:
     waiting: int  # to go: not yet delivered or refused
     oldest_waiting: datetime | None

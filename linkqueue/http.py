@@ -34,6 +34,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from linkqueue.guard import InboxGuard, source_key
+from linkqueue.health import PeerCheck
 from linkqueue.ping import PING_LIMIT, PING_PATH, Comparison, LinkView, PingRefused, answer_ping, make_ping, read_pong
 from linkqueue.sql import DeliveryFailed
 from protocol.messages import InvalidMessage
@@ -236,6 +237,17 @@ async def ping_peer(url: str, view: LinkView, peer: str, *, timeout: float = 10.
             said = ""
         raise PingRefused(f"{peer} refused the ping ({answer.status_code}): {said or 'no reason given'}")
     return read_pong(view, answer.content, nonce, peer)
+
+
+async def check_peer(url: str, view: LinkView, peer: str) -> PeerCheck:
+    """Ping the other organisation's server and say what was found, never raising: for status pages."""
+    try:
+        compared = await ping_peer(url, view, peer)
+    except PeerUnavailable as failure:
+        return PeerCheck(url, False, [f"It does not answer: {failure.reason}."])
+    except PingRefused as refused:
+        return PeerCheck(url, True, [str(refused)])
+    return PeerCheck(url, True, compared.problems)
 
 
 def _unreadable(text: str) -> bool:

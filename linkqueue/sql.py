@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linkqueue import dead_letters
+from linkqueue import dead_letters, health
 from linkqueue.guard import InboxGuard
 from linkqueue.inbox import InboxEnd
 from linkqueue.tables import QUEUE_TABLES
@@ -61,6 +61,8 @@ class SqlQueueEnd(InboxEnd):
         self.guard = guard or InboxGuard()
         self.retention = retention
         self._tidied_at = None
+        # Set by the composition root when another organisation's server is at the other end: pings it.
+        self.peer_check: Callable[[], Awaitable[health.PeerCheck]] | None = None
         self.t = QUEUE_TABLES[side]
         box = self.t.outbox
         # The lease is a next_attempt_at moved ahead: a message sent twice is answered "duplicate" by its receiver.
@@ -144,6 +146,11 @@ class SqlQueueEnd(InboxEnd):
                 held_back.add(row.stream)
         await self._release(untried)
         return delivered
+
+    async def facts(self) -> health.QueueFacts:
+        """This end's queue as an operator sees it (linkqueue/health.py)."""
+        async with self.sessions() as session:
+            return await health.queue_facts(await session.connection(), self.t)
 
     async def resend_refused(self) -> int:
         """Send again every message the other side refused, once its cause is fixed: each is signed afresh with

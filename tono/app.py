@@ -200,7 +200,7 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         }
         if current == migrate.head_revision():
             # The queue's counts, never a call to the other server: `tono link status` pings it.
-            status = await link_status(engine, link, agreement, settings.role, ping=False)
+            status = await link_status(engine, link, settings.role, ping=False)
             answer["link"] = {"peer": settings.peer_url or None, "healthy_here": status.healthy, **status.counts()}
         return answer
 

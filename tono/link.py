@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from agency.intake import Intake
 from bot.reports.receipts import apply_report_message
 from bot.requests.inbound import apply_agency_message
-from linkqueue.http import HttpDeliverer, inbox_url
+from linkqueue.http import HttpDeliverer, check_peer, inbox_url
 from linkqueue.ping import LinkView
 from linkqueue.sql import MAX_BACKOFF, SqlQueueEnd
 from protocol.agreement import DEMO_KEY, Agreement
@@ -111,6 +112,7 @@ class PeerLink(_Moving):
         self.peer = agreement.agency.id if side == "provider" else agreement.provider.id
         # This server's view of the link, which a signed ping compares with the other's (linkqueue/ping.py).
         self.view = LinkView(party, agreement.version, keyring, private_key)
+        self.end.peer_check = partial(check_peer, peer_url, self.view, self.peer)
 
     async def step(self) -> int:
         moved = await self.end.push(self.deliver)

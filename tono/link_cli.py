@@ -56,7 +56,7 @@ def _status(args: argparse.Namespace) -> int:
 
     settings, agreement = _ready()
     status = asyncio.run(_with_link(settings, agreement, lambda engine, link: link_status(
-        engine, link, agreement, settings.role, ping=not args.no_ping)))
+        engine, link, settings.role, ping=not args.no_ping)))
     for line in status_lines(status, agreement):
         print(line)
     return 0 if status.healthy else 1

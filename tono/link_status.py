@@ -10,23 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from linkqueue.health import QueueFacts, Reasons, queue_facts
-from linkqueue.http import PeerUnavailable, ping_peer
-from linkqueue.ping import PingRefused
+from linkqueue.health import PeerCheck, QueueFacts, Reasons, queue_facts
 from linkqueue.tables import QUEUE_TABLES
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
-
-
-@dataclass(frozen=True)
-class PeerCheck:
-    url: str
-    answers: bool
-    problems: list[str]  # why it does not answer, or how the two servers disagree
-
-    @property
-    def healthy(self) -> bool:
-        return self.answers and not self.problems
 
 
 @dataclass(frozen=True)
@@ -58,22 +45,10 @@ async def queue_sides(engine: AsyncEngine, sides: tuple[str, ...]) -> dict[str, 
         return {side: await queue_facts(connection, QUEUE_TABLES[side]) for side in sides}
 
 
-async def check_peer(link, agreement: Agreement) -> PeerCheck | None:
-    """Ping the other organisation's server, when there is one."""
-    if not hasattr(link, "view"):
-        return None
-    try:
-        compared = await ping_peer(link.peer_url, link.view, link.peer)
-    except PeerUnavailable as failure:
-        return PeerCheck(link.peer_url, False, [f"It does not answer: {failure.reason}."])
-    except PingRefused as refused:
-        return PeerCheck(link.peer_url, True, [str(refused)])
-    return PeerCheck(link.peer_url, True, compared.problems)
-
-
-async def link_status(engine: AsyncEngine, link, agreement: Agreement, role: str, *, ping: bool = True) -> LinkStatus:
+async def link_status(engine: AsyncEngine, link, role: str, *, ping: bool = True) -> LinkStatus:
     sides = ("provider", "agency") if role == "both" else (role,)
-    return LinkStatus(role, await queue_sides(engine, sides), await check_peer(link, agreement) if ping else None)
+    peer_check = getattr(getattr(link, "end", None), "peer_check", None)
+    return LinkStatus(role, await queue_sides(engine, sides), await peer_check() if ping and peer_check else None)
 
 
 def _age(moment: datetime, now: datetime) -> str:

@@ -123,7 +123,7 @@ async def _reports_at_the_agency(servers: TwoServers) -> int:
 
 
 async def _provider_status(servers: TwoServers):
-    return await link_status(servers.engines[0], servers.provider, servers.agreement, "provider")
+    return await link_status(servers.engines[0], servers.provider, "provider")
 
 
 async def test_a_stale_copy_of_the_providers_key_is_shown_while_it_lasts_and_refused_messages_go_again_once_fixed(
