@@ -70,3 +70,25 @@ async def queue_facts(connection: AsyncConnection, t: QueueTables) -> QueueFacts
         unapplied=int(unapplied),
         dead_letters=await _reasons(connection, letters.c.reason, letters.c.received_at,
                                     and_(letters.c.junk.is_(False), letters.c.handled_at.is_(None))))
+
+
+@dataclass(frozen=True)
+class Trouble:
+    """One message of a stream that has not got through: refused by the other side, or failing to go."""
+
+    type: str
+    refused: bool
+    reason: str
+    since: datetime
+
+
+async def stream_troubles(connection: AsyncConnection, t: QueueTables, stream: str) -> list[Trouble]:
+    """The messages of one stream (a request's, by its reference) refused or failing, oldest first."""
+    box = t.outbox
+    rows = await connection.execute(
+        select(box.c.type, box.c.rejected_at, box.c.last_error, box.c.created_at)
+        .where(box.c.stream == stream, box.c.delivered_at.is_(None),
+               (box.c.rejected_at.is_not(None)) | and_(box.c.attempts > 0, box.c.last_error.is_not(None)))
+        .order_by(box.c.sequence))
+    return [Trouble(type, rejected is not None, str(error or "no reason kept"), rejected or created)
+            for type, rejected, error, created in rows.all()]

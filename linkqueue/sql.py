@@ -152,6 +152,11 @@ class SqlQueueEnd(InboxEnd):
         async with self.sessions() as session:
             return await health.queue_facts(await session.connection(), self.t)
 
+    async def troubles(self, stream: str) -> list[health.Trouble]:
+        """This end's messages of one stream (a request's reference) refused or failing to go."""
+        async with self.sessions() as session:
+            return await health.stream_troubles(await session.connection(), self.t, stream)
+
     async def resend_refused(self) -> int:
         """Send again every message the other side refused, once its cause is fixed: each is signed afresh with
         this side's key as it is now (the cause may have been our own key) and goes back in its stream's turn.

@@ -71,3 +71,25 @@ async def test_sending_again_without_the_forms_token_is_refused(app, client):
     assert answer.status_code == 403
     page = await client.get("/provider/link", headers=HTML)
     assert "The signature does not match" in page.text
+
+
+async def test_staff_are_told_on_the_queue_and_the_request_page_says_what_happened_to_its_message(app, client):
+    from tests.bot.desk.provider_desk_support import family_asks
+
+    ref = await family_asks(app)
+    async with app.state.sessions.begin() as session:
+        envelope = await app.state.link.provider.send(session, type="request.withdrawn", recipient="agency",
+                                                      request=ref, body={"withdrawn_on": "2026-12-07"})
+        await (await session.connection()).execute(update(OUTBOX).where(OUTBOX.c.id == envelope.id).values(
+            rejected_at=datetime.now(UTC), last_error=REASON))
+    await sign_in(client)
+
+    queue = await client.get("/provider/", headers=HTML)
+    request_page = await client.get(f"/provider/requests/{ref}", headers=HTML)
+    other = await client.get(f"/provider/requests/{await family_asks(app, key='grace')}", headers=HTML)
+
+    assert "1 message to" in queue.text and "was refused</strong>" in queue.text
+    assert "refused this request's “request.withdrawn” message" in request_page.text
+    assert "The signature does not match" in request_page.text
+    assert 'href="/provider/link"' in request_page.text
+    assert "refused this request" not in other.text  # only the request whose message it was
