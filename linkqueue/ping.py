@@ -54,12 +54,14 @@ class Comparison:
         return not self.problems
 
 
-def _signed(view: LinkView, body: dict) -> str:
+def signed_json(view: LinkView, body: dict) -> str:
+    """`body` as JSON with this server's signature over its canonical form."""
     signature = view.private_key.sign(canonical_json(body))
     return json.dumps(body | {"signature": base64.b64encode(signature).decode()})
 
 
-def _read(raw: str | bytes, keys: Mapping[str, Ed25519PublicKey], kind: str) -> dict:
+def read_signed(raw: str | bytes, keys: Mapping[str, Ed25519PublicKey], kind: str) -> dict:
+    """The body of a signed JSON (without its signature), once its sender's signature checks out."""
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -96,24 +98,24 @@ def _differences(view: LinkView, version: object, keys: object, other: str) -> l
 def make_ping(view: LinkView) -> tuple[str, str]:
     """A signed ping, and its nonce (the pong must carry it back)."""
     nonce = str(uuid.uuid4())
-    return _signed(view, {"kind": "ping", "from": view.party, "nonce": nonce, "agreement": view.version,
+    return signed_json(view, {"kind": "ping", "from": view.party, "nonce": nonce, "agreement": view.version,
                           "keys": view.key_texts()}), nonce
 
 
 def answer_ping(view: LinkView, raw: str | bytes) -> str:
     """The signed pong to a ping: what differs between the caller's view and ours. Raises PingRefused when the
     ping is not one (the caller is then told why, unsigned: it could not be trusted to read more)."""
-    ping = _read(raw, view.keys, "ping")
+    ping = read_signed(raw, view.keys, "ping")
     if ping.get("kind") != "ping" or not isinstance(ping.get("nonce"), str):
         raise PingRefused("The ping is not a ping.")
     problems = _differences(view, ping.get("agreement"), ping.get("keys"), "The caller")
-    return _signed(view, {"kind": "pong", "from": view.party, "nonce": ping["nonce"], "agreement": view.version,
+    return signed_json(view, {"kind": "pong", "from": view.party, "nonce": ping["nonce"], "agreement": view.version,
                           "keys": view.key_texts(), "problems": problems})
 
 
 def read_pong(view: LinkView, raw: str | bytes, nonce: str, peer: str) -> Comparison:
     """Check the pong came from the peer, answers our ping, and say what differs, as either side sees it."""
-    pong = _read(raw, view.keys, "answer")
+    pong = read_signed(raw, view.keys, "answer")
     if pong.get("from") != peer or pong.get("kind") != "pong" or pong.get("nonce") != nonce:
         raise PingRefused(f"The answer is not {peer}'s answer to this ping.")
     theirs = [str(problem) for problem in pong.get("problems") or []]

@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linkqueue import dead_letters, health
+from linkqueue import dead_letters, health, streams
 from linkqueue.guard import InboxGuard
 from linkqueue.inbox import InboxEnd
 from linkqueue.tables import QUEUE_TABLES
@@ -156,6 +156,19 @@ class SqlQueueEnd(InboxEnd):
         """This end's messages of one stream (a request's reference) refused or failing to go."""
         async with self.sessions() as session:
             return await health.stream_troubles(await session.connection(), self.t, stream)
+
+    async def stream_positions(self, other: str) -> streams.Positions:
+        async with self.sessions() as session:
+            return await streams.positions(await session.connection(), self.t, other)
+
+    async def stream_differences(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
+        async with self.sessions() as session:
+            return await streams.differences(await session.connection(), self.t, other, theirs)
+
+    async def settle_streams(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
+        """Settle this side's part of the streams that disagree with the other's positions (linkqueue/streams.py)."""
+        async with self.sessions.begin() as session:
+            return await streams.settle(await session.connection(), self.t, other, theirs)
 
     async def resend_refused(self) -> int:
         """Send again every message the other side refused, once its cause is fixed: each is signed afresh with

@@ -4,6 +4,9 @@
   and both keys, messages waiting (and the oldest), refused, failing and dead letters by reason. Exit status 0
   when the link is healthy, 1 when it is not.
 - `tono link resend`: send again every message the other side refused, once the cause is fixed.
+- `tono link check`: compare every stream's sequence numbers with the other server (after a restore from an
+  older backup they disagree); exit 1 when something must be settled.
+- `tono link repair`: settle them, on both servers (linkqueue/streams.py).
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ def add_link_commands(commands: argparse._SubParsersAction) -> None:
     status.set_defaults(handler=_status)
     link.add_parser("resend", help="send again the messages the other side refused, once the cause is fixed"
                     ).set_defaults(handler=_resend)
+    link.add_parser("check", help="compare each request's messages with the other server after a restore (exit 1)"
+                    ).set_defaults(handler=_check)
+    link.add_parser("repair", help="settle what `tono link check` found, on both servers").set_defaults(
+        handler=_repair)
 
 
 def _ready():
@@ -76,3 +83,49 @@ def _resend(args: argparse.Namespace) -> int:
         print(f"{sent} refused message(s) will be sent again, each in its turn, while `tono run` runs "
               "(`tono link status` shows whether they arrive).")
     return 0
+
+
+def _streams(repair: bool) -> int:
+    from linkqueue.http import PeerUnavailable, compare_streams
+    from linkqueue.ping import PingRefused
+    from tono.startup import StartupError
+
+    settings, agreement = _ready()
+    if settings.role == "both":
+        print("Both organisations run in this one Tono, on one database: there is no other server to compare with.")
+        return 0
+
+    async def work(engine, link):
+        return await compare_streams(link.peer_url, link.view, link.peer, link.end, repair=repair)
+
+    try:
+        theirs, ours = asyncio.run(_with_link(settings, agreement, work))
+    except PeerUnavailable as failure:
+        raise StartupError(f"The other organisation's server does not answer ({failure.reason}): start it, or "
+                           "check TONO_PEER_URL, then try again.") from None
+    except PingRefused as refused:
+        raise StartupError(f"{refused} Run `tono link status` to see why.") from None
+    other = "the other server"
+    for title, found in ((f"On this server{'' if repair else ', to settle'}:", ours),
+                         (f"On {other}{'' if repair else ', to settle'}:", theirs)):
+        if found:
+            print(title)
+            for sentence in found:
+                print(f"  {sentence}")
+    if not (theirs or ours):
+        print("Every stream agrees: both servers have the same messages in the same order.")
+        return 0
+    if repair:
+        print("Settled: the messages put back go again while `tono run` runs on both servers; "
+              "`tono link check` should then find nothing.")
+        return 0
+    print("Run `tono link repair` to settle these, on both servers at once.")
+    return 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    return _streams(repair=False)
+
+
+def _repair(args: argparse.Namespace) -> int:
+    return _streams(repair=True)
