@@ -150,9 +150,10 @@ def _keys_generate(args: argparse.Namespace) -> int:
     from tono.keys import generate_key_files
 
     settings = load_settings()
-    private_path, public_b64 = generate_key_files(Path(args.dir or settings.keys_dir), args.party)
+    private_path, public_b64 = generate_key_files(Path(args.dir or settings.keys_dir), args.party, args.next)
     print(f"Private key written to {private_path} (keep it secret; it never goes in the repository).")
-    print(f"Public key for the agreement's parties.{args.party}.public_key: {public_b64}")
+    where = "next_key.public_key" if args.next else "public_key"
+    print(f"Public key for the agreement's parties.{args.party}.{where}: {public_b64}")
     return 0
 
 
@@ -218,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate = keys.add_parser("generate", help="a key pair for one organisation")
     generate.add_argument("party", help="the party id in the agreement, e.g. ccss")
     generate.add_argument("--dir", help="where to write the private key (default TONO_KEYS_DIR)")
+    generate.add_argument("--next", action="store_true",
+                          help="the party's next key, for changing keys: written as PARTY.next.pem")
     generate.set_defaults(handler=_keys_generate)
     return parser
 
