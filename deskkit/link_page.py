@@ -52,12 +52,19 @@ def link_router(desk: Desk, end_of: EndOf, *, other: str) -> APIRouter:
 
     @router.post("/link/resend", dependencies=[Depends(desk.require_csrf)])
     async def resend(request: Request, account: signed_in) -> Response:
-        """Send again every message the other side refused, once its cause is fixed."""
+        """Send again every message the other side refused, and apply again every message from it that could not be
+        applied, once the cause is fixed."""
         end = end_of(request)
         sent = await end.resend_refused() if end is not None else 0
+        applying = await end.apply_failed_again() if end is not None else 0
+        said = []
+        if sent:
+            said.append(f"{sent} refused message{'' if sent == 1 else 's'} will be sent again, each in its turn.")
+        if applying:
+            said.append(f"{applying} message{'' if applying == 1 else 's'} from {other} that could not be applied "
+                        "will be applied again.")
         response = RedirectResponse(f"{desk.prefix}/link", status_code=303)
-        desk.flash(response, f"{sent} refused message{'' if sent == 1 else 's'} will be sent again, each in its "
-                   "turn." if sent else f"Nothing was refused by {other}: nothing to send again.")
+        desk.flash(response, " ".join(said) or f"Nothing was refused by {other}: nothing to send again.")
         return response
 
     return router

@@ -157,6 +157,19 @@ class SqlQueueEnd(InboxEnd):
         async with self.sessions() as session:
             return await health.stream_troubles(await session.connection(), self.t, stream)
 
+    async def apply_failed_again(self) -> int:
+        """Try again every received message that failed to apply as often as it may (a dead letter here), once
+        its cause is fixed: each is applied once, in its turn, by the next round of `consume`."""
+        inbox, now = self.t.inbox, utcnow()
+        async with self.sessions.begin() as session:
+            failed = (await _run(session, select(inbox.c.id).where(
+                inbox.c.applied_at.is_(None), inbox.c.attempts >= MAX_APPLY_ATTEMPTS))).scalars().all()
+            if failed:
+                await _run(session, update(inbox).where(inbox.c.id.in_(failed)).values(attempts=0, last_error=None))
+                for message_id in failed:
+                    await dead_letters.handled(await session.connection(), self.t, message_id, now)
+        return len(failed)
+
     async def stream_positions(self, other: str) -> streams.Positions:
         async with self.sessions() as session:
             return await streams.positions(await session.connection(), self.t, other)

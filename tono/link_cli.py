@@ -3,7 +3,8 @@
 - `tono link status`: this server's role, the other server and whether it answers and agrees on the agreement
   and both keys, messages waiting (and the oldest), refused, failing and dead letters by reason. Exit status 0
   when the link is healthy, 1 when it is not.
-- `tono link resend`: send again every message the other side refused, once the cause is fixed.
+- `tono link resend`: send again every message the other side refused, and apply again every message received
+  that could not be applied, once the cause is fixed.
 - `tono link check`: compare every stream's sequence numbers with the other server (after a restore from an
   older backup they disagree); exit 1 when something must be settled.
 - `tono link repair`: settle them, on both servers (linkqueue/streams.py).
@@ -74,14 +75,18 @@ def _resend(args: argparse.Namespace) -> int:
 
     async def work(engine, link):
         ends = [end for end in (link.provider, link.agency) if end is not None]
-        return sum([await end.resend_refused() for end in ends])
+        return (sum([await end.resend_refused() for end in ends]),
+                sum([await end.apply_failed_again() for end in ends]))
 
-    sent = asyncio.run(_with_link(settings, agreement, work))
-    if sent == 0:
+    sent, applying = asyncio.run(_with_link(settings, agreement, work))
+    if sent == 0 and applying == 0:
         print("No message was refused: nothing to send again.")
-    else:
+    if sent:
         print(f"{sent} refused message(s) will be sent again, each in its turn, while `tono run` runs "
               "(`tono link status` shows whether they arrive).")
+    if applying:
+        print(f"{applying} received message(s) that could not be applied will be applied again, each once, while "
+              "`tono run` runs.")
     return 0
 
 

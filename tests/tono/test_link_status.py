@@ -159,7 +159,7 @@ async def test_a_stale_copy_of_the_providers_key_is_shown_while_it_lasts_and_ref
         assert (await session.exec(select(Report.state).where(Report.ref == ref))).one()[0] == "received"
 
 
-async def test_two_different_agreements_are_named_by_the_ping_and_a_resend_changes_nothing_while_they_differ(
+async def test_two_different_agreements_are_named_while_they_differ_and_a_report_stuck_meanwhile_is_applied_once_after(
         servers):
     def reworded(data):
         data["flows"][0]["what"]["en"]["adult"] += " (reworded)"
@@ -167,11 +167,31 @@ async def test_two_different_agreements_are_named_by_the_ping_and_a_resend_chang
     servers.agency_under(_variant(servers.folder / "agreement.yaml", servers.folder / "other", reworded))
     async with servers.running():
         status = await _provider_status(servers)
+        ref = await _send_a_report(servers)
+        await servers.step(6)  # the agency tries to apply it, and gives up after its tries: a dead letter
+        at_the_agency = await link_status(servers.engines[1], servers.agency, "agency")
 
     assert not status.healthy
     assert status.peer.answers
     assert any("agreement version" in problem and "both need the same agreement file" in problem
                for problem in status.peer.problems)
+    assert not at_the_agency.healthy
+    assert "the agreement in force here is version" in at_the_agency.sides["agency"].dead_letters[0].reason
+    assert await _reports_at_the_agency(servers) == 0
+
+    servers.agency_under(servers.agreement)  # the agency's operator puts the agreed file back
+    async with servers.running():
+        assert await servers.agency.end.apply_failed_again() == 1
+        await servers.step()
+        mended = await link_status(servers.engines[1], servers.agency, "agency")
+        provider_view = await _provider_status(servers)
+
+    assert mended.healthy and provider_view.healthy
+    assert await _reports_at_the_agency(servers) == 1
+    from bot.reports.tables import Report
+
+    async with servers.sessions[0]() as session:
+        assert (await session.exec(select(Report.state).where(Report.ref == ref))).one()[0] == "received"
 
 
 async def test_the_other_server_down_is_not_healthy_and_messages_wait_until_it_is_back(servers):
