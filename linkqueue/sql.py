@@ -176,12 +176,12 @@ class SqlQueueEnd(InboxEnd):
 
     async def stream_differences(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
         async with self.sessions() as session:
-            return await streams.differences(await session.connection(), self.t, other, theirs)
+            return await streams.differences(await session.connection(), self.t, self.party, other, theirs)
 
     async def settle_streams(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
         """Settle this side's part of the streams that disagree with the other's positions (linkqueue/streams.py)."""
         async with self.sessions.begin() as session:
-            return await streams.settle(await session.connection(), self.t, other, theirs)
+            return await streams.settle(await session.connection(), self.t, self.party, other, theirs)
 
     async def resend_refused(self) -> int:
         """Send again every message the other side refused, once its cause is fixed: each is signed afresh with

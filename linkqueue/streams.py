@@ -60,8 +60,9 @@ def _name(stream: str) -> str:
     return stream or "(messages about no request)"
 
 
-async def differences(connection: AsyncConnection, t: QueueTables, other: str, theirs: Positions) -> list[Difference]:
-    """Where this side must settle something, given the other's positions."""
+async def differences(connection: AsyncConnection, t: QueueTables, me: str, other: str,
+                      theirs: Positions) -> list[Difference]:
+    """Where this side (`me`) must settle something, given the other's positions."""
     mine = await positions(connection, t, other)
     delivered = await _delivered_up_to(connection, t, other)
     found = []
@@ -69,20 +70,21 @@ async def differences(connection: AsyncConnection, t: QueueTables, other: str, t
         sent = mine.get(stream, {}).get("sent", 0)
         they_received = theirs.get(stream, {}).get("received", 0)
         if they_received > sent:
-            found.append(Difference(stream, f"{_name(stream)}: {other} has {they_received} message(s) from this "
-                                    f"server, but this server remembers sending {sent} (it was restored from an "
-                                    f"older backup): its next message must be number {they_received + 1}."))
+            found.append(Difference(stream, f"{_name(stream)}: {other} has {they_received} message(s) from {me}, "
+                                    f"but {me} remembers sending {sent} ({me} was restored from an older backup): "
+                                    f"{me}'s next message must be number {they_received + 1}."))
         elif delivered.get(stream, 0) > they_received:
-            found.append(Difference(stream, f"{_name(stream)}: this server delivered up to message "
-                                    f"{delivered[stream]}, but {other} has only {they_received} ({other} was "
-                                    f"restored from an older backup): messages {they_received + 1} to "
-                                    f"{delivered[stream]} go again."))
+            found.append(Difference(stream, f"{_name(stream)}: {me} delivered up to message {delivered[stream]}, "
+                                    f"but {other} has only {they_received} ({other} was restored from an older "
+                                    f"backup): {me} sends messages {they_received + 1} to {delivered[stream]} "
+                                    "again."))
     return found
 
 
-async def settle(connection: AsyncConnection, t: QueueTables, other: str, theirs: Positions) -> list[Difference]:
+async def settle(connection: AsyncConnection, t: QueueTables, me: str, other: str,
+                 theirs: Positions) -> list[Difference]:
     """Settle this side's part of every difference (in the caller's transaction); returns what it settled."""
-    found = await differences(connection, t, other, theirs)
+    found = await differences(connection, t, me, other, theirs)
     counter, box, now = t.stream_out, t.outbox, utcnow()
     for difference in found:
         stream = difference.stream

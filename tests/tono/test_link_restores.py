@@ -110,8 +110,9 @@ async def test_the_agency_restored_from_before_a_report_gets_it_again_and_never_
 
     async with servers.running():
         theirs, ours = await _compare(servers, repair=False)
-        assert any("delivered up to message 1, but agency has only 0" in s for s in ours), ours
-        assert any("remembers sending 0" in s and "next message must be number 2" in s for s in theirs), theirs
+        assert any("ccss delivered up to message 1, but agency has only 0" in s for s in ours), ours
+        assert any("but agency remembers sending 0" in s and "agency's next message must be number 2" in s
+                   for s in theirs), theirs
         await _compare(servers, repair=True)
         await _settle(servers, lambda: _agency_has(servers, 1))
         await servers.step()
@@ -134,7 +135,7 @@ async def test_the_provider_restored_from_before_it_sent_a_report_sends_it_anew_
 
     async with servers.running():
         theirs, ours = await _compare(servers, repair=False)
-        assert any("remembers sending 0" in s for s in ours), ours  # our next message would reuse number 1
+        assert any("but ccss remembers sending 0" in s for s in ours), ours  # its next message would reuse number 1
         await _compare(servers, repair=True)
         again = await _prepare_and_approve(servers)  # staff see the report due again, and approve it again
         await _settle(servers, lambda: _is(servers, again, "received"))
