@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from deskkit.link_page import age
 from linkqueue.health import PeerCheck, QueueFacts, Reasons, queue_facts
 from linkqueue.tables import QUEUE_TABLES
 from protocol.agreement import Agreement
@@ -51,22 +52,11 @@ async def link_status(engine: AsyncEngine, link, role: str, *, ping: bool = True
     return LinkStatus(role, await queue_sides(engine, sides), await peer_check() if ping and peer_check else None)
 
 
-def _age(moment: datetime, now: datetime) -> str:
-    seconds = int((now - moment).total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
-
 def _reasons(title: str, found: list[Reasons], now: datetime, fix: str) -> list[str]:
     if not found:
         return []
     lines = [f"  {title}: {sum(r.count for r in found)} ({fix})"]
-    lines += [f"    {r.count} × {r.reason} (oldest {_age(r.oldest, now)} ago)" for r in found]
+    lines += [f"    {r.count} × {r.reason} (oldest {age(r.oldest, now)} ago)" for r in found]
     return lines
 
 
@@ -83,7 +73,7 @@ def status_lines(status: LinkStatus, agreement: Agreement) -> list[str]:
         lines += [f"  {problem}" for problem in peer.problems]
     for side, facts in status.sides.items():
         party = agreement.provider if side == "provider" else agreement.agency
-        oldest = f", the oldest {_age(facts.oldest_waiting, now)} old" if facts.oldest_waiting else ""
+        oldest = f", the oldest {age(facts.oldest_waiting, now)} old" if facts.oldest_waiting else ""
         lines.append(f"{party.names.en.short} ({side}): {facts.waiting} message(s) waiting to go{oldest}; "
                      f"{facts.unapplied} received and not yet applied.")
         lines += _reasons("failing to go", facts.failing, now, "tried again by itself, with back-off")

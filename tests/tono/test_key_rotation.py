@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from protocol.agreement import load_agreement
 from protocol.clock import nz_today
 from tests.bot.reports.reports_support import add_records, attendance
-from tests.tono.test_link_restores import AGENCY, PROVIDER, _dead_letters, _settle
+from tests.tono.test_link_restores import AGENCY, PROVIDER, _dead_letters, _settle, prepare_and_approve
 from tests.tono.test_link_status import TODAY, TwoServers
 from tono.keys import generate_key_files
 from tono.link import PeerLink
@@ -37,17 +37,6 @@ async def _restart(servers: TwoServers, agreement) -> None:
     if servers.agency is not None:
         await servers.agency.aclose()
     servers.agency_under(agreement)
-
-
-async def _send(servers: TwoServers, period: str) -> str:
-    from bot.reports.approving import approve
-    from bot.reports.preparing import prepare
-
-    async with servers.sessions[PROVIDER].begin() as session:
-        report = await prepare(session, servers.agreement, "attendance", period, bytes(32), prepared_by="kaimahi")
-        await approve(session, servers.agreement, report.ref, login="kaimahi", outbox=servers.provider.end,
-                      today=TODAY)
-    return report.ref
 
 
 async def _received(servers: TwoServers, ref: str) -> bool:
@@ -86,14 +75,14 @@ async def test_the_provider_changes_its_key_mid_journey_and_every_report_arrives
         await _restart(servers, _stage(servers, "announced", lambda d: d["parties"]["ccss"].update(
             next_key={"public_key": new, "takes_over": later})))
         async with servers.running():
-            first = await _send(servers, "2026-10")
+            first = await prepare_and_approve(servers, "2026-10")
             await _settle(servers, lambda: _received(servers, first))
             signed_first = await _signed_with(servers)
         # 2. The day comes (here: the agreements say it is today): signed with the next key, both verify.
         await _restart(servers, _stage(servers, "taken-over", lambda d: d["parties"]["ccss"].update(
             next_key={"public_key": new, "takes_over": nz_today()})))
         async with servers.running():
-            second = await _send(servers, "2026-11")
+            second = await prepare_and_approve(servers, "2026-11")
             await _settle(servers, lambda: _received(servers, second))
             signed_second = await _signed_with(servers)
         # 3. The old key retires: the next key is the key, and its file takes the usual name.
@@ -101,7 +90,7 @@ async def test_the_provider_changes_its_key_mid_journey_and_every_report_arrives
         (tmp_path / "ccss" / "ccss.next.pem").rename(tmp_path / "ccss" / "ccss.pem")
         await _restart(servers, _stage(servers, "retired", lambda d: d["parties"]["ccss"].update(public_key=new)))
         async with servers.running():
-            third = await _send(servers, "2027-01")
+            third = await prepare_and_approve(servers, "2027-01")
             await _settle(servers, lambda: _received(servers, third))
             status = await servers.provider.end.peer_check()
 

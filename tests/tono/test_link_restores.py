@@ -47,12 +47,13 @@ async def _backup(servers: TwoServers, side: int) -> Path:
     return path
 
 
-async def _prepare_and_approve(servers: TwoServers) -> str:
+async def prepare_and_approve(servers: TwoServers, period: str = PERIOD) -> str:
+    """Staff prepare the month's attendance report and approve it: its parts wait in the provider's outbox."""
     from bot.reports.approving import approve
     from bot.reports.preparing import prepare
 
     async with servers.sessions[PROVIDER].begin() as session:
-        report = await prepare(session, servers.agreement, "attendance", PERIOD, bytes(32), prepared_by="kaimahi")
+        report = await prepare(session, servers.agreement, "attendance", period, bytes(32), prepared_by="kaimahi")
         await approve(session, servers.agreement, report.ref, login="kaimahi", outbox=servers.provider.end,
                       today=TODAY)
     return report.ref
@@ -104,7 +105,7 @@ async def test_the_agency_restored_from_before_a_report_gets_it_again_and_never_
     servers = journey
     backup = await _backup(servers, AGENCY)
     async with servers.running():
-        ref = await _prepare_and_approve(servers)
+        ref = await prepare_and_approve(servers)
         await _settle(servers, lambda: _is(servers, ref, "received"))
     await _restore(servers, AGENCY, backup)  # the agency's disk failed; last night's backup goes back
 
@@ -129,7 +130,7 @@ async def test_the_provider_restored_from_before_it_sent_a_report_sends_it_anew_
     servers = journey
     backup = await _backup(servers, PROVIDER)
     async with servers.running():
-        ref = await _prepare_and_approve(servers)
+        ref = await prepare_and_approve(servers)
         await _settle(servers, lambda: _is(servers, ref, "received"))
     await _restore(servers, PROVIDER, backup)  # the report's sending is lost at the provider
 
@@ -137,7 +138,7 @@ async def test_the_provider_restored_from_before_it_sent_a_report_sends_it_anew_
         theirs, ours = await _compare(servers, repair=False)
         assert any("but ccss remembers sending 0" in s for s in ours), ours  # its next message would reuse number 1
         await _compare(servers, repair=True)
-        again = await _prepare_and_approve(servers)  # staff see the report due again, and approve it again
+        again = await prepare_and_approve(servers)  # staff see the report due again, and approve it again
         await _settle(servers, lambda: _is(servers, again, "received"))
         await servers.step()
         after = await _compare(servers, repair=False)
@@ -151,7 +152,7 @@ async def test_the_provider_restored_from_before_it_sent_a_report_sends_it_anew_
 async def test_without_a_restore_both_servers_agree(journey):
     servers = journey
     async with servers.running():
-        ref = await _prepare_and_approve(servers)
+        ref = await prepare_and_approve(servers)
         await _settle(servers, lambda: _is(servers, ref, "received"))
         found = await _compare(servers, repair=False)
 
