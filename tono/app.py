@@ -33,7 +33,7 @@ from tono import migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.keys import study_number_key
 from tono.link import link_for
-from tono.link_status import link_status
+from tono.link_status import link_counts
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -199,9 +199,8 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
             "role": settings.role,
         }
         if current == migrate.head_revision():
-            # The queue's counts, never a call to the other server: `tono link status` pings it.
-            status = await link_status(engine, link, settings.role, ping=False)
-            answer["link"] = {"peer": settings.peer_url or None, "healthy_here": status.healthy, **status.counts()}
+            # The queue's counts, one statement a side, never a call to the other server (`tono link status`).
+            answer["link"] = {"peer": settings.peer_url or None, **await link_counts(engine, settings.role)}
         return answer
 
     @app.post(WEBHOOK_PATH, tags=["telegram"], status_code=200)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deskkit.link_page import age
-from linkqueue.health import PeerCheck, QueueFacts, Reasons, queue_facts
+from linkqueue.health import PeerCheck, QueueFacts, Reasons, queue_counts, queue_facts
 from linkqueue.tables import QUEUE_TABLES
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
@@ -27,18 +27,19 @@ class LinkStatus:
     def healthy(self) -> bool:
         return all(facts.healthy for facts in self.sides.values()) and (self.peer is None or self.peer.healthy)
 
-    def counts(self) -> dict:
-        """The figures /healthz shows (no ping: a health check must not call the other organisation)."""
-        return {side: {"waiting": facts.waiting, "oldest_waiting": _iso(facts.oldest_waiting),
-                       "failing": sum(r.count for r in facts.failing),
-                       "refused": sum(r.count for r in facts.refused),
-                       "unapplied": facts.unapplied,
-                       "dead_letters": sum(r.count for r in facts.dead_letters)}
-                for side, facts in self.sides.items()}
-
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+async def link_counts(engine: AsyncEngine, role: str) -> dict:
+    """/healthz's figures: each side's queue counts, and whether nothing is refused on either side."""
+    sides = ("provider", "agency") if role == "both" else (role,)
+    async with engine.connect() as connection:
+        counts = {side: await queue_counts(connection, QUEUE_TABLES[side]) for side in sides}
+    healthy = all(c["refused"] == 0 and c["dead_letters"] == 0 for c in counts.values())
+    return {"healthy_here": healthy, **{side: c | {"oldest_waiting": _iso(c["oldest_waiting"])}
+                                        for side, c in counts.items()}}
 
 
 async def queue_sides(engine: AsyncEngine, sides: tuple[str, ...]) -> dict[str, QueueFacts]:
