@@ -81,9 +81,15 @@ async def receive_part(session: AsyncSession, envelope: Envelope, agreement: Agr
     flow = check_part(agreement, envelope)
     body, provider, ref = envelope.body, envelope.sender, envelope.request
     await _one_at_a_time(session, provider, ref)
-    if (await session.exec(select(AgencyReport.id).where(
-            AgencyReport.provider == provider, AgencyReport.ref == ref))).first() is not None:
-        return None  # a part of a report already applied, sent again: nothing to do
+    applied = (await session.exec(select(AgencyReport).where(
+        AgencyReport.provider == provider, AgencyReport.ref == ref))).first()
+    if applied is not None:
+        # A part of a report already applied, sent again: nothing changes. Its last part is acknowledged again, so
+        # a provider restored from a backup that sent the report anew learns the unit has it (as it was).
+        if body["part"] == body["parts"]:
+            await outbox.send(session, type="report.received", recipient=provider, request=ref, body={
+                "unit": applied.unit_id, "rows": applied.rows, "received_on": applied.received_on.isoformat()})
+        return None
     kept = list((await session.exec(select(AgencyReportPart.part).where(
         AgencyReportPart.provider == provider, AgencyReportPart.ref == ref)
         .order_by(AgencyReportPart.part))).all())

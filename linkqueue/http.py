@@ -34,7 +34,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from linkqueue.guard import InboxGuard, source_key
+from linkqueue.health import PeerCheck
+from linkqueue.ping import PING_LIMIT, PING_PATH, Comparison, LinkView, PingRefused, answer_ping, make_ping, read_pong
 from linkqueue.sql import DeliveryFailed
+from linkqueue.streams import STREAMS_LIMIT, STREAMS_PATH, read_question
+from linkqueue.streams import answer as answer_streams
+from linkqueue.streams import ask as ask_streams
+from linkqueue.streams import read_answer as read_streams_answer
 from protocol.messages import InvalidMessage
 from protocol.queue import Receipt, ReceiptStatus
 from protocol.receiving import MAX_MESSAGE_BYTES, parse_envelope
@@ -198,6 +204,93 @@ async def _body_within(request: Request, limit: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def _add_ping(router: APIRouter, view: LinkView) -> None:
+    @router.post(PING_PATH, response_model=None)
+    async def ping(request: Request) -> JSONResponse:
+        """A signed ping from the other organisation's server, answered with a signed pong saying whether the two
+        agree on the agreement's version and both keys. Nothing is stored."""
+        body, too_large = await _body_within(request, PING_LIMIT)
+        if too_large:
+            return JSONResponse({"problem": f"A ping is at most {PING_LIMIT} bytes."}, status_code=413)
+        try:
+            pong = answer_ping(view, body)
+        except PingRefused as refused:
+            return JSONResponse({"problem": str(refused)}, status_code=400)
+        return JSONResponse(json.loads(pong))
+
+
+def _add_streams(router: APIRouter, view: LinkView, end) -> None:
+    @router.post(STREAMS_PATH, response_model=None)
+    async def compare(request: Request) -> JSONResponse:
+        """The other organisation's server asks, signed, where each stream between us stands: answered, signed,
+        with this server's positions and what it must settle (with `repair`: what it settled)."""
+        body, too_large = await _body_within(request, STREAMS_LIMIT)
+        if too_large:
+            return JSONResponse({"problem": f"The question is larger than {STREAMS_LIMIT} bytes."}, status_code=413)
+        try:
+            theirs, repair, nonce = read_question(view, body)
+        except PingRefused as refused:
+            return JSONResponse({"problem": str(refused)}, status_code=400)
+        other = next(party for party in view.keys if party != view.party)
+        settled = await (end.settle_streams if repair else end.stream_differences)(other, theirs)
+        return JSONResponse(json.loads(answer_streams(view, nonce, await end.stream_positions(other), settled)))
+
+
+async def compare_streams(url: str, view: LinkView, peer: str, end, *, repair: bool,
+                          timeout: float = 60.0) -> tuple[list[str], list[str]]:
+    """Compare (and with `repair`, settle) every stream with the other organisation's server: what the other
+    side settled or must settle, and what this side settled or must settle. Raises PeerUnavailable or
+    PingRefused as ping_peer does."""
+    question, nonce = ask_streams(view, await end.stream_positions(peer), repair=repair)
+    target = url.rstrip("/").removesuffix(INBOX_PATH) + STREAMS_PATH
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+            answered = await client.post(target, content=question.encode("utf-8"),
+                                         headers={"Content-Type": "application/json; charset=utf-8"})
+    except httpx.HTTPError as error:
+        raise PeerUnavailable(f"could not reach {target} ({type(error).__name__})") from None
+    if answered.status_code != 200:
+        raise PingRefused(f"{peer} did not compare the streams ({answered.status_code}).")
+    theirs, they_settle = read_streams_answer(view, answered.content, nonce, peer)
+    ours = await (end.settle_streams if repair else end.stream_differences)(peer, theirs)
+    return they_settle, [d.sentence for d in ours]
+
+
+async def ping_peer(url: str, view: LinkView, peer: str, *, timeout: float = 10.0,
+                    transport: httpx.AsyncBaseTransport | None = None) -> Comparison:
+    """Ping the other organisation's server at its base `url`: what differs between the two, as a Comparison.
+    Raises PeerUnavailable when it does not answer, PingRefused when it refuses the ping (with its reason)."""
+    raw, nonce = make_ping(view)
+    target = url.rstrip("/").removesuffix(INBOX_PATH) + PING_PATH
+    try:
+        async with httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False) as client:
+            answer = await client.post(target, content=raw.encode("utf-8"),
+                                       headers={"Content-Type": "application/json; charset=utf-8"})
+    except httpx.HTTPError as error:
+        raise PeerUnavailable(f"could not reach {target} ({type(error).__name__})") from None
+    if answer.status_code == 404:
+        raise PingRefused(f"{target} answered 404: the other server runs with TONO_ROLE=both, is an older Tono, or "
+                          "TONO_PEER_URL points at the wrong address.")
+    if answer.status_code != 200:
+        try:
+            said = str(answer.json().get("problem") or "")[:300]
+        except ValueError:
+            said = ""
+        raise PingRefused(f"{peer} refused the ping ({answer.status_code}): {said or 'no reason given'}")
+    return read_pong(view, answer.content, nonce, peer)
+
+
+async def check_peer(url: str, view: LinkView, peer: str) -> PeerCheck:
+    """Ping the other organisation's server and say what was found, never raising: for status pages."""
+    try:
+        compared = await ping_peer(url, view, peer)
+    except PeerUnavailable as failure:
+        return PeerCheck(url, False, [f"It does not answer: {failure.reason}."])
+    except PingRefused as refused:
+        return PeerCheck(url, True, [str(refused)])
+    return PeerCheck(url, True, compared.problems)
+
+
 def _unreadable(text: str) -> bool:
     try:
         parse_envelope(text, check_body=False)
@@ -206,9 +299,13 @@ def _unreadable(text: str) -> bool:
     return False
 
 
-def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES) -> APIRouter:
-    """`POST /protocol/inbox` for one organisation's queue end (`accept` and `refuse`, as SqlQueueEnd has)."""
+def inbox_router(end, *, max_bytes: int = MAX_MESSAGE_BYTES, ping_view: LinkView | None = None) -> APIRouter:
+    """`POST /protocol/inbox` for one organisation's queue end (`accept` and `refuse`, as SqlQueueEnd has), and,
+    given this server's view of the link, `POST /protocol/ping` (linkqueue/ping.py)."""
     router = APIRouter(tags=["protocol"])
+    if ping_view is not None:
+        _add_ping(router, ping_view)
+        _add_streams(router, ping_view, end)
     guard = getattr(end, "guard", None) or InboxGuard()
 
     async def keep(raw: str, reason: str, source: str | None) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from linkqueue import dead_letters
+from linkqueue import dead_letters, health, streams
 from linkqueue.guard import InboxGuard
 from linkqueue.inbox import InboxEnd
 from linkqueue.tables import QUEUE_TABLES
@@ -60,6 +61,8 @@ class SqlQueueEnd(InboxEnd):
         self.guard = guard or InboxGuard()
         self.retention = retention
         self._tidied_at = None
+        # Set by the composition root when another organisation's server is at the other end: pings it.
+        self.peer_check: Callable[[], Awaitable[health.PeerCheck]] | None = None
         self.t = QUEUE_TABLES[side]
         box = self.t.outbox
         # The lease is a next_attempt_at moved ahead: a message sent twice is answered "duplicate" by its receiver.
@@ -143,6 +146,58 @@ class SqlQueueEnd(InboxEnd):
                 held_back.add(row.stream)
         await self._release(untried)
         return delivered
+
+    async def facts(self) -> health.QueueFacts:
+        """This end's queue as an operator sees it (linkqueue/health.py)."""
+        async with self.sessions() as session:
+            return await health.queue_facts(await session.connection(), self.t)
+
+    async def troubles(self, stream: str) -> list[health.Trouble]:
+        """This end's messages of one stream (a request's reference) refused or failing to go."""
+        async with self.sessions() as session:
+            return await health.stream_troubles(await session.connection(), self.t, stream)
+
+    async def apply_failed_again(self) -> int:
+        """Try again every received message that failed to apply as often as it may (a dead letter here), once
+        its cause is fixed: each is applied once, in its turn, by the next round of `consume`."""
+        inbox, now = self.t.inbox, utcnow()
+        async with self.sessions.begin() as session:
+            failed = (await _run(session, select(inbox.c.id).where(
+                inbox.c.applied_at.is_(None), inbox.c.attempts >= MAX_APPLY_ATTEMPTS))).scalars().all()
+            if failed:
+                await _run(session, update(inbox).where(inbox.c.id.in_(failed)).values(attempts=0, last_error=None))
+                for message_id in failed:
+                    await dead_letters.handled(await session.connection(), self.t, message_id, now)
+        return len(failed)
+
+    async def stream_positions(self, other: str) -> streams.Positions:
+        async with self.sessions() as session:
+            return await streams.positions(await session.connection(), self.t, other)
+
+    async def stream_differences(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
+        async with self.sessions() as session:
+            return await streams.differences(await session.connection(), self.t, self.party, other, theirs)
+
+    async def settle_streams(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
+        """Settle this side's part of the streams that disagree with the other's positions (linkqueue/streams.py)."""
+        async with self.sessions.begin() as session:
+            return await streams.settle(await session.connection(), self.t, self.party, other, theirs)
+
+    async def resend_refused(self) -> int:
+        """Send again every message the other side refused, once its cause is fixed: each is signed afresh with
+        this side's key as it is now (the cause may have been our own key) and goes back in its stream's turn.
+        The receiver never stored a refused message, so it applies each once all the same."""
+        box = self.t.outbox
+        now = utcnow()
+        async with self.sessions.begin() as session:
+            rows = (await _run(session, select(box.c.id, box.c.envelope).where(box.c.rejected_at.is_not(None))
+                               .with_for_update())).all()
+            for message_id, raw in rows:
+                envelope = sign(replace(Envelope.from_json(raw, check_body=False), signature=None), self.private_key)
+                await _run(session, update(box).where(box.c.id == message_id).values(
+                    envelope=envelope.to_json(), rejected_at=None, attempts=0, next_attempt_at=now,
+                    last_error=None))
+        return len(rows)
 
     async def _release(self, message_ids: list[str]) -> None:
         """Give back the lease on messages this round did not try, without counting it as an attempt."""

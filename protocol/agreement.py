@@ -28,6 +28,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -96,6 +97,17 @@ class Contact(BaseModel):
     phone: str | None = None
 
 
+class NextKey(BaseModel):
+    """A party's next signing key while it changes keys: from `takes_over` the party signs with it; while it is
+    listed, both keys verify (so messages signed before the change still arrive). Retired by moving it to
+    `public_key` in both organisations' agreements (docs/two-organisations.md, "Changing a key")."""
+
+    model_config = STRICT
+
+    public_key: Annotated[str, AfterValidator(checks.a_real_public_key)]
+    takes_over: date
+
+
 class Party(BaseModel):
     """One of the two organisations that signed the agreement. Its id is its key under `parties`."""
 
@@ -106,6 +118,7 @@ class Party(BaseModel):
     names: Names
     contact: Contact
     public_key: Annotated[str, AfterValidator(checks.a_public_key)]
+    next_key: NextKey | None = None
 
     @property
     def name(self) -> str:

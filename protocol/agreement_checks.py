@@ -111,6 +111,13 @@ def an_email(value: str) -> str:
     return value
 
 
+def a_real_public_key(value: str) -> str:
+    if value == DEMO_KEY:
+        raise ValueError("a next key is a real key: run `tono keys generate PARTY --next` and put the public key "
+                         "it prints here")
+    return a_public_key(value)
+
+
 def a_public_key(value: str) -> str:
     if value == DEMO_KEY:
         return value

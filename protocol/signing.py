@@ -86,12 +86,22 @@ def public_key_from_b64(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-class KeyRing(Mapping[str, Ed25519PublicKey]):
-    """The public keys we trust, by party id (as listed in the agreement)."""
+def _public(key: Ed25519PublicKey | str) -> Ed25519PublicKey:
+    return key if isinstance(key, Ed25519PublicKey) else public_key_from_b64(key)
 
-    def __init__(self, keys: Mapping[str, Ed25519PublicKey | str] | None = None):
-        self._keys = {party: key if isinstance(key, Ed25519PublicKey) else public_key_from_b64(key)
-                      for party, key in (keys or {}).items()}
+
+class KeyRing(Mapping[str, Ed25519PublicKey]):
+    """The public keys we trust, by party id (as listed in the agreement); while a party changes keys, its next
+    key (`also`) verifies too."""
+
+    def __init__(self, keys: Mapping[str, Ed25519PublicKey | str] | None = None,
+                 also: Mapping[str, Ed25519PublicKey | str] | None = None):
+        self._keys = {party: _public(key) for party, key in (keys or {}).items()}
+        self._also = {party: _public(key) for party, key in (also or {}).items()}
+
+    def candidates(self, party: str) -> list[Ed25519PublicKey]:
+        """Every key a message from `party` may be signed with: its key, then its next key if it is changing."""
+        return [key for key in (self._keys.get(party), self._also.get(party)) if key is not None]
 
     def __getitem__(self, party: str) -> Ed25519PublicKey:
         return self._keys[party]
@@ -118,8 +128,8 @@ def verify(envelope: Envelope, keyring: Mapping[str, Ed25519PublicKey]) -> None:
     """Check the message was signed with its sender's key and not changed since; raise BadSignature if not."""
     if envelope.signature is None or envelope.signature == "":
         raise BadSignature("The message is not signed.", "unsigned")
-    key = keyring.get(envelope.sender) if isinstance(envelope.sender, str) else None
-    if key is None:
+    keys = candidate_keys(keyring, envelope.sender) if isinstance(envelope.sender, str) else []
+    if not keys:
         raise BadSignature(f"The sender {envelope.sender} is not a party we hold a public key for.",
                            "unknown_sender")
     raw = _strict_b64(envelope.signature)
@@ -128,8 +138,44 @@ def verify(envelope: Envelope, keyring: Mapping[str, Ed25519PublicKey]) -> None:
     if len(raw) != SIGNATURE_BYTES:
         raise BadSignature(f"An Ed25519 signature is {SIGNATURE_BYTES} bytes, but this one is "
                            f"{len(raw)} bytes.")
-    try:
-        key.verify(raw, envelope.signed_bytes())
-    except InvalidSignature:
+    if not verifies(keys, raw, envelope.signed_bytes()):
         raise BadSignature(f"The signature does not match: the message was changed after signing, or was not "
-                           f"signed with {envelope.sender}'s key.") from None
+                           f"signed with {envelope.sender}'s key.")
+
+
+def candidate_keys(keyring: Mapping[str, Ed25519PublicKey], party: str) -> list[Ed25519PublicKey]:
+    """The keys that may have signed for `party`: a KeyRing's candidates, or a plain mapping's one key."""
+    if isinstance(keyring, KeyRing):
+        return keyring.candidates(party)
+    key = keyring.get(party)
+    return [key] if key is not None else []
+
+
+def verifies(keys: list[Ed25519PublicKey], signature: bytes, data: bytes) -> bool:
+    """Whether any of `keys` made `signature` over `data`."""
+    for key in keys:
+        try:
+            key.verify(signature, data)
+        except InvalidSignature:
+            continue
+        return True
+    return False
+
+
+class RotatingSigningKey:
+    """A party's signing key while it changes keys: the current private key until `takes_over` (a day, in the
+    agreement's time zone as `today` gives it), the next one from then. Signs as Ed25519PrivateKey does."""
+
+    def __init__(self, current: Ed25519PrivateKey, following: Ed25519PrivateKey | None, takes_over, today):
+        self.current, self.following, self.takes_over, self.today = current, following, takes_over, today
+
+    def _now(self) -> Ed25519PrivateKey:
+        if self.following is not None and self.today() >= self.takes_over:
+            return self.following
+        return self.current
+
+    def sign(self, data: bytes) -> bytes:
+        return self._now().sign(data)
+
+    def public_key(self) -> Ed25519PublicKey:
+        return self._now().public_key()

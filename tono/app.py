@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import hmac
+import html
 import logging
 import secrets
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI, Header, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from agency.desk import install_agency_desk
 from agency.sweep import sweep as agency_sweep
@@ -32,6 +33,7 @@ from tono import migrate
 from tono.database import make_engine, make_sessionmaker
 from tono.keys import study_number_key
 from tono.link import link_for
+from tono.link_status import link_counts
 from tono.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -101,6 +103,23 @@ def _per_process_secret() -> str:
     return secrets.token_urlsafe(48)
 
 
+def _say_where_the_other_side_is(app: FastAPI, agreement: Agreement, role: str) -> None:
+    """The other organisation's pages, asked of this server, answer in one sentence where they are instead of a
+    bare 404 (an operator who typed the wrong address at three in the morning)."""
+    other = agreement.agency if role == "provider" else agreement.provider
+    prefixes = ["/agency"] if role == "provider" else ["/provider", "/chat"]
+    sentence = (f"This server runs as the {role} only (TONO_ROLE={role}): these pages are on {other.names.en.short}'s "
+                "server.")
+
+    async def elsewhere(request: Request) -> HTMLResponse:
+        return HTMLResponse(f"<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Not on this server"
+                            f"</title><p>{html.escape(sentence)}</p></html>", status_code=404)
+
+    for prefix in prefixes:
+        app.add_api_route(prefix, elsewhere, methods=["GET"], include_in_schema=False)
+        app.add_api_route(prefix + "/{rest:path}", elsewhere, methods=["GET", "POST"], include_in_schema=False)
+
+
 def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool = True,
                run_loops: bool = True) -> FastAPI:
     """Wire everything Tono serves into one app, from settings already checked at start-up."""
@@ -158,7 +177,9 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         install_agency_desk(app, sessions=sessions, agreement=agreement, outbox=link.agency, secret=desk_secret,
                             secure_cookies=secure, today=nz_today)
     if link.inbox is not None:
-        app.include_router(inbox_router(link.inbox))
+        app.include_router(inbox_router(link.inbox, ping_view=getattr(link, "view", None)))
+    if settings.role != "both":
+        _say_where_the_other_side_is(app, agreement, settings.role)
 
     @app.get("/", include_in_schema=False)
     async def home() -> RedirectResponse:
@@ -170,12 +191,17 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
         # Reading the revision is itself the database answering: one wait for the connection, not two (on
         # SQLite every request shares one, and under a flood each wait is a turn in the queue).
         current = await migrate.current_revision(engine)
-        return {
+        answer = {
             "status": "ok" if current == migrate.head_revision() else "migrations behind",
             "database": engine.dialect.name,
             "revision": current,
             "programme": agreement.programme.id,
+            "role": settings.role,
         }
+        if current == migrate.head_revision():
+            # The queue's counts, one statement a side, never a call to the other server (`tono link status`).
+            answer["link"] = {"peer": settings.peer_url or None, **await link_counts(engine, settings.role)}
+        return answer
 
     @app.post(WEBHOOK_PATH, tags=["telegram"], status_code=200)
     async def telegram_webhook(request: Request,

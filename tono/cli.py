@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tono.going_live import add_going_live_commands
 from tono.keys import SigningKeyError
+from tono.link_cli import add_link_commands
 from tono.logins import LoginError
 from tono.records_cli import add_records_commands
 from tono.reports_cli import add_reports_commands
@@ -107,10 +108,10 @@ def _run(args: argparse.Namespace) -> int:
 def _enrol(args: argparse.Namespace) -> int:
     from tono.enrol import enrol
     from tono.first_hour import agreement_from, check_sqlite_file
-    from tono.startup import check_migrated
+    from tono.startup import check_migrated, check_runs_provider
 
     settings = load_settings()
-    agreement_from(settings)
+    check_runs_provider(settings, agreement_from(settings), "enrol", "enrols a family for the chat")
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
     for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):
@@ -149,9 +150,10 @@ def _keys_generate(args: argparse.Namespace) -> int:
     from tono.keys import generate_key_files
 
     settings = load_settings()
-    private_path, public_b64 = generate_key_files(Path(args.dir or settings.keys_dir), args.party)
+    private_path, public_b64 = generate_key_files(Path(args.dir or settings.keys_dir), args.party, args.next)
     print(f"Private key written to {private_path} (keep it secret; it never goes in the repository).")
-    print(f"Public key for the agreement's parties.{args.party}.public_key: {public_b64}")
+    where = "next_key.public_key" if args.next else "public_key"
+    print(f"Public key for the agreement's parties.{args.party}.{where}: {public_b64}")
     return 0
 
 
@@ -190,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_going_live_commands(commands)
     add_records_commands(commands)
     add_reports_commands(commands)
+    add_link_commands(commands)
 
     run = commands.add_parser("run", help="serve the web chat, the desks and the queue")
     run.add_argument("--host", default="127.0.0.1")
@@ -216,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate = keys.add_parser("generate", help="a key pair for one organisation")
     generate.add_argument("party", help="the party id in the agreement, e.g. ccss")
     generate.add_argument("--dir", help="where to write the private key (default TONO_KEYS_DIR)")
+    generate.add_argument("--next", action="store_true",
+                          help="the party's next key, for changing keys: written as PARTY.next.pem")
     generate.set_defaults(handler=_keys_generate)
     return parser
 
@@ -239,6 +244,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"tono: {explain_database_error(error, load_settings().database_url)}", file=sys.stderr)
         return 2
+    except Exception as error:
+        from tono.database import postgres_login_problem
+
+        # Connecting happens in many commands (enrol, login, seed-demo…), each before start-up's own checks.
+        if sentence := postgres_login_problem(error, load_settings().database_url):
+            print(f"tono: {sentence}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         print("tono: stopped by Ctrl+C before it finished.", file=sys.stderr)
         return 130

@@ -77,9 +77,38 @@ def not_a_database_sentence(path: Path) -> str:
             "away and run `tono db upgrade`.")
 
 
+def postgres_login_problem(error: BaseException, database_url: str) -> str | None:
+    """One sentence for a PostgreSQL server that answered but would not let Tono in (no such database, no such
+    role, a wrong password), or None for anything else. asyncpg raises these from connecting, before SQLAlchemy
+    wraps anything, so they are recognised by asyncpg's own classes (and psycopg's SQLSTATE, for Alembic)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return None
+    error = getattr(error, "orig", None) or error
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    where = f"the PostgreSQL server at {url.host or 'localhost'}:{url.port or 5432}"
+    role, database = url.username or "(your login name)", url.database or "(none)"
+    if state == "3D000":  # invalid_catalog_name
+        return (f"TONO_DATABASE_URL names the database {database}, which does not exist on {where}: create it "
+                f"(`createdb -h {url.host or 'localhost'} -p {url.port or 5432} -U {role} {database}`, as a role "
+                "that may create databases) or correct the URL.")
+    if state == "28000":  # invalid_authorization_specification: the role does not exist or may not log in
+        return (f"TONO_DATABASE_URL logs in as {role}, which {where} does not let in (no such role, or it may not "
+                f"log in): create the role (`createuser {role}`, as the server's administrator) or correct the URL.")
+    if state == "28P01":  # invalid_password
+        return (f"{where[0].upper()}{where[1:]} refused the password for {role}: correct the password in "
+                "TONO_DATABASE_URL.")
+    if state == "42501" and "CONNECT" in str(error).upper():  # insufficient_privilege on the database
+        return (f"The role {role} may not connect to the database {database} on {where}: grant it CONNECT "
+                "(`GRANT CONNECT ON DATABASE ...`) or use a role that may.")
+    return None
+
+
 def explain_database_error(error: BaseException, database_url: str) -> str:
     """One sentence for an error the database raised outside start-up's own checks (another program took
     the lock in between, the disk filled up): what happened and what to do, never a traceback."""
+    if login := postgres_login_problem(error, database_url):
+        return login
     reason = " ".join(str(getattr(error, "orig", None) or error).split())
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":

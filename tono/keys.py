@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from protocol.agreement import DEMO_KEY, Agreement
-from protocol.signing import KeyRing, generate_keypair, load_private_key, public_key_to_b64
+from protocol.clock import nz_today
+from protocol.signing import KeyRing, RotatingSigningKey, generate_keypair, load_private_key, public_key_to_b64
 
 STUDY_NUMBER_KEY_BYTES = 32
 
@@ -20,9 +23,15 @@ class SigningKeyError(ValueError):
     """A key is missing or unusable; the message says which and what to do."""
 
 
-def generate_key_files(directory: Path, party: str) -> tuple[Path, str]:
-    """Write a new private key for `party` (readable by its owner only); return its path and public key."""
-    path = directory / f"{party}.pem"
+def key_file(directory: Path, party: str, following: bool = False) -> Path:
+    """`<party>.pem`, or while the party changes keys its next one, `<party>.next.pem`."""
+    return directory / f"{party}{'.next' if following else ''}.pem"
+
+
+def generate_key_files(directory: Path, party: str, following: bool = False) -> tuple[Path, str]:
+    """Write a new private key for `party` (readable by its owner only); return its path and public key.
+    `following`: the party's next key, for changing keys (docs/two-organisations.md, "Changing a key")."""
+    path = key_file(directory, party, following)
     if path.exists():
         raise SigningKeyError(f"{path} already exists; move it away first if you really mean to replace the key.")
     private_pem, public_b64 = generate_keypair()
@@ -42,19 +51,21 @@ def _private_key(directory: Path, party: str, generate: bool) -> Ed25519PrivateK
     return load_private_key(path.read_bytes())
 
 
-def load_keys(agreement: Agreement, directory: Path) -> tuple[KeyRing, dict[str, Ed25519PrivateKey]]:
+def load_keys(agreement: Agreement, directory: Path,
+              today: Callable[[], date] = nz_today) -> tuple[KeyRing, dict[str, Ed25519PrivateKey]]:
     """The public key ring both sides verify with, and the private keys this machine holds.
 
     A party whose agreement key is `demo` gets a key generated in `directory` on first run; a party
-    with a real public key signs only if its private key is in `directory`, and it must match.
+    with a real public key signs only if its private key is in `directory`, and it must match. A party changing
+    keys (`next_key` in the agreement) has both keys in the ring, and signs with `<party>.next.pem` from the
+    day its next key takes over.
     """
     public: dict[str, str] = {}
+    also: dict[str, str] = {}
     private: dict[str, Ed25519PrivateKey] = {}
     for party_id, party in agreement.parties.items():
         is_demo = party.public_key == DEMO_KEY
         key = _private_key(directory, party_id, generate=is_demo)
-        if key is not None:
-            private[party_id] = key
         own_public = public_key_to_b64(key.public_key()) if key is not None else None
         if is_demo:
             public[party_id] = own_public
@@ -63,7 +74,27 @@ def load_keys(agreement: Agreement, directory: Path) -> tuple[KeyRing, dict[str,
                 raise SigningKeyError(f"{directory / (party_id + '.pem')} does not match the public key the "
                                 f"agreement gives for {party_id}.")
             public[party_id] = party.public_key
-    return KeyRing(public), private
+        if party.next_key is not None:
+            also[party_id] = party.next_key.public_key
+            key = _rotating(directory, party_id, party.next_key, key, today)
+        if key is not None:
+            private[party_id] = key
+    return KeyRing(public, also), private
+
+
+def _rotating(directory: Path, party: str, next_key, current: Ed25519PrivateKey | None, today):
+    """The party's signing key while it changes keys, when this machine holds its current key."""
+    if current is None:
+        return None  # the other organisation's key: only its public keys are needed here
+    path = key_file(directory, party, following=True)
+    following = load_private_key(path.read_bytes()) if path.exists() else None
+    if following is not None and public_key_to_b64(following.public_key()) != next_key.public_key:
+        raise SigningKeyError(f"{path} does not match the next key the agreement gives for {party}.")
+    if following is None and today() >= next_key.takes_over:
+        raise SigningKeyError(f"The agreement says {party}'s next key took over on {next_key.takes_over:%Y-%m-%d}, "
+                              f"but {directory} holds no {path.name}: put the private key made by `tono keys "
+                              f"generate {party} --next` there.")
+    return RotatingSigningKey(current, following, next_key.takes_over, today)
 
 
 def study_number_key(agreement: Agreement, directory: Path) -> bytes:

@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -19,7 +20,8 @@ from bot.reports.agency_corrections import apply_agency_corrections
 from bot.reports.outcomes import apply_outcome
 from bot.reports.receipts import apply_report_message
 from bot.requests.inbound import apply_agency_message
-from linkqueue.http import HttpDeliverer, inbox_url
+from linkqueue.http import HttpDeliverer, check_peer, inbox_url
+from linkqueue.ping import LinkView
 from linkqueue.sql import MAX_BACKOFF, SqlQueueEnd
 from protocol.agreement import DEMO_KEY, Agreement
 from protocol.clock import nz_today
@@ -118,6 +120,11 @@ class PeerLink(_Moving):
         self.inbox = self.end
         self.handler = provider_handler(agreement) if side == "provider" else Intake(agreement, self.end, today)
         self.deliver = deliverer or HttpDeliverer(inbox_url(peer_url))
+        self.peer_url = peer_url
+        self.peer = agreement.agency.id if side == "provider" else agreement.provider.id
+        # This server's view of the link, which a signed ping compares with the other's (linkqueue/ping.py).
+        self.view = LinkView(party, agreement.version, keyring, private_key)
+        self.end.peer_check = partial(check_peer, peer_url, self.view, self.peer)
 
     async def step(self) -> int:
         moved = await self.end.push(self.deliver)

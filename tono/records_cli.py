@@ -21,10 +21,11 @@ def _import(args: argparse.Namespace) -> int:
     from tono.database import make_engine, make_sessionmaker
     from tono.first_hour import agreement_from, check_sqlite_file
     from tono.settings import load_settings
-    from tono.startup import check_migrated
+    from tono.startup import check_migrated, check_runs_provider
 
     settings = load_settings()
     agreement = agreement_from(settings)
+    check_runs_provider(settings, agreement, "records import", "records the programme's data")
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
     try:

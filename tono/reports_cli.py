@@ -42,10 +42,11 @@ def add_reports_commands(commands: argparse._SubParsersAction) -> None:
 
 def _ready() -> tuple[Settings, Agreement]:
     from tono.first_hour import agreement_from
-    from tono.startup import check_migrated
+    from tono.startup import check_migrated, check_runs_provider
 
     settings = load_settings()
     agreement = agreement_from(settings)
+    check_runs_provider(settings, agreement, "reports", "prepares and sends the reports")
     asyncio.run(check_migrated(settings))
     return settings, agreement
 

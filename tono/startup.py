@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from protocol.agreement import Agreement
 from tono import migrate
-from tono.database import make_engine
+from tono.database import make_engine, postgres_login_problem
 from tono.settings import Settings
 
 
@@ -31,7 +31,11 @@ async def check_reachable(settings: Settings) -> None:
     try:
         async with engine.connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=10)
-    except (OSError, socket.gaierror, OperationalError, DBAPIError, TimeoutError) as error:
+    except Exception as error:
+        if login := postgres_login_problem(error, settings.database_url):
+            raise StartupError(login) from None
+        if not isinstance(error, (OSError, socket.gaierror, OperationalError, DBAPIError, TimeoutError)):
+            raise
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0][:200]
         if settings.is_sqlite:
             raise StartupError(
@@ -78,3 +82,12 @@ def check_signing_keys(settings: Settings, agreement: Agreement) -> None:
         keys_for_one_side(agreement, settings.keys_dir, settings.role)
     except SigningKeyError as error:
         raise StartupError(str(error)) from None
+
+
+def check_runs_provider(settings: Settings, agreement: Agreement, command: str, what: str) -> None:
+    """A provider's command run on the agency's own server says so in one sentence: families, their programme
+    data and the reports live on the provider's server only."""
+    if settings.role == "agency":
+        provider = agreement.provider.names.en.short
+        raise StartupError(f"`tono {command}` {what} on {provider}'s server, but this one runs as the agency only "
+                           f"(TONO_ROLE=agency): run it there.")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from agency.desk import api, deps, outcome_pages, report_pages, routes, store, token_pages, views
 from agency.desk.actions import Actions
 from deskkit.desk import Desk
+from deskkit.link_page import link_router
 from deskkit.login import login_router
 from protocol.agreement import Agreement
 from protocol.grounds import ground_line
@@ -61,3 +62,6 @@ def install_agency_desk(app: FastAPI, *, sessions: async_sessionmaker, agreement
     app.include_router(login_router(desk, verify))
     for module in (routes, report_pages, outcome_pages, token_pages, api):
         app.include_router(module.router)
+    # The link page, shared with the provider's desk; its end is the agency's end of the linked queue.
+    app.include_router(link_router(desk, lambda request: outbox if hasattr(outbox, "facts") else None,
+                                   other=agreement.provider.names.en.short))

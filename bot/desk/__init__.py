@@ -33,6 +33,7 @@ from bot.desk import (
 from bot.desk.auth import account_loader, password_checker, session_ender, session_generation
 from bot.desk.context import DeskContext
 from deskkit.desk import Desk
+from deskkit.link_page import link_router
 from deskkit.login import login_router
 from protocol.agreement import Agreement
 from protocol.grounds import ground_line
@@ -65,4 +66,7 @@ def install_provider_desk(app: FastAPI, *, sessions: async_sessionmaker, agreeme
     for module in (routes_queue, routes_requests, routes_prepare, routes_people, routes_records, routes_reports,
                    routes_tokens, routes_report, api, api_people, api_records):
         app.include_router(module.router)
+    # The link page, shared with the agency's desk; its end is this side's end of the linked queue.
+    app.include_router(link_router(desk, lambda request: outbox if hasattr(outbox, "facts") else None,
+                                   other=agreement.agency.names.en.short))
     app.state.provider_desk = desk

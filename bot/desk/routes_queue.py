@@ -102,10 +102,14 @@ async def queue(request: Request, ctx: DeskContextDep, staff: CurrentStaff, stat
             groups = [await group(ctx, session, s, None, OVERVIEW_ROWS) for s in STAFF_TURN + AGENCY_TURN]
             contacts = await store.open_contacts(session)
         finished = [(s, await store.capped_count(session, FamilyRequest.state == s)) for s in FINISHED]
+    facts = getattr(ctx.outbox, "facts", None)  # the linked queue's end: staff are told when messages are refused
+    link = await facts() if facts else None
     return ctx.desk.render(request, "queue.html", {
         "state": state, "groups": groups, "contacts": contacts, "finished": finished,
         "staff_turn": STAFF_TURN, "agency_turn": AGENCY_TURN, "cap": store.COUNT_CAP,
         "overdue_total": sum(g.overdue for g in groups), "section": "queue",
+        "refused": sum(r.count for r in link.refused) if link else 0,
+        "agency_name": ctx.agreement.agency.names.en.short,
     })
 
 

@@ -29,9 +29,12 @@ async def show(ctx: DeskContext, request: Request, staff: StaffAccount, ref: str
         found = await store.request_to_change(session, ref)
         await record_opening(session, found, "staff", staff.display_name, SEEN_AS)
         page = await request_page.load(session, ctx.agreement, found, ctx.today(), ctx.relay_days, find, requester)
+    troubles = getattr(ctx.outbox, "troubles", None)  # the linked queue's end: what of this request has not gone
     context: dict[str, Any] = {
         "page": page, "r": page.request, "values": values or {}, "kinds": KINDS, "scopes": SCOPES,
         "forms": FORMS, "identity_checks": IDENTITY_CHECKS, "section": "queue",
+        "troubles": await troubles(page.request.ref) if troubles else [],
+        "agency_name": ctx.agreement.agency.names.en.short,
     }
     return ctx.desk.render(request, "request.html", with_error(context, problem) if problem else context,
                            status_code=status)

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.reports.checks import failed, run_checks
 from bot.reports.core import run
+from bot.reports.corrections import people_in_correction
 from bot.reports.preparing import ReportProblem
 from bot.reports.tables import LedgerEntry, Report, ReportRow
 from bot.reports.telling import tell_of_correction
@@ -103,21 +104,24 @@ async def approve(session: AsyncSession, agreement: Agreement, ref: str, *, logi
         last = batch[-1][0]
 
     now = utcnow()
+    report.state, report.parts = "sent", parts
+    report.decided_by, report.decided_role, report.decided_at, report.sent_at = login, APPROVER_ROLE, now, now
+    await session.flush()
+    # A correction report may also carry rows recorded after its period's report went: those people's rows were
+    # added, not corrected, so only the others are told of a correction (the ledger records both sendings).
+    corrected = set(await people_in_correction(session, report)) if corrects is not None else set()
     per_person = (await run(session, select(_rows.person_id, func.count()).where(
         _rows.report_id == report.id, _rows.held_back.is_(False)).group_by(_rows.person_id)
         .order_by(_rows.person_id))).all()
     ledger = [{"person_id": person_id, "report_id": report.id, "flow": report.flow, "unit": report.unit,
                "fields": list(report.fields), "rows": rows, "named": report.named,
-               "correction": corrects is not None, "agreement_version": report.agreement_version,
+               "correction": person_id in corrected, "agreement_version": report.agreement_version,
                "approved_role": APPROVER_ROLE, "sent_at": now} for person_id, rows in per_person]
     await insert_rows(await session.connection(), LedgerEntry.__table__, ledger)  # one row per person: thousands
-    report.state, report.parts = "sent", parts
-    report.decided_by, report.decided_role, report.decided_at, report.sent_at = login, APPROVER_ROLE, now, now
-    await session.flush()
-    people = [person_id for person_id, _ in per_person]
-    if corrects is not None:
-        await tell_of_correction(session, agreement, report.unit, people)
-    return Sent(report, parts, total, len(people), people if corrects is not None else [])
+    told = sorted(corrected)
+    if told:
+        await tell_of_correction(session, agreement, report.unit, told)
+    return Sent(report, parts, total, len(per_person), told)
 
 
 async def hold_back(session: AsyncSession, ref: str, *, login: str, reason: str) -> Report:

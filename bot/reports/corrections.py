@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlmodel import select as orm_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,28 +27,47 @@ from bot.reports.core import run
 from bot.reports.preparing import quasi_fields
 from bot.reports.small_groups import generalise
 from bot.reports.tables import Report, ReportRow
-from protocol.agreement import Agreement
+from protocol.agreement import Agreement, Flow
 from protocol.clock import nz_today, utcnow
 
 _rows = ReportRow.__table__.c
 _reports = Report.__table__.c
 _records = ProgrammeRecord.__table__.c
+SENT = ("sent", "received")
 
 
-async def stale_rows(session: AsyncSession) -> dict[int, list[int]]:
+async def stale_rows(session: AsyncSession, agreement: Agreement | None = None) -> dict[int, list[int]]:
     """For each sent report (its original, by id), the records whose newest sent revision is older than the
-    record now."""
+    record now; with the agreement, also the records recorded late: rows of a period already reported that
+    no report of the flow has carried yet (they go as additions in the period's next correction report)."""
     root = func.coalesce(_reports.corrects_id, _reports.id).label("root")
     query = (select(root, _rows.record_id).select_from(
         ReportRow.__table__.join(Report.__table__, _rows.report_id == _reports.id)
         .join(ProgrammeRecord.__table__, _records.id == _rows.record_id))
-        .where(_reports.state.in_(("sent", "received")), _rows.held_back.is_(False))
+        .where(_reports.state.in_(SENT), _rows.held_back.is_(False))
         .group_by(root, _rows.record_id, _records.revision)
         .having(func.max(_rows.revision) < _records.revision).order_by(root, _rows.record_id))
     found: dict[int, list[int]] = defaultdict(list)
     for original, record_id in (await run(session, query)).all():
         found[original].append(record_id)
-    return dict(found)
+    for flow in agreement.flows if agreement is not None else []:
+        for original, record_id in (await run(session, _late(flow))).all():
+            found[original].append(record_id)
+    return {original: sorted(ids) for original, ids in sorted(found.items())}
+
+
+def _late(flow: Flow):
+    """(original report id, record id) for the flow's records whose period was reported while no report of the
+    flow ever carried them, not even as a row held back: recorded after the report went."""
+    original = Report.__table__.alias("original")
+    period = func.substr(conditions.date_of(flow.schedule.date_field), 1, 7)
+    carried = (select(_rows.record_id).select_from(ReportRow.__table__.join(Report.__table__,
+                                                                            _rows.report_id == _reports.id))
+               .where(_reports.flow == flow.id, _reports.state.in_(SENT), _rows.record_id == _records.id))
+    return (select(original.c.id, _records.id).select_from(conditions.joined().join(original, and_(
+        original.c.flow == flow.id, original.c.corrects_id.is_(None), original.c.state.in_(SENT),
+        original.c.period == period)))
+        .where(conditions.eligible(flow), ~carried.exists()).order_by(original.c.id, _records.id))
 
 
 async def prepare_corrections(session: AsyncSession, agreement: Agreement, key: bytes, *,
@@ -56,7 +75,7 @@ async def prepare_corrections(session: AsyncSession, agreement: Agreement, key: 
     """Prepare a correction report for every sent report whose rows were corrected since (one waiting
     correction per report, rebuilt in place if it is prepared again before approval)."""
     prepared = []
-    for original_id, record_ids in (await stale_rows(session)).items():
+    for original_id, record_ids in (await stale_rows(session, agreement)).items():
         original = await session.get(Report, original_id)
         report = await _correction_report(session, agreement, original, prepared_by)
         if await _write(session, agreement, original, report, record_ids, key):
@@ -140,8 +159,15 @@ async def _keep_groups(session: AsyncSession, agreement: Agreement, original: Re
 
 
 async def people_in_correction(session: AsyncSession, report: Report) -> list[int]:
-    """The people (ids) a sent correction report was about: the families to tell."""
-    if report.corrects_id is None or report.state not in ("sent", "received"):
+    """The people (ids) a sent correction report corrected something about: the families to tell. Rows it
+    only added (recorded after the report went) correct nothing; the ledger records their sending."""
+    if report.corrects_id is None or report.state not in SENT:
         return []
+    earlier = Report.__table__.alias("earlier")
+    had = ReportRow.__table__.alias("had")
+    before = (select(had.c.record_id).select_from(had.join(earlier, had.c.report_id == earlier.c.id))
+              .where(had.c.record_id == _rows.record_id, earlier.c.id != report.id, earlier.c.state.in_(SENT),
+                     func.coalesce(earlier.c.corrects_id, earlier.c.id) == report.corrects_id))
     return list((await run(session, select(_rows.person_id).where(
-        _rows.report_id == report.id, _rows.held_back.is_(False)).distinct().order_by(_rows.person_id))).scalars())
+        _rows.report_id == report.id, _rows.held_back.is_(False), before.exists())
+        .distinct().order_by(_rows.person_id))).scalars())

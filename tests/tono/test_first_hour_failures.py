@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from sqlalchemy.engine import make_url
 
 from protocol.agreement import DEFAULT_AGREEMENT_PATH
 from tono import migrate
@@ -289,6 +290,40 @@ def test_a_wrong_or_unreachable_database_url_is_one_sentence(tmp_path, url, says
 
     assert says in one_sentence(done)
     assert list(tmp_path.iterdir()) == []
+
+
+def _on_our_server(database: str = "postgres", role: str = "postgres") -> str:
+    from tests.conftest import POSTGRES_URL, _postgres_or_skip
+
+    _postgres_or_skip()
+    url = make_url(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    return url.set(username=role, database=database).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "--port", "0"), ("enrol", "P-0001"),
+                                     ("seed-demo",), ("setup",)])
+@pytest.mark.parametrize(("database", "role", "says"), [
+    ("tono_no_such_database", "postgres", "names the database tono_no_such_database, which does not exist"),
+    ("postgres", "tono_no_such_role", "logs in as tono_no_such_role, which the PostgreSQL server"),
+])
+def test_a_database_or_role_the_server_does_not_have_is_one_sentence_from_every_command(
+        tmp_path, command, database, role, says):
+    done = tono(tmp_path, *command, TONO_DATABASE_URL=_on_our_server(database, role))
+
+    assert says in one_sentence(done)
+
+
+def test_a_wrong_password_is_one_sentence_naming_the_role():
+    import asyncpg
+
+    from tono.database import postgres_login_problem
+
+    refused = asyncpg.exceptions.InvalidPasswordError('password authentication failed for user "kaimahi"')
+
+    said = postgres_login_problem(refused, "postgresql://kaimahi:wrong@db.example:5433/tono")
+
+    assert said == ("The PostgreSQL server at db.example:5433 refused the password for kaimahi: correct the password "
+                    "in TONO_DATABASE_URL.")
 
 
 def test_a_database_behind_its_migrations_is_one_sentence_saying_to_upgrade(tmp_path):

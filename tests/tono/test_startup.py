@@ -149,3 +149,21 @@ def test_a_peer_url_without_a_role_stops_start_up_with_one_sentence(in_empty_fol
 
     assert "TONO_PEER_URL is set, but TONO_ROLE is both" in _one_sentence(capsys)
     assert list(in_empty_folder.iterdir()) == []
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    (["enrol", "P-0001"], "`tono enrol` enrols a family for the chat on"),
+    (["records", "import", "attendance.csv", "--holding", "attendance"], "`tono records import` records the"),
+    (["reports", "due"], "`tono reports` prepares and sends the reports on"),
+])
+def test_a_providers_command_on_the_agencys_server_says_where_to_run_it(in_empty_folder, monkeypatch, capsys,
+                                                                        command, says):
+    monkeypatch.setenv("TONO_ROLE", "agency")
+    monkeypatch.setenv("TONO_PEER_URL", "https://ccss.example.org")
+
+    assert main(command) == 2
+
+    sentence = _one_sentence(capsys)
+    assert says in sentence
+    assert "this one runs as the agency only (TONO_ROLE=agency): run it there." in sentence
+    assert list(in_empty_folder.iterdir()) == []

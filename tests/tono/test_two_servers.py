@@ -356,6 +356,29 @@ async def test_as_one_organisation_tono_serves_only_its_own_pages_and_an_inbox(s
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("role", "path"), [("agency", "/provider/requests"), ("agency", "/chat/"),
+                                            ("provider", "/agency/tasks")])
+async def test_the_other_organisations_pages_asked_of_this_server_say_where_they_are(seeded_url, tmp_path, role,
+                                                                                     path):
+    from protocol.agreement import load_agreement
+    from tono.keys import generate_key_files
+
+    publics = {party: generate_key_files(tmp_path / party, party)[1] for party in ("ccss", "agency")}
+    agreement = load_agreement(_agreement_with_keys(tmp_path, publics))
+    app = _tono_app(seeded_url, tmp_path / ("ccss" if role == "provider" else "agency"), agreement, TONO_ROLE=role,
+                    TONO_PEER_URL="https://peer.example.org")
+    other = agreement.agency if role == "provider" else agreement.provider
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tono.test") as client:
+        answer = await client.get(path)
+    await app.state.engine.dispose()
+
+    assert answer.status_code == 404
+    assert f"This server runs as the {role} only (TONO_ROLE={role})" in answer.text
+    assert f"these pages are on {other.names.en.short}" in answer.text.replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_both_organisations_in_one_process_take_no_messages_from_outside(seeded_url, tmp_path):
     from protocol.agreement import load_agreement
 

@@ -52,6 +52,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/agency/reports"): Route("page", 200),
     ("GET", "/agency/records/import"): Route("page", 200),
     ("POST", "/agency/records/import"): Route("page", 422),  # no file sent: the officer is asked to choose one
+    ("GET", "/agency/link"): Route("page", 200),
+    ("POST", "/agency/link/resend"): Route("page", 303),
     ("GET", "/agency/tokens"): Route("page", 200),
     ("POST", "/agency/tokens"): Route("page", 201, body={"label": "Case system"}),
     ("POST", "/agency/tokens/{token_id:int}/revoke"): Route("page", 303, "token"),

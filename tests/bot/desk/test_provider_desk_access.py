@@ -58,6 +58,8 @@ PAGES = {
                                                       "record_date": "2026-03-02"}, {303}),
     ("POST", "/provider/people/{ref}/enrolment"): ({}, {}, {200}),
     ("GET", "/provider/people/{ref}/enrolment-qr.png"): ({}, None, {200}),
+    ("GET", "/provider/link"): ({}, None, {200}),
+    ("POST", "/provider/link/resend"): ({}, {}, {303}),
     ("GET", "/provider/tokens"): ({}, None, {200}),
     ("POST", "/provider/tokens"): ({}, {"label": "Case notes sync"}, {200}),
     ("POST", "/provider/tokens/{token_id}/revoke"): ({}, {}, {303}),

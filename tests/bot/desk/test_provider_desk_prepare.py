@@ -72,7 +72,7 @@ async def test_the_request_page_links_to_the_prepare_page_which_shows_each_item_
     assert page.status_code == 200
     assert items and all(item.title in text and item.text in text for item in items)
     assert "About your sister." not in text  # what was withheld is not an item the family gets a copy of
-    assert "The family reads in <strong>child version in te reo Māori</strong>" in text
+    assert "The family reads the <strong>child version in te reo Māori</strong>" in text
     assert "Missing" in text and "Ready to deliver" not in text
     assert "Written by staff or a translator." in text and "Child version in te reo Māori" in text
     # the family's version comes first, then the other three; the released English is not a form

@@ -13,6 +13,7 @@ from bot.reports.approving import approve
 from bot.reports.core import run
 from bot.reports.corrections import people_in_correction, prepare_corrections
 from bot.reports.preparing import prepare
+from bot.reports.tables import LedgerEntry
 from tests.bot.reports.reports_support import KEY, TODAY, add_people, add_records, attendance, outbox_messages
 
 
@@ -105,3 +106,67 @@ async def test_the_person_and_whoever_may_act_for_them_are_told_in_their_chats_o
                            "them the right one. Look under “Where has my information gone?”.")
     assert told[parent].startswith("I whakatikaina e CCSS ngā mōhiohio mō Hine2 i tukuna e ia ki Te rōpū pūrongo "
                                    "whakarato ratonga")
+
+
+async def test_a_row_recorded_after_its_period_was_reported_goes_as_an_addition_and_nobody_is_told_of_a_correction(
+        sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        early, late = await add_people(session, 2)
+        session.add_all([ChatLink(channel="web", chat_key=f"chat-{p}", person_id=p, language="en", audience="adult")
+                         for p in (early, late)])
+        await add_records(session, "attendance", [attendance(early, "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+    async with sessions.begin() as session:  # the register of 10 November was typed up after the report went
+        await add_records(session, "attendance", [attendance(late, "2026-11-10")])
+
+    async with sessions.begin() as session:
+        prepared = await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+        assert [r.ref for r in prepared] == ["RPT-attendance-2026-11-C1"]
+        sent = await approve(session, agreement, "RPT-attendance-2026-11-C1", login="kaimahi", outbox=outbox,
+                             today=TODAY)
+        ledger = {entry.person_id: entry.correction for entry in await session.exec(
+            select(LedgerEntry).where(LedgerEntry.report_id == sent.report.id))}
+        told = await session.exec(select(Notification))
+        assert list(told) == []
+    _original, addition = await outbox_messages(sessions)
+
+    assert [row[0] for row in addition.body["rows"]] == ["BFF-P-1002"]
+    assert addition.body["rows"][0][2:] == ["2026-11-10", "group session", "yes"]
+    assert sent.corrected_people == []
+    assert ledger == {late: False}  # the family's ledger shows a sending, not a correction
+
+
+async def test_a_late_row_and_a_corrected_row_go_together_and_only_the_corrected_person_is_told(
+        sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        corrected, late = await add_people(session, 2)
+        await add_records(session, "attendance", [attendance(corrected, "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+    async with sessions.begin() as session:
+        record = (await session.exec(select(ProgrammeRecord))).one()
+        await _correct(session, record, attended="no")
+        await add_records(session, "attendance", [attendance(late, "2026-11-17")])
+
+    async with sessions.begin() as session:
+        await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+        sent = await approve(session, agreement, "RPT-attendance-2026-11-C1", login="kaimahi", outbox=outbox,
+                             today=TODAY)
+    async with sessions.begin() as session:
+        again = await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi")
+
+    assert (sent.rows, sent.corrected_people) == (2, [corrected])
+    assert again == []  # the added row is carried now, so it is not late any more
+
+
+async def test_a_row_of_a_month_not_yet_reported_is_not_late(sessions, agreement, outbox):
+    async with sessions.begin() as session:
+        people = await add_people(session, 1)
+        await add_records(session, "attendance", [attendance(people[0], "2026-11-03")])
+        await prepare(session, agreement, "attendance", "2026-11", KEY, prepared_by="kaimahi")
+        await approve(session, agreement, "RPT-attendance-2026-11", login="kaimahi", outbox=outbox, today=TODAY)
+        await add_records(session, "attendance", [attendance(people[0], "2026-12-01")])
+
+    async with sessions.begin() as session:
+        assert await prepare_corrections(session, agreement, KEY, prepared_by="kaimahi") == []
