@@ -38,7 +38,7 @@ async def reports(request: Request, ctx: DeskContextDep, staff: CurrentStaff) ->
     """Every flow with its reports: due, overdue, due soon, held back, sent, received."""
     async with ctx.sessions() as session:
         flows = await flows_overview(session, ctx.agreement, ctx.today())
-        corrections = len(await stale_rows(session))
+        corrections = len(await stale_rows(session, ctx.agreement))
     context = {"section": "reports", "flows": flows, "unit_name": lambda u: unit_name(ctx.agreement, u),
                "text": lambda t: ctx.agreement.text(t, "en", "adult"), "state_words": STATE_WORDS,
                "corrections_waiting": corrections,

@@ -74,14 +74,13 @@ async def _credentials(url: str) -> tuple[str, dict[str, str], str]:
         async with make_sessionmaker(engine).begin() as session:
             staff = (await session.exec(select(StaffAccount).where(StaffAccount.login == "kaimahi"))).one()
             token, _row = await staff_token(session, staff, "crash tests")
+            # Each unit's demo officer answers the named part; the part of Aroha's request about her survey answers
+            # goes, under a study number, to the demo's evaluator (the evaluation officer is its lead, who sees
+            # only named requests).
+            everyone = (await session.exec(select(Officer).order_by(Officer.id))).all()
             officers = {o.unit_id: await officer_token(session, o, "crash tests")
-                        for o in (await session.exec(select(Officer).order_by(Officer.id))).all()}
-            # The part of Aroha's request about her survey answers goes, under a study number, to an evaluator
-            # (the demo's evaluation officer is its lead, who sees only named requests): one is made here.
-            evaluator = Officer(login="evaluator-evaluation", display_name="An evaluator", unit_id="evaluation",
-                                role="evaluator", password_hash="not-a-real-hash")
-            session.add(evaluator)
-            await session.flush()
+                        for o in everyone if o.role != "evaluator"}
+            evaluator = next(o for o in everyone if o.role == "evaluator" and o.unit_id == "evaluation")
             officers[STUDY_PART_OF + "evaluation"] = await officer_token(session, evaluator, "crash tests")
             aroha = (await session.exec(select(Person).where(Person.ref == FAMILY_REF))).one()
             code = await issue_code(session, aroha)

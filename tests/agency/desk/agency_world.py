@@ -154,7 +154,9 @@ async def what_the_agency_has(world: World, provider_ref: str | None = None) -> 
         records = {unit: list(await session.exec(select(AgencyRecord).where(
             AgencyRecord.unit_id == unit, AgencyRecord.participant_id == request.participant_id)
             .order_by(AgencyRecord.record_date, AgencyRecord.id))) for unit in tasks}
-        officers = {o.unit_id: o for o in await session.exec(select(Officer))}
+        # Each unit's demo officer (the evaluation unit's is its lead; the demo's evaluator answers study parts).
+        demo_officers = select(Officer).where(Officer.login.startswith("officer-"))
+        officers = {o.unit_id: o for o in await session.exec(demo_officers)}
         reports: dict[str, list[str]] = {}
         for report in await session.exec(select(AgencyReport).order_by(AgencyReport.ref)):
             reports.setdefault(report.unit_id, []).append(report.ref)

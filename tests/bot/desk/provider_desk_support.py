@@ -69,8 +69,8 @@ async def request_row(app, ref: str) -> Request:
 
 async def study_parts_answered(sessions, link) -> None:
     """The evaluators answer each study part (the desk relays one where the person's survey answers went to them
-    under a study number), releasing what they hold under the study number. The demo has no evaluator login, so one
-    is made here."""
+    under a study number), releasing what they hold under the study number, as the demo's evaluator (or one made
+    here, for a unit the demo has none in)."""
     async with sessions.begin() as session:
         for task in await session.exec(select(Task).where(Task.study_numbered.is_(True), Task.state == "open")):
             officer = (await session.exec(select(Officer).where(Officer.unit_id == task.unit_id,
