@@ -32,9 +32,12 @@ class Item:
         return self.kind in GIVEN
 
 
+STUDY_ITEM = "study-"  # an item key's id starts so for a record a unit holds under a study number
+
+
 def _unit_items(unit: str, body: dict, study_numbered: bool = False) -> list[Item]:
     """A unit's answer (a unit.answered body) as items."""
-    key, study = (f"{unit}:study-", True) if study_numbered else (f"{unit}:", False)
+    key, study = (f"{unit}:{STUDY_ITEM}", True) if study_numbered else (f"{unit}:", False)
     items = [Item(f"{key}{i['item_id']}", unit, "released", i["title"], i["text"], i.get("record_date", ""),
                   study_numbered=study) for i in body.get("released", [])]
     items += [Item(f"{key}{i['item_id']}", unit, "corrected", i["title"], i["new_text"], study_numbered=study)

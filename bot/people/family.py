@@ -12,7 +12,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.copies.drawing import Drawing
-from bot.copies.items import answer_items
+from bot.copies.items import STUDY_ITEM, answer_items
 from bot.flows.ports import (
     ChatInfo,
     Copies,
@@ -246,8 +246,12 @@ class FamilyDesk:
             return False
         request = await self._delivered(chat, ref)
         self.session.add(CorrectionStatement(request_id=request.id, item_key=item_key, statement=statement))
-        await self._tell_agency(request, "correction.statement",
-                                {"item_id": item_key.split(":", 1)[1], "statement": statement})
+        unit, item = item_key.split(":", 1)
+        if item.startswith(STUDY_ITEM):  # a record the unit holds under a study number: that part's stream
+            await study_parts.send_statement(self.session, request, unit, item.removeprefix(STUDY_ITEM),
+                                             statement, self.outbox, self.agreement.agency.id)
+        else:
+            await self._tell_agency(request, "correction.statement", {"item_id": item, "statement": statement})
         return True
 
     async def information_uses(self, chat: ChatInfo) -> list[Use]:

@@ -24,8 +24,9 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.copies.items import STUDY_ITEM
 from bot.language.i18n import Plain, _
-from bot.models import Request, StudyPart, UnitAnswer
+from bot.models import CorrectionStatement, Request, StudyPart, UnitAnswer
 from bot.outbound.notify import notify
 from bot.requests.moves import move, record_still
 from protocol.agreement import Agreement
@@ -88,6 +89,16 @@ async def withdraw_parts(session: AsyncSession, request: Request, outbox: Outbox
                               body={"withdrawn_on": today.isoformat()})
 
 
+async def send_statement(session: AsyncSession, request: Request, unit: str, item_id: str, statement: str,
+                         outbox: Outbox, agency: str) -> None:
+    """The family's statement of correction about a record a unit holds under a study number goes in that study
+    part's stream, carrying the record's id only: the unit attaches it without learning whose it is."""
+    part = (await session.exec(select(StudyPart).where(StudyPart.request_id == request.id,
+                                                       StudyPart.unit == unit))).one()
+    await outbox.send(session, type="correction.statement", recipient=agency, request=part.ref,
+                      body={"item_id": item_id, "statement": statement})
+
+
 async def part_for(session: AsyncSession, ref: str | None) -> StudyPart | None:
     """The study part whose stream this is, if it is one."""
     if ref is None or not ref.startswith("SP-"):
@@ -141,6 +152,15 @@ async def apply(session: AsyncSession, part: StudyPart, envelope: Envelope) -> N
                 "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz or "
                 "0800 803 909).",
                 ref=Plain(request.ref), due=new_due, reasons=Plain(body["reasons"])))
+    elif envelope.type == "correction.statement_attached":
+        key = f"{part.unit}:{STUDY_ITEM}{body['item_id']}"
+        for statement in await session.exec(select(CorrectionStatement).where(
+                CorrectionStatement.request_id == request.id, CorrectionStatement.item_key == key,
+                CorrectionStatement.attached_on.is_(None))):
+            statement.attached_on = date.fromisoformat(body["attached_on"])
+            session.add(statement)
+        await notify(session, request, _("Your statement is now attached to the record, so it is always read with "
+                                         "it."))
     else:  # a study part cannot ask the family a question or be transferred: it does not know who asked
         raise ValueError(f"a study part does not take {envelope.type!r} messages")
     session.add(part)

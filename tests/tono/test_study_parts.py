@@ -233,3 +233,56 @@ async def test_every_study_numbered_record_at_the_evaluators_is_one_no_named_req
             shown += await answering.unit_records(session, task, named)
         numbered = (await session.exec(select(AgencyRecord).where(AgencyRecord.study_numbered.is_(True)))).all()
     assert numbered and not {r.id for r in shown} & {r.id for r in numbered}
+
+
+async def test_a_statement_of_correction_about_a_survey_answer_goes_in_the_study_parts_stream_and_is_attached(world):
+    from bot.models import CorrectionStatement
+    from bot.requests import delivery
+    from bot.requests.moves import move
+
+    chat = await family_asks(world, kind="correction", person="P-0001", key="aroha-statement")
+    await staff_relay(world, study_parts=True)
+    async with world.sessions.begin() as session:
+        for task in list(await session.exec(select(Task).where(Task.state == "open"))):
+            request = await session.get(AgencyRequest, task.request_id)
+            if task.study_numbered:
+                officer = (await session.exec(select(Officer).where(Officer.login == "evaluator"))).one()
+                survey = (await answering.unit_records(session, task, request))[0]
+                given = answering.Answer(not_corrected={survey.id: "The answer is as the family gave it."})
+            else:
+                officer = (await session.exec(select(Officer).where(Officer.login == f"officer-{task.unit_id}"))).one()
+                given = answering.Answer(not_held=["Nothing of this is held here."])
+            await answering.claim(session, task, officer)
+            await answering.answer(session, task, officer, given, world.link.agency, TODAY)
+    await world.link.settle()
+    async with world.sessions.begin() as session:
+        request = (await session.exec(select(Request).where(Request.kind == "correction"))).one()
+        part = (await session.exec(select(StudyPart).where(StudyPart.request_id == request.id))).one()
+        await move(session, request, "prepare", "staff", actor_label="kaimahi")
+        await delivery.deliver(session, request, "kaimahi")
+    await chat.press_action(f"copies:{request.ref}", screen=0)
+    attach = next(b.action for r in chat.said.replies for row in r.buttons for b in row
+                  if b.action.startswith("statement:"))
+    await chat.press_action(attach, screen=0)
+    await chat.send("I answered that question about my son, not about me.")
+    await world.link.settle()
+
+    sent = [m for m in await _sent_to_agency(world) if m.type == "correction.statement"]
+    async with world.sessions() as session:
+        held = await session.get(AgencyRecord, survey.id)
+        kept = (await session.exec(select(CorrectionStatement).where(
+            CorrectionStatement.request_id == request.id))).one()
+        letters = QUEUE_TABLES["agency"].dead_letter
+        refused = (await session.exec(select(letters.c.id).where(letters.c.handled_at.is_(None),
+                                                                 letters.c.junk.is_(False)))).all()
+    assert [(m.request, m.body["item_id"]) for m in sent] == [(part.ref, str(survey.id))]  # its stream, its id only
+    assert held.statement_of_correction == "I answered that question about my son, not about me."
+    assert kept.attached_on is not None
+    assert refused == []
+    async with world.sessions() as session:
+        from bot.language.i18n import from_json
+        from bot.models import Notification
+
+        news = [say(from_json(n.text), "en", "adult") for n in await session.exec(
+            select(Notification).where(Notification.request_id == request.id))]
+    assert any(text.startswith("Your statement is now attached to the record") for text in news)
