@@ -10,7 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.desk import store
 from bot.desk.views import Due, TimelineLine, action_description, action_label, due_of, timeline
-from bot.models import Person, Request, UnitAnswer
+from bot.models import Person, Request
+from bot.requests import study_parts
 from protocol import lifecycle
 from protocol.agreement import Agreement
 from protocol.grounds import ground_line
@@ -77,12 +78,15 @@ def unit_name(agreement: Agreement, unit_id: str) -> str:
         return unit_id
 
 
-def answer_view(agreement: Agreement, answer: UnitAnswer) -> dict:
-    """A unit's answer as staff read it: grounds spelled out with their section and plain meaning."""
-    body = answer.body or {}
+def answer_view(agreement: Agreement, unit: str, body: dict | None, study_numbered: bool = False) -> dict:
+    """A unit's answer as staff read it: grounds spelled out with their section and plain meaning. A study part's
+    answer (what the unit holds under the person's study number) is shown apart, as the family is told it."""
+    body = body or {}
     ncnd = body.get("neither_confirm_nor_deny")
+    name = unit_name(agreement, unit)
     return {
-        "unit": answer.unit, "unit_name": unit_name(agreement, answer.unit),
+        "unit": unit, "key": f"{unit}-study" if study_numbered else unit,
+        "unit_name": f"{name}, under a study number (it never learned who asked)" if study_numbered else name,
         "answered_on": _date(body.get("answered_on")), "released": body.get("released", []),
         "withheld": [{**item, "ground_line": ground_line(item.get("ground", ""))} for item in body.get("withheld", [])],
         "not_held": body.get("not_held", []), "corrected": body.get("corrected", []),
@@ -120,7 +124,9 @@ async def load(session: AsyncSession, agreement: Agreement, request: Request, to
         request=request, requester=people.get(request.requester_id), subject=people.get(request.subject_id),
         due=due_of(request, today, relay_days),
         timeline=timeline(await store.events_of(session, request), request.kind),
-        answers=[answer_view(agreement, a) for a in await store.answers_of(session, request)],
+        answers=[answer_view(agreement, a.unit, a.body) for a in await store.answers_of(session, request)]
+        + [answer_view(agreement, part.unit, part.answer, study_numbered=True)
+           for part in await study_parts.parts_of(session, request) if part.state == "answered"],
         actions=staff_actions(request), needs_link=needs_link,
         units=[unit_name(agreement, unit) for unit in request.units],
     )

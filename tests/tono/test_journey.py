@@ -53,7 +53,7 @@ async def _told(sessions) -> list[str]:
 
 async def _officer_task(sessions, unit: str):
     async with sessions() as session:
-        officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).one()
+        officer = (await session.exec(select(Officer).where(Officer.login == f"officer-{unit}"))).one()
         task = (await session.exec(select(Task).where(Task.unit_id == unit))).one()
         return officer, task
 

@@ -104,7 +104,7 @@ async def answered_by_both_units(app, client, *, withhold: bool = True) -> tuple
             AgencyRequest.study_numbered.is_(False)))).one()
     for unit in ("evaluation", "service-reporting"):
         async with sessions.begin() as session:
-            officer = (await session.exec(select(Officer).where(Officer.unit_id == unit))).one()
+            officer = (await session.exec(select(Officer).where(Officer.login == f"officer-{unit}"))).one()
             task = (await session.exec(select(Task).where(Task.unit_id == unit, Task.study_numbered.is_(False)))).one()
             await answering.claim(session, task, officer)
             records = await answering.unit_records(session, task, agency_request)

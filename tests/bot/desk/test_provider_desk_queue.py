@@ -205,3 +205,16 @@ async def test_delivery_is_refused_while_a_version_the_family_reads_is_missing(a
     assert "Write the child version in English of: Evaluation consent form." in refused.text
     async with app.state.sessions() as session:
         assert (await session.exec(select(Request.state).where(Request.ref == ref))).one() == "preparing"
+
+
+async def test_the_request_page_shows_the_evaluators_answer_under_a_study_number_apart_from_the_named_answers(
+        app, client):
+    from tests.bot.desk.provider_desk_support import answered_by_both_units
+
+    ref, _csrf = await answered_by_both_units(app, client)
+
+    page = await client.get(f"/provider/requests/{ref}", headers=HTML)
+
+    text = " ".join(page.text.split())
+    assert "under a study number (it never learned who asked)" in text
+    assert text.count('class="card answer"') == 3  # each named unit's answer, and the evaluators' apart
