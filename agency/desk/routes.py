@@ -50,8 +50,12 @@ async def queue(request: Request, desk: DeskDep, actions: ActionsDep, officer: C
         found = await store.queue_page(session, officer.unit_id, show, actions.today(), after=cursor,
                                        sight=actions.sight(officer))
     watch = getattr(actions.outbox, "inbox_watch", None)  # the linked queue's end, when it has an inbox
+    facts = getattr(actions.outbox, "facts", None)  # officers are told when messages to the provider are refused
+    link = await facts() if facts else None
     return desk.render(request, "queue.html", {
         "inbox": await watch() if watch else None,
+        "refused": sum(r.count for r in link.refused) if link else 0,
+        "other": actions.agreement.provider.names.en.short,
         "rows": found.rows, "total": found.total, "more_than": found.total_is_lower_bound,
         "next_after": found.next_after, "later_page": cursor is not None, "page_size": store.PAGE_SIZE,
         "show": show, "kinds": KINDS, "states": TASK_STATES, "officer": officer, "nav": "queue",

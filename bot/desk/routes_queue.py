@@ -108,8 +108,7 @@ async def queue(request: Request, ctx: DeskContextDep, staff: CurrentStaff, stat
         "state": state, "groups": groups, "contacts": contacts, "finished": finished,
         "staff_turn": STAFF_TURN, "agency_turn": AGENCY_TURN, "cap": store.COUNT_CAP,
         "overdue_total": sum(g.overdue for g in groups), "section": "queue",
-        "refused": sum(r.count for r in link.refused) if link else 0,
-        "agency_name": ctx.agreement.agency.names.en.short,
+        "refused": sum(r.count for r in link.refused) if link else 0, "other": ctx.agreement.agency.names.en.short,
     })
 
 

@@ -24,3 +24,24 @@ async def test_the_agency_link_page_asks_for_a_sign_in_first(world):
         answer = await client.get("/agency/link", headers=HTML)
 
     assert answer.status_code == 303 and "/agency/login" in answer.headers["location"]
+
+
+async def test_officers_are_told_on_their_queue_when_messages_to_the_provider_were_refused(world, reporting):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from linkqueue.tables import QUEUE_TABLES
+
+    outbox = QUEUE_TABLES["agency"].outbox
+    async with world.sessions.begin() as session:
+        sent = await world.link.agency.send(session, type="records.opened", recipient="ccss", request="BFF-X-1",
+                                            body={"unit": "service-reporting", "opened_on": "2026-12-07"})
+        await (await session.connection()).execute(update(outbox).where(outbox.c.id == sent.id).values(
+            rejected_at=datetime.now(UTC), last_error="The signature does not match."))
+    client, _csrf = reporting
+
+    queue = await client.get("/agency/", headers=HTML)
+
+    text = " ".join(queue.text.split())
+    assert "1 message to CCSS was refused" in text and 'href="/agency/link"' in text
