@@ -12,7 +12,7 @@ from bot.flows.chat import Button
 from bot.language.i18n import Plain, _
 from bot.models import CorrectionStatement, Request, UnitAnswer
 from bot.outbound.notify import notify
-from bot.requests import study_parts
+from bot.requests import extensions, study_parts
 from bot.requests.moves import move, record_still
 from protocol.messages import Envelope
 
@@ -51,16 +51,7 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
                                          ref=Plain(request.ref), question=Plain(body["question"])),
                      Button(_("Answer the question"), f"clarify:{request.ref}"))
     elif envelope.type == "request.extended":
-        new_due = date.fromisoformat(body["new_due"])
-        await move(session, request, "extend", "officer", actor_label=who, ground=body["ground"],
-                   received_on=request.received_on, notified_on=date.fromisoformat(body["notified_on"]),
-                   new_due=new_due, note={"reasons": body["reasons"]})
-        request.due_on = new_due
-        await notify(session, request, _(
-            "The agency needs more time for your request {ref}. The new date is {due}. The reason: {reasons}\n\n"
-            "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz or "
-            "0800 803 909).",
-            ref=Plain(request.ref), due=new_due, reasons=Plain(body["reasons"])))
+        await extensions.extend(session, request, body, who)
     elif envelope.type == "request.transferred":
         await move(session, request, "transfer", "officer", actor_label=who, agency=body["to_agency"],
                    received_on=request.received_on, transferred_on=date.fromisoformat(body["transferred_on"]))

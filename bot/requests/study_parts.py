@@ -28,6 +28,7 @@ from bot.copies.items import STUDY_ITEM
 from bot.language.i18n import Plain, _
 from bot.models import CorrectionStatement, Request, StudyPart, UnitAnswer
 from bot.outbound.notify import notify
+from bot.requests import extensions
 from bot.requests.moves import move, record_still
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
@@ -142,16 +143,8 @@ async def apply(session: AsyncSession, part: StudyPart, envelope: Envelope) -> N
     elif envelope.type == "request.extended":
         new_due = date.fromisoformat(body["new_due"])
         part.due_on = new_due
-        if request.due_on is not None and new_due > request.due_on:
-            await move(session, request, "extend", "officer", actor_label=who, ground=body["ground"],
-                       received_on=request.received_on, notified_on=date.fromisoformat(body["notified_on"]),
-                       new_due=new_due, note={"reasons": body["reasons"]})
-            request.due_on = new_due
-            await notify(session, request, _(
-                "The agency needs more time for your request {ref}. The new date is {due}. The reason: {reasons}\n\n"
-                "If you think this is unfair, you can complain to the Privacy Commissioner (privacy.org.nz or "
-                "0800 803 909).",
-                ref=Plain(request.ref), due=new_due, reasons=Plain(body["reasons"])))
+        if request.due_on is not None and new_due > request.due_on:  # the family's request waits for its part
+            await extensions.extend(session, request, body, who)
     elif envelope.type == "correction.statement_attached":
         key = f"{part.unit}:{STUDY_ITEM}{body['item_id']}"
         for statement in await session.exec(select(CorrectionStatement).where(
