@@ -44,8 +44,14 @@ def _msgid_today(old: str) -> str:
     return old
 
 
+# Sentences retired on purpose since, each with why: no longer said, so not looked for.
+RETIRED = {
+    "{day}: {summary}": "[reporting]: an outcome now names the reports that informed it, in the reader's version",
+}
+
+
 def test_the_family_reads_the_same_words_as_before_in_all_four_versions():
-    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    before = {old: said for old, said in json.loads(BEFORE.read_text(encoding="utf-8")).items() if old not in RETIRED}
     today = {message.id for message in _catalogue("en") if message.id}
     renamed = 0
 
