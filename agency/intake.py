@@ -59,7 +59,23 @@ class Intake:
         else:
             raise ValueError(f"the agency does not take {envelope.type!r} messages")
 
+    async def _relayed_before(self, session: AsyncSession, envelope: Envelope) -> bool:
+        """A relay this agency already has (the provider, restored from a backup, relayed it again): acknowledged
+        again as it was, with the same days and units, and nothing made twice."""
+        request = (await session.exec(select(AgencyRequest).where(
+            AgencyRequest.provider == envelope.sender, AgencyRequest.provider_ref == envelope.request))).first()
+        if request is None:
+            return False
+        asked = set((await session.exec(select(Task.unit_id).where(Task.request_id == request.id))).all())
+        units = [unit.id for unit in self.agreement.units if unit.id in asked]  # in the agreement's order, as before
+        await self.outbox.send(session, type="request.received", recipient=envelope.sender, request=envelope.request,
+                               body={"received_on": request.received_on.isoformat(),
+                                     "decision_due": request.due_on.isoformat(), "units": units})
+        return True
+
     async def relayed(self, session: AsyncSession, envelope: Envelope) -> None:
+        if await self._relayed_before(session, envelope):
+            return
         body = envelope.body
         received = self.today()
         due = deadlines.decision_due(received)
@@ -81,6 +97,8 @@ class Intake:
     async def study_part_relayed(self, session: AsyncSession, envelope: Envelope) -> None:
         """One unit's part about a study number: a request of its own (its provider_ref is the part's random
         reference), with one task for that unit, acknowledged in its own stream."""
+        if await self._relayed_before(session, envelope):
+            return
         body = envelope.body
         unit = self.agreement.unit(body["unit"])
         if not unit.holds_study_numbered or body["kind"] not in unit.in_scope_for:

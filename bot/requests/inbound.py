@@ -40,6 +40,8 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
     who = f"agency ({body.get('unit', 'intake')})"
     if envelope.type == "request.received":
         received, due = date.fromisoformat(body["received_on"]), date.fromisoformat(body["decision_due"])
+        if request.received_on is not None and (received, due) == (request.received_on, request.due_on):
+            return  # acknowledged again as before (the relay went again after a restore): nothing new to tell
         await move(session, request, "acknowledge", "system", actor_label=who, received_on=received, due=due)
         request.received_on, request.due_on, request.units = received, due, list(body["units"])
         await notify(session, request, _("The agency has your request {ref}. It must decide by {due}.",

@@ -237,3 +237,20 @@ async def test_a_correction_cannot_move_a_row_to_another_person(agency):
 
     (record,) = await agency.records()
     assert record.participant_id == "BFF-P-0000" and record.corrected_at is None
+
+
+async def test_a_relay_the_agency_already_has_is_acknowledged_again_as_it_was_and_nothing_is_made_twice(agency):
+    from agency.models import AgencyRequest, Task
+    from protocol.messages import new_message
+    from tests.agency.reports.reports_world import relayed_request
+
+    first = relayed_request(agency.agreement, "BFF-2026-000042", "BFF-P-1001")
+    await agency.apply(first)
+    # The provider, restored from a backup, relays the same request again: a new message, the same request.
+    again = new_message("request.relayed", first.sender, first.recipient, first.request, 2, first.body)
+    await agency.apply(again)
+
+    acknowledged = await agency.sent("request.received")
+    assert await agency.count(AgencyRequest) == 1
+    assert await agency.count(Task) == len(acknowledged[0].body["units"])
+    assert [m.body for m in acknowledged] == [acknowledged[0].body] * 2

@@ -112,3 +112,29 @@ async def test_a_message_the_lifecycle_does_not_allow_changes_nothing(new_chat, 
 
     async with sessions() as session:
         assert (await the_request(session, ref)).state == "submitted"
+
+
+async def test_the_agency_acknowledging_again_as_before_changes_nothing_and_tells_the_family_once(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+    await apply(sessions, received(ref))
+    await apply(sessions, answered(ref, UNITS[0]))
+
+    await apply(sessions, received(ref))  # the relay went again after a restore, and was acknowledged again
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+    told = [text for text in await family_told(sessions, ref) if "must decide by" in text]
+    assert (request.state, request.due_on) == ("received", deadlines.decision_due(TODAY))
+    assert len(told) == 1
+
+
+async def test_an_acknowledgement_with_other_days_for_an_acknowledged_request_is_refused(new_chat, sessions):
+    ref = await relayed(new_chat, sessions)
+    await apply(sessions, received(ref))
+    later = date(2026, 11, 26)
+    other = from_agency("request.received", ref, {"received_on": later.isoformat(),
+                                                   "decision_due": deadlines.decision_due(later).isoformat(),
+                                                   "units": UNITS})
+
+    with pytest.raises(IllegalMove):
+        await apply(sessions, other)
