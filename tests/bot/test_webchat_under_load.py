@@ -36,15 +36,15 @@ def _slow_pictures(monkeypatch, seconds: float) -> None:
 async def test_healthz_answers_at_once_while_a_picture_is_being_drawn(web, monkeypatch):  # noqa: F811
     client, _app = web
     await _submitted(client)
-    _slow_pictures(monkeypatch, 1.5)
+    _slow_pictures(monkeypatch, 3.0)
 
-    started = time.perf_counter()
     drawing = asyncio.create_task(client.get(PICTURE))
     await asyncio.sleep(0.2)  # the picture is being drawn now (unless the drawing holds the event loop)
     health = await client.get("/healthz")
-    answered = time.perf_counter() - started
 
-    assert health.status_code == 200 and answered < 1.0, f"/healthz answered {answered:.2f} s in, after the drawing"
+    # Answered while the picture was still being drawn: an order, not a speed (a timed bound flaked on a loaded
+    # machine); a drawing that held the event loop or the database would make /healthz wait for it to finish.
+    assert health.status_code == 200 and not drawing.done(), "/healthz waited for the drawing"
     assert (await drawing).status_code == 200
 
 
