@@ -92,21 +92,30 @@ async def queue_facts(connection: AsyncConnection, t: QueueTables) -> QueueFacts
 
 @dataclass(frozen=True)
 class Trouble:
-    """One message of a stream that has not got through: refused by the other side, or failing to go."""
+    """One message of a stream that has not got through: refused by the other side, failing to go, or (received)
+    come from the other side but failing to apply here."""
 
     type: str
     refused: bool
     reason: str
     since: datetime
+    received: bool = False
 
 
 async def stream_troubles(connection: AsyncConnection, t: QueueTables, stream: str) -> list[Trouble]:
-    """The messages of one stream (a request's, by its reference) refused or failing, oldest first."""
-    box = t.outbox
+    """The messages of one stream (a request's, by its reference) refused, failing to go, or received and failing
+    to apply, oldest first."""
+    box, inbox = t.outbox, t.inbox
     rows = await connection.execute(
         select(box.c.type, box.c.rejected_at, box.c.last_error, box.c.created_at)
         .where(box.c.stream == stream, box.c.delivered_at.is_(None),
                (box.c.rejected_at.is_not(None)) | and_(box.c.attempts > 0, box.c.last_error.is_not(None)))
         .order_by(box.c.sequence))
-    return [Trouble(type, rejected is not None, str(error or "no reason kept"), rejected or created)
-            for type, rejected, error, created in rows.all()]
+    going = [Trouble(type, rejected is not None, str(error or "no reason kept"), rejected or created)
+             for type, rejected, error, created in rows.all()]
+    came = await connection.execute(
+        select(inbox.c.type, inbox.c.last_error, inbox.c.received_at)
+        .where(inbox.c.stream == stream, inbox.c.applied_at.is_(None), inbox.c.attempts > 0,
+               inbox.c.last_error.is_not(None))
+        .order_by(inbox.c.sequence))
+    return going + [Trouble(type, False, str(error), received, received=True) for type, error, received in came.all()]

@@ -280,15 +280,21 @@ async def ping_peer(url: str, view: LinkView, peer: str, *, timeout: float = 10.
     return read_pong(view, answer.content, nonce, peer)
 
 
-async def check_peer(url: str, view: LinkView, peer: str) -> PeerCheck:
-    """Ping the other organisation's server and say what was found, never raising: for status pages."""
+async def check_peer(url: str, view: LinkView, peer: str, end=None) -> PeerCheck:
+    """Ping the other organisation's server and say what was found, never raising: for status pages. With this
+    side's queue `end`, also compare the two sides' streams, so a side restored from an older backup shows
+    while it is unsettled (`tono link repair` settles it)."""
     try:
         compared = await ping_peer(url, view, peer)
+        problems = list(compared.problems)
+        if end is not None and not problems:
+            theirs, ours = await compare_streams(url, view, peer, end, repair=False)
+            problems += [f"The streams disagree (run `tono link repair`): {sentence}" for sentence in ours + theirs]
     except PeerUnavailable as failure:
         return PeerCheck(url, False, [f"It does not answer: {failure.reason}."])
     except PingRefused as refused:
         return PeerCheck(url, True, [str(refused)])
-    return PeerCheck(url, True, compared.problems)
+    return PeerCheck(url, True, problems)
 
 
 def _unreadable(text: str) -> bool:

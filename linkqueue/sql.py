@@ -181,7 +181,18 @@ class SqlQueueEnd(InboxEnd):
     async def settle_streams(self, other: str, theirs: streams.Positions) -> list[streams.Difference]:
         """Settle this side's part of the streams that disagree with the other's positions (linkqueue/streams.py)."""
         async with self.sessions.begin() as session:
-            return await streams.settle(await session.connection(), self.t, self.party, other, theirs)
+            connection = await session.connection()
+            settled = await streams.settle(connection, self.t, self.party, other, theirs)
+            for numbers in (await streams.renumber(connection, self.t, other, theirs)).values():
+                # Each renumbered message is signed again: its sequence is part of what was signed.
+                for message_id, sequence in numbers:
+                    raw = (await connection.execute(select(self.t.outbox.c.envelope).where(
+                        self.t.outbox.c.id == message_id))).scalar_one()
+                    envelope = Envelope.from_json(raw, check_body=False)
+                    again = sign(replace(envelope, sequence=sequence, signature=None), self.private_key)
+                    await connection.execute(update(self.t.outbox).where(self.t.outbox.c.id == message_id).values(
+                        envelope=again.to_json(), attempts=0, next_attempt_at=utcnow(), last_error=None))
+            return settled
 
     async def resend_refused(self) -> int:
         """Send again every message the other side refused, once its cause is fixed: each is signed afresh with

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from linkqueue.ping import LinkView, PingRefused, read_signed, signed_json
 from linkqueue.tables import QueueTables
 from protocol.clock import utcnow
+from protocol.receiving import REUSED
 
 STREAMS_PATH = "/protocol/streams"
 STREAMS_LIMIT = 16 * 1024 * 1024  # about 200,000 streams' positions
@@ -73,6 +74,11 @@ async def differences(connection: AsyncConnection, t: QueueTables, me: str, othe
             found.append(Difference(stream, f"{_name(stream)}: {other} has {they_received} message(s) from {me}, "
                                     f"but {me} remembers sending {sent} ({me} was restored from an older backup): "
                                     f"{me}'s next message must be number {they_received + 1}."))
+        elif reused := await _reused(connection, t, other, stream, they_received):
+            found.append(Difference(stream, f"{_name(stream)}: {other} refused {me}'s message(s) numbered "
+                                    f"{', '.join(map(str, reused))}, numbers it already has from other messages "
+                                    f"({me} was restored from an older backup): {me} numbers them afresh from "
+                                    f"{they_received + 1}."))
         elif delivered.get(stream, 0) > they_received:
             found.append(Difference(stream, f"{_name(stream)}: {me} delivered up to message {delivered[stream]}, "
                                     f"but {other} has only {they_received} ({other} was restored from an older "
@@ -102,6 +108,55 @@ async def settle(connection: AsyncConnection, t: QueueTables, me: str, other: st
             box.c.delivered_at.is_not(None)).values(delivered_at=None, attempts=0, next_attempt_at=now,
                                                     last_error=None))
     return found
+
+
+def _stale(t: QueueTables, other: str, stream: str, they_received: int):
+    """Messages made since a restore, numbered from the forgotten counter, that the other side cannot have: not
+    delivered, numbered at or below what it has, and never tried or refused for that reused number. (One tried
+    whose answer was lost may be there after all; it is left alone, and goes as a duplicate.)"""
+    box = t.outbox
+    return and_(box.c.recipient == other, box.c.stream == stream, box.c.delivered_at.is_(None),
+                box.c.sequence <= they_received, (box.c.attempts == 0) | box.c.last_error.contains(REUSED))
+
+
+async def _reused(connection: AsyncConnection, t: QueueTables, other: str, stream: str,
+                  they_received: int) -> list[int]:
+    return list((await connection.execute(select(t.outbox.c.sequence).where(
+        _stale(t, other, stream, they_received)).order_by(t.outbox.c.sequence))).scalars().all())
+
+
+async def renumber(connection: AsyncConnection, t: QueueTables, other: str,
+                   theirs: Positions) -> dict[str, list[tuple[str, int]]]:
+    """After `settle`: the messages this side made since it was restored and has not delivered were numbered
+    from its forgotten counter, so they reuse numbers the other side already applied (and would wait for ever).
+    Each gets the next free number, in its order, and the counter moves past them; returns, per stream, the
+    (message id, new sequence) pairs, whose envelopes the caller signs again (the sequence is signed)."""
+    box, counter = t.outbox, t.stream_out
+    renumbered: dict[str, list[tuple[str, int]]] = {}
+    for stream, where in theirs.items():
+        they_received = where.get("received", 0)
+        stale = (await connection.execute(select(box.c.id).where(_stale(t, other, stream, they_received))
+                                          .order_by(box.c.sequence))).scalars().all()
+        if not stale:
+            continue
+        last = (await connection.execute(select(counter.c.last_sequence).where(
+            counter.c.recipient == other, counter.c.stream == stream))).scalar() or 0
+        following = (await connection.execute(select(box.c.id).where(
+            box.c.recipient == other, box.c.stream == stream, box.c.delivered_at.is_(None),
+            box.c.sequence > they_received).order_by(box.c.sequence))).scalars().all()
+        # The stale ones first (they were made first), then those numbered past the other's position: the other
+        # stores a stream's messages only in turn, so it has none of these.
+        start = max(they_received, 0)
+        pairs = [(message_id, start + index) for index, message_id in enumerate([*stale, *following], start=1)]
+        renumbered[stream] = pairs
+        # In two passes, through numbers no message has, so the stream's unique numbering holds at every step.
+        for message_id, sequence in pairs:
+            await connection.execute(update(box).where(box.c.id == message_id).values(sequence=-sequence))
+        for message_id, sequence in pairs:
+            await connection.execute(update(box).where(box.c.id == message_id).values(sequence=sequence))
+        await connection.execute(update(counter).where(counter.c.recipient == other, counter.c.stream == stream)
+                                 .values(last_sequence=max(last, pairs[-1][1])))
+    return renumbered
 
 
 def ask(view: LinkView, mine: Positions, *, repair: bool) -> tuple[str, str]:

@@ -146,6 +146,10 @@ def check_authored(raw: bytes | str | dict, keyring: Mapping, expected_recipient
     return Verdict(Outcome.APPLY, f"Message {envelope.id} is genuine and well formed.", envelope, authentic=True)
 
 
+# The words of the refusal of a number already used: the sender's `tono link repair` finds its messages by them.
+REUSED = "was already used by another message"
+
+
 def check_turn(verdict: Verdict, last_applied_sequence: int | None, already_applied: bool) -> Verdict:
     """A check_authored verdict placed in its stream: duplicate, out of order, or next (then APPLY)."""
     envelope = verdict.envelope
@@ -157,6 +161,11 @@ def check_turn(verdict: Verdict, last_applied_sequence: int | None, already_appl
         return Verdict(Outcome.DUPLICATE, f"Message {envelope.id} was applied before, so it is acknowledged "
                        "and not applied again.", envelope, authentic=True)
     expected = (last_applied_sequence or 0) + 1
+    if envelope.sequence < expected:  # a number already used by another message: it will never be next
+        return Verdict(Outcome.OUT_OF_ORDER, f"Sequence {envelope.sequence} in stream {_describe(envelope.stream)} "
+                       f"{REUSED} (expected {expected}): the sender was restored from an "
+                       "older backup; `tono link repair` numbers its messages afresh.", envelope, "out_of_order",
+                       True)
     if envelope.sequence != expected:
         return Verdict(Outcome.OUT_OF_ORDER, f"Expected sequence {expected} in stream "
                        f"{_describe(envelope.stream)}, got {envelope.sequence}.", envelope, "out_of_order", True)

@@ -124,7 +124,7 @@ class PeerLink(_Moving):
         self.peer = agreement.agency.id if side == "provider" else agreement.provider.id
         # This server's view of the link, which a signed ping compares with the other's (linkqueue/ping.py).
         self.view = LinkView(party, agreement.version, keyring, private_key)
-        self.end.peer_check = partial(check_peer, peer_url, self.view, self.peer)
+        self.end.peer_check = partial(check_peer, peer_url, self.view, self.peer, self.end)
 
     async def step(self) -> int:
         moved = await self.end.push(self.deliver)

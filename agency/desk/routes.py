@@ -80,12 +80,15 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
         events = await store.history(session, agency_request, task)
         names = await store.officer_names(session, {task.claimed_by} if task.claimed_by else set())
         shown = await report_store.record_views(session, officer.unit_id, records)
+    troubles = getattr(actions.outbox, "troubles", None)  # the linked queue's end: what has not got through
     view = task_view(task, agency_request, officer, events, actions.today(), names.get(task.claimed_by))
     return desk.render(request, "task.html", {
         "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES,
         "grounds": GROUNDS, "ground_sections": GROUND_SECTIONS, "extension_grounds": EXTENSION_CHOICES,
         "decisions": inputs.DECISIONS,
         "values": values or {}, "failed": failed, "officer": officer, "nav": "queue",
+        "troubles": await troubles(agency_request.provider_ref) if troubles else [],
+        "other": actions.agreement.provider.names.en.short,
         "messages": [Message(error, "error")] if error else []}, status_code=status)
 
 

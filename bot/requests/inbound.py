@@ -14,6 +14,7 @@ from bot.models import CorrectionStatement, Request, UnitAnswer
 from bot.outbound.notify import notify
 from bot.requests import extensions, study_parts
 from bot.requests.moves import move, record_still
+from bot.requests.repeats import ContradictingAnswer, same_answer
 from protocol.messages import Envelope
 
 
@@ -79,6 +80,15 @@ async def apply_agency_message(session: AsyncSession, envelope: Envelope) -> Non
 
 
 async def _unit_answered(session: AsyncSession, request: Request, body: dict, who: str) -> None:
+    before = (await session.exec(select(UnitAnswer).where(UnitAnswer.request_id == request.id,
+                                                          UnitAnswer.unit == body["unit"]))).first()
+    if before is not None:
+        if same_answer(before.body, body):
+            return  # answered again as before (the agency was restored from a backup): nothing new
+        raise ContradictingAnswer(
+            f"{body['unit']} answered request {request.ref} again, differently from its answer of "
+            f"{before.body.get('answered_on', 'before')} (was the agency restored from a backup?). The first "
+            "answer stands and the family has it; ask the unit which is right before anything else is done.")
     session.add(UnitAnswer(request_id=request.id, unit=body["unit"], body=body))
     await session.flush()
     await study_parts.complete_if_answered(session, request, who)

@@ -30,6 +30,7 @@ from bot.models import CorrectionStatement, Request, StudyPart, UnitAnswer
 from bot.outbound.notify import notify
 from bot.requests import extensions
 from bot.requests.moves import move, record_still
+from bot.requests.repeats import ContradictingAnswer, same_answer
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 from protocol.messages import Envelope
@@ -132,6 +133,12 @@ async def apply(session: AsyncSession, part: StudyPart, envelope: Envelope) -> N
     elif envelope.type == "unit.answered":
         if body["unit"] != part.unit:
             raise ValueError(f"study part {part.ref} was asked of {part.unit!r}, not {body['unit']!r}")
+        if part.answer is not None:  # answered again (the agency was restored from a backup)
+            if same_answer(part.answer, body):
+                return
+            raise ContradictingAnswer(f"{part.unit} answered study part {part.ref} again, differently from its "
+                                      "first answer (was the agency restored from a backup?). The first answer "
+                                      "stands; ask the unit which is right before anything else is done.")
         part.answer, part.state, part.answered_at = body, "answered", utcnow()
         session.add(part)
         await session.flush()

@@ -78,11 +78,13 @@ def test_a_message_after_a_gap_is_out_of_order_and_says_which_sequence_was_expec
     assert verdict.envelope is not None
 
 
-def test_a_message_from_before_the_last_applied_one_is_out_of_order_too():
+def test_a_message_reusing_a_number_already_applied_is_out_of_order_and_says_the_sender_was_restored():
     verdict = receive(signed(sequence=2).to_json(), last=2)
 
     assert verdict.outcome == Outcome.OUT_OF_ORDER
-    assert "expected sequence 3" in verdict.reason.lower()
+    assert "Sequence 2 in stream" in verdict.reason and "was already used by another message (expected 3)" in (
+        verdict.reason)
+    assert "restored from an older backup; `tono link repair`" in verdict.reason
 
 
 def test_a_stream_with_nothing_applied_yet_expects_sequence_1():

@@ -93,3 +93,21 @@ async def test_staff_are_told_on_the_queue_and_the_request_page_says_what_happen
     assert "The signature does not match" in request_page.text
     assert 'href="/provider/link"' in request_page.text
     assert "refused this request" not in other.text  # only the request whose message it was
+
+
+async def test_a_message_from_the_agency_that_could_not_be_applied_is_shown_on_its_requests_page(app, client):
+    from tests.bot.desk.provider_desk_support import family_asks
+
+    ref = await family_asks(app)
+    inbox = QUEUE_TABLES["provider"].inbox
+    why = "evaluation answered request again, differently from its answer of 2026-12-01"
+    async with app.state.sessions.begin() as session:
+        await (await session.connection()).execute(inbox.insert().values(
+            id="m-unapplied-1", sender="agency", stream=ref, sequence=1, type="unit.answered", envelope="{}",
+            received_at=datetime.now(UTC), attempts=5, last_error=why))
+    await sign_in(client)
+
+    request_page = await client.get(f"/provider/requests/{ref}", headers=HTML)
+
+    assert "message about this request could not be applied here" in request_page.text
+    assert "“unit.answered”" in request_page.text and why in request_page.text

@@ -138,3 +138,45 @@ async def test_an_acknowledgement_with_other_days_for_an_acknowledged_request_is
 
     with pytest.raises(IllegalMove):
         await apply(sessions, other)
+
+
+async def test_a_unit_answering_again_as_before_on_a_later_day_changes_nothing_and_tells_the_family_once(
+        new_chat, sessions):
+    from bot.models import UnitAnswer
+
+    ref = await relayed(new_chat, sessions)
+    await apply(sessions, received(ref))
+    for unit in UNITS:
+        await apply(sessions, answered(ref, unit))
+    told_before = await family_told(sessions, ref)
+    again = answered(ref, UNITS[0])
+    again.body["answered_on"] = date(2026, 11, 30).isoformat()  # the agency restored, the officer answered anew
+
+    await apply(sessions, again)
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+        answers = (await session.exec(select(UnitAnswer).where(UnitAnswer.request_id == request.id))).all()
+    assert request.state == "answered"
+    assert sorted(a.unit for a in answers) == sorted(UNITS)
+    assert await family_told(sessions, ref) == told_before
+
+
+async def test_a_unit_answering_again_differently_is_refused_with_a_sentence_and_the_first_answer_stands(
+        new_chat, sessions):
+    from bot.models import UnitAnswer
+    from bot.requests.repeats import ContradictingAnswer
+
+    ref = await relayed(new_chat, sessions)
+    await apply(sessions, received(ref))
+    await apply(sessions, answered(ref, UNITS[0]))
+    other = answered(ref, UNITS[0])
+    other.body["not_held"] = [{"description": "Nothing about this person."}]
+
+    with pytest.raises(ContradictingAnswer, match=f"{UNITS[0]} answered request {ref} again, differently"):
+        await apply(sessions, other)
+
+    async with sessions() as session:
+        request = await the_request(session, ref)
+        kept = (await session.exec(select(UnitAnswer).where(UnitAnswer.request_id == request.id))).one()
+    assert kept.body["not_held"] == []
