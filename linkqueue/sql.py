@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from linkqueue import dead_letters, health, streams
@@ -234,12 +235,15 @@ class SqlQueueEnd(InboxEnd):
 
     # --- applying (receiving is InboxEnd's, in linkqueue/inbox.py) ----------------------------------
 
-    async def receive(self, session: AsyncSession, limit: int = 1) -> list[Envelope]:
-        """Claim stored, unapplied messages in the caller's transaction, oldest stream position first."""
+    async def receive(self, session: AsyncSession, limit: int = 1,
+                      waiting: frozenset[str] = frozenset()) -> list[Envelope]:
+        """Claim stored, unapplied messages in the caller's transaction, oldest stream position first, none of
+        the `waiting` streams."""
         inbox = self.t.inbox
         rows = (await _run(session,
             select(inbox.c.envelope)
-            .where(inbox.c.applied_at.is_(None), inbox.c.attempts < MAX_APPLY_ATTEMPTS)
+            .where(inbox.c.applied_at.is_(None), inbox.c.attempts < MAX_APPLY_ATTEMPTS,
+                   *([inbox.c.stream.not_in(waiting)] if waiting else []))
             .order_by(inbox.c.received_at, inbox.c.sequence).limit(limit)
             .with_for_update(skip_locked=True)
         )).scalars().all()
@@ -262,11 +266,12 @@ class SqlQueueEnd(InboxEnd):
     async def consume(self, handler: Handler, limit: int = 100) -> int:
         """Apply up to `limit` stored messages, each in its own transaction; returns how many applied."""
         applied = 0
+        waiting: set[str] = set()  # streams whose message failed this round: the rest of each waits for it
         for _ in range(limit):
             envelope = None
             try:
                 async with self.sessions.begin() as session:
-                    claimed = await self.receive(session)
+                    claimed = await self.receive(session, waiting=frozenset(waiting))
                     if not claimed:
                         break
                     envelope = claimed[0]
@@ -280,7 +285,11 @@ class SqlQueueEnd(InboxEnd):
                     raise
                 log.exception("applying message %s failed", envelope.id)
                 await self._failed(envelope, error)
-                break  # try again on the next round, after whatever went wrong had a chance to pass
+                if isinstance(error, DBAPIError):
+                    break  # the database itself: try again on the next round, once it had a chance to pass
+                # The message's own fault (it cannot be applied as it is): other requests' messages go on, and
+                # this stream's later messages wait for it, so one bad message holds up nobody else.
+                waiting.add(envelope.request or "")  # the inbox keeps a stream by its request
         return applied
 
     async def _failed(self, envelope: Envelope, error: Exception) -> None:

@@ -114,6 +114,35 @@ async def test_a_failure_while_applying_changes_nothing_and_the_message_is_appli
     assert handler.seen == [sent.id]
 
 
+class RefusesOne:
+    """A handler that cannot apply one request's messages (its own fault, not the database's)."""
+
+    def __init__(self, bad_request: str):
+        self.bad_request, self.seen = bad_request, []
+
+    async def __call__(self, session, envelope):
+        if envelope.request == self.bad_request:
+            raise ValueError("this message cannot be applied as it is")
+        self.seen.append(envelope.id)
+
+
+async def test_a_message_that_cannot_be_applied_holds_up_only_the_later_messages_of_its_own_request(ends):
+    provider, agency, sessions = ends
+    bad_first = await _send(provider, sessions, request="BFF-2026-000001")
+    bad_second = await _send(provider, sessions, request="BFF-2026-000001")
+    other = await _send(provider, sessions, request="BFF-2026-000002")
+    await provider.push(ends.to_agency)
+    handler = RefusesOne("BFF-2026-000001")
+
+    assert await agency.consume(handler) == 1  # one round: the other request's message is not held up
+
+    inbox = QUEUE_TABLES["agency"].inbox
+    async with agency.sessions() as session:
+        tried = dict((await (await session.connection()).execute(select(inbox.c.id, inbox.c.attempts))).all())
+    assert handler.seen == [other.id]
+    assert (tried[bad_first.id], tried[bad_second.id]) == (1, 0)  # the later one waited for the first
+
+
 async def test_a_tampered_message_is_refused_kept_as_a_dead_letter_and_never_applied(ends):
     provider, agency, sessions = ends
     handler = Applied()
