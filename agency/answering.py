@@ -18,7 +18,7 @@ from agency.moves import move_request, move_task
 from agency.report_rows import RowShape
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
-from protocol.grounds import ITEM_GROUNDS
+from protocol.grounds import ITEM_GROUNDS, NCND_GROUNDS
 from protocol.queue import Outbox
 from protocol.tasks import OPEN_TASK_STATES, request_is_answered
 
@@ -44,6 +44,10 @@ class Answer:
     corrected_values: dict[int, dict] = field(default_factory=dict)
     not_corrected: dict[int, str] = field(default_factory=dict)  # record id -> why not
     note: str = ""
+    # s 47: the unit will not say whether it holds anything (ground, explanation): it stands alone.
+    neither_confirm_nor_deny: tuple[str, str] | None = None
+    # A correction about information this unit does not hold: one press, nothing else.
+    not_ours: bool = False
 
 
 def check_unit(officer: Officer, task: Task) -> None:
@@ -147,7 +151,9 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
         raise AnswerError(f"{bad} are not grounds for withholding under the Privacy Act 2020 (ss 49-53).")
     if any(not why.strip() for _, why in given.withhold.values()):
         raise AnswerError("Explain each withheld record in a sentence the family will read.")
-    if not chosen and not given.not_held:
+    if given.neither_confirm_nor_deny is not None or given.not_ours:
+        _standing_alone(given, chosen, request.kind)
+    elif not chosen and not given.not_held:
         raise AnswerError("Release, withhold or correct at least one record, or say what is not held.")
     body: dict = {
         "unit": task.unit_id,
@@ -157,6 +163,11 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
         "not_held": [{"description": text} for text in given.not_held if text.strip()],
         "answered_on": today.isoformat(),
     }
+    if given.neither_confirm_nor_deny is not None:
+        ground, why = given.neither_confirm_nor_deny
+        body["neither_confirm_nor_deny"] = {"ground": ground, **({"explanation": why} if why.strip() else {})}
+    if given.not_ours:
+        body["not_ours"] = True
     if given.corrected:
         body["corrected"] = [{"item_id": str(i), "title": records[i].title, "old_text": records[i].body,
                               "new_text": text} for i, text in given.corrected.items()]
@@ -183,11 +194,30 @@ async def answer(session: AsyncSession, task: Task, officer: Officer, given: Ans
     return body
 
 
+def _standing_alone(given: Answer, chosen: list[int], kind: str) -> None:
+    """Neither confirming nor denying (an access request), or saying a correction is not the unit's, is the whole
+    answer: a released record or a "not held" beside it would say what it declines to say, or contradict it."""
+    if given.neither_confirm_nor_deny is not None and given.not_ours:
+        raise AnswerError("Choose one: neither confirm nor deny, or not ours.")
+    if given.neither_confirm_nor_deny is not None:
+        if kind != "access":
+            raise AnswerError("Neither confirm nor deny answers an access request; a correction is corrected or not.")
+        if given.neither_confirm_nor_deny[0] not in NCND_GROUNDS:
+            raise AnswerError(f"{given.neither_confirm_nor_deny[0]!r} is not a ground on which the Privacy Act 2020 "
+                              f"(s 47) lets an agency neither confirm nor deny: use one of {', '.join(NCND_GROUNDS)}.")
+    if given.not_ours and kind != "correction":
+        raise AnswerError("Not ours answers a correction request; for an access request say what is not held.")
+    if chosen or given.not_held:
+        raise AnswerError("Neither confirm nor deny, or not ours, is the whole answer: release, withhold, correct "
+                          "or say nothing else beside it.")
+
+
 async def ask_clarification(session: AsyncSession, task: Task, officer: Officer, question: str,
                             outbox: Outbox) -> None:
     request = await _request_of(session, task, officer)
     _not_about_a_study_number(request, "ask the family a question")
-    await move_request(session, request, "ask_clarification", "officer", actor=officer.login, question=question)
+    await move_request(session, request, "ask_clarification", "officer", actor=officer.login, question=question,
+                       for_task=task.id)
     await _tell_provider(session, outbox, request, "clarification.asked", {"unit": task.unit_id, "question": question})
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from agency.models import AgencyRecord, AgencyRequest, Task
+from agency.models import AgencyEvent, AgencyRecord, AgencyRequest, Task
 from agency.moves import move_request, move_task
 from agency.reports import receive_part
 from protocol import deadlines
@@ -49,7 +49,7 @@ class Intake:
         body = envelope.body
         if envelope.type == "clarification.answered":
             await move_request(session, request, "answer_clarification", "family", actor="provider",
-                               answer=body["answer"])
+                               answer=body["answer"], for_task=await _asking_task(session, request))
             request.clarification_answer = body["answer"]
         elif envelope.type == "request.withdrawn":
             await move_request(session, request, "withdraw", "family", actor="provider")
@@ -139,3 +139,10 @@ def tasks_due_soon(tasks: list[Task], today: date, within_working_days: int) -> 
     """Tasks whose due date is within the reminder window (the sweep reminds officers of these)."""
     horizon = deadlines.add_working_days(today, within_working_days)
     return [t for t in tasks if t.state in OPEN_TASK_STATES and t.due_on <= horizon]
+
+
+async def _asking_task(session: AsyncSession, request: AgencyRequest) -> int | None:
+    """The task whose unit asked the family the question now answered: the answer is that unit's to see."""
+    return (await session.exec(select(AgencyEvent.task_id).where(
+        AgencyEvent.request_id == request.id, AgencyEvent.trigger == "ask_clarification")
+        .order_by(AgencyEvent.seq.desc()))).first()

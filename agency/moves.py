@@ -30,12 +30,14 @@ async def _append(session: AsyncSession, request_id: int, task_id: int | None, s
 
 
 async def move_request(session: AsyncSession, request: AgencyRequest, trigger: str, role: str, actor: str = "",
-                       note: dict | None = None, **context: Any) -> AgencyEvent:
-    """Fire a request trigger; lifecycle.IllegalMove (and no change) when not allowed."""
+                       note: dict | None = None, *, for_task: int | None = None, **context: Any) -> AgencyEvent:
+    """Fire a request trigger; lifecycle.IllegalMove (and no change) when not allowed. `for_task`: the task on
+    whose behalf the request moved (a unit's clarification question, and the family's answer to it), so only that
+    unit sees the event (agency.desk.store.history)."""
     step = lifecycle.fire(request.state, trigger, role, **context)
     request.state = step.dest
     session.add(request)
-    return await _append(session, request.id, None, step, role, actor, note)
+    return await _append(session, request.id, for_task, step, role, actor, note)
 
 
 async def move_task(session: AsyncSession, task: Task, trigger: str, role: str, actor: str = "",

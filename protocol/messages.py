@@ -172,6 +172,8 @@ MESSAGE_TYPES: dict[str, MessageType] = {t.name: t for t in [
                      "statement_attached": _list(_object({"item_id": _ID, "statement": _text()})),
                      "neither_confirm_nor_deny": _object({"ground": {"enum": list(NCND_GROUNDS)}},
                                                          {"explanation": _text()}),
+                     # A correction about information the unit does not hold: it had nothing to change.
+                     "not_ours": {"const": True},
                      "note": _text()})),
     MessageType("correction.statement", "provider", "The family's statement of correction, to attach to "
                 "information the agency would not correct.", _object({"item_id": _ID, "statement": _text()})),

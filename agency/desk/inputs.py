@@ -14,7 +14,7 @@ from agency.models import AgencyRecord
 from deskkit.inputs import Text, checked, where
 from deskkit.problems import DeskProblem
 from deskkit.text import CONTROL_CHARACTERS
-from protocol.grounds import ITEM_GROUNDS, ExtensionGround
+from protocol.grounds import ITEM_GROUNDS, NCND_GROUNDS, ExtensionGround
 from protocol.messages import FREE_TEXT, MAX_ITEMS, RECORD_TEXT, ROW_VALUE_TEXT, SHORT_TEXT
 
 # An item that was found exists, so "does not exist" is never a ground for withholding it: say "not held".
@@ -66,6 +66,15 @@ class NotCorrected(_Strict):
     reason: FreeText = Field(description="Why it is not corrected; the family may then ask for a statement.")
 
 
+NcndGround = Literal[NCND_GROUNDS]  # type: ignore[valid-type]
+
+
+class NeitherConfirmNorDeny(_Strict):
+    ground: NcndGround = Field(description="A ground on which s 47 lets an agency neither confirm nor deny.")
+    explanation: OptionalText = Field("", description="Anything more the family should read; it must not say "
+                                                      "whether the unit holds anything.")
+
+
 class AnswerIn(_Strict):
     """The unit's answer. For an access request every record the unit holds about the person is either
     released or withheld; for a correction, the records the correction is about are corrected or not."""
@@ -77,6 +86,11 @@ class AnswerIn(_Strict):
     corrected: list[Corrected] = Field(default_factory=list, max_length=MAX_ITEMS)
     not_corrected: list[NotCorrected] = Field(default_factory=list, max_length=MAX_ITEMS)
     note: OptionalText = ""
+    neither_confirm_nor_deny: NeitherConfirmNorDeny | None = Field(
+        None, description="An access request: the unit will not say whether it holds anything (s 47). The whole "
+                          "answer: nothing is released, withheld or said to be not held beside it.")
+    not_ours: bool = Field(False, description="A correction request about information your unit does not hold: "
+                                              "the whole answer.")
 
 
 class ClarifyIn(_Strict):
@@ -190,16 +204,28 @@ def to_answer(given: AnswerIn, records: list[AgencyRecord], kind: str) -> Answer
                          "person.")
     if twice := sorted(i for i, n in Counter(chosen).items() if n > 1):
         raise wrong(f"Choose one thing to do with '{titles[twice[0]]}': it was given more than one answer.")
-    if kind == "access" and (undecided := [r for r in records if r.id not in chosen]):
+    alone = given.neither_confirm_nor_deny is not None or given.not_ours
+    if alone and (chosen or given.not_held):
+        raise wrong("Neither confirm nor deny, or not ours, is the whole answer: choose nothing else for the records "
+                    "and say nothing about what is not held.")
+    if given.neither_confirm_nor_deny is not None and kind != "access":
+        raise wrong("Neither confirm nor deny answers an access request; a correction is corrected or not.")
+    if given.not_ours and kind != "correction":
+        raise wrong("Not ours answers a correction request; for an access request, say what your unit does not "
+                    "hold.")
+    if not alone and kind == "access" and (undecided := [r for r in records if r.id not in chosen]):
         raise wrong(f"Release or withhold every record: nothing was chosen for '{undecided[0].title}'.")
-    if not chosen and not given.not_held:
+    if not alone and not chosen and not given.not_held:
         raise wrong("Release, withhold or correct at least one record, or say what your unit does not hold.")
+    ncnd = given.neither_confirm_nor_deny
     return Answer(release=list(given.release),
                   withhold={w.record_id: (w.ground, w.explanation) for w in given.withhold},
                   not_held=list(given.not_held),
                   corrected={c.record_id: c.new_text for c in given.corrected if c.values is None},
                   corrected_values={c.record_id: dict(c.values) for c in given.corrected if c.values is not None},
-                  not_corrected={n.record_id: n.reason for n in given.not_corrected}, note=given.note)
+                  not_corrected={n.record_id: n.reason for n in given.not_corrected}, note=given.note,
+                  neither_confirm_nor_deny=(ncnd.ground, ncnd.explanation) if ncnd else None,
+                  not_ours=given.not_ours)
 
 
 def _field(form, key: str) -> str:
@@ -241,6 +267,14 @@ def answer_from_form(form, records: list[AgencyRecord], kind: str) -> AnswerIn:
         raise wrong(f"Record {stray[0][:20]} is not one of your unit's records about this person.")
     data: dict = {"release": [], "withhold": [], "corrected": [], "not_corrected": [], "note": _field(form, "note"),
                   "not_held": [line for line in _field(form, "not_held").splitlines() if line.strip()]}
+    if _field(form, "whole") == "neither_confirm_nor_deny":  # the whole answer, whatever else the form holds
+        return parse(AnswerIn, {"neither_confirm_nor_deny": {"ground": _field(form, "ncnd_ground"),
+                                                             "explanation": _field(form, "ncnd_explanation")},
+                                "note": data["note"]},
+                     {"neither_confirm_nor_deny.ground": "The ground for neither confirming nor denying",
+                      "neither_confirm_nor_deny.explanation": "The explanation", "note": "The note"})
+    if _field(form, "whole") == "not_ours":
+        return parse(AnswerIn, {"not_ours": True, "note": data["note"]}, {"note": "The note"})
     labels = {f"not_held.{n}": f"Line {n + 1} of what your unit does not hold" for n in range(len(data["not_held"]))}
     labels |= {"not_held": "The list of what your unit does not hold", "note": "The note"}
     for record_id, title in titles.items():

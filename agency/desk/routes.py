@@ -15,6 +15,7 @@ from agency.moves import record_opening
 from deskkit.desk import Desk, Message
 from deskkit.inputs import form_values
 from deskkit.problems import DeskProblem
+from protocol.grounds import NCND_GROUNDS
 from protocol.tasks import allowed_task_triggers
 
 LABELS = {
@@ -85,6 +86,7 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
     return desk.render(request, "task.html", {
         "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES,
         "grounds": GROUNDS, "ground_sections": GROUND_SECTIONS, "extension_grounds": EXTENSION_CHOICES,
+        "ncnd_grounds": NCND_GROUNDS,
         "decisions": inputs.DECISIONS,
         "values": values or {}, "failed": failed, "officer": officer, "nav": "queue",
         "troubles": await troubles(agency_request.provider_ref) if troubles else [],

@@ -122,7 +122,9 @@ def task_view(task: Task, request: AgencyRequest, officer: Officer, events: list
             "received_on": request.received_on.isoformat(), "due_on": request.due_on.isoformat(),
             "original_due_on": deadlines.decision_due(request.received_on).isoformat(),
             "transfer_by": deadlines.transfer_due(request.received_on).isoformat(),
-            "clarification": {"question": last_question(events), "answer": request.clarification_answer},
+            # Only the unit that asked sees its question and the family's answer (events are the task's own).
+            "clarification": {"question": (question := last_question(events)),
+                              "answer": request.clarification_answer if question else None},
         },
         "history": [event_row(e) for e in events],
     }

@@ -26,16 +26,26 @@ def _holder(agreement: Agreement, holder: str, language: str, register: str,
             Plain(agreement.text(unit.purpose, language, register)), Plain(seen_by))
 
 
+WHOLE_ANSWERS = ("neither_confirm_nor_deny", "not_ours")  # a unit's answer that stands alone: no count of records
+
+
 def explanation(agreement: Agreement, ref: str, items: list[Item], language: str, register: str,
-                made_on: date) -> list[Text]:
-    """The explanation, one message per part, in the family's language and register."""
+                made_on: date, kind: str = "access") -> list[Text]:
+    """The explanation, one message per part, in the family's language and register. A part whose answer stands
+    alone (neither confirm nor deny; a correction that is not its business) says that instead of a count, and a
+    correction's part says what was done rather than counting records it was never asked about."""
     said: list[Text] = [_("<b>The answer to your request {ref}</b>\nMade on {day}. Here is what {provider} and the "
                           "agency hold, and what you can do next.", ref=Plain(ref), day=made_on)]
     for holder, study in dict.fromkeys((item.holder, item.study_numbered) for item in items):
         mine = [i for i in items if (i.holder, i.study_numbered) == (holder, study)]
         name, purpose, seen_by = _holder(agreement, holder, language, register, study)
         given = sum(i.given for i in mine)
-        if study:
+        if whole := [i for i in mine if i.kind in WHOLE_ANSWERS]:
+            said += _whole(whole[0], name)
+            continue
+        if kind == "correction" and holder != PROVIDER:
+            said.append(_("What <b>{name}</b> did about your correction:", name=name))
+        elif study:
             said.append(_("Records at <b>{name}</b> kept under a study number instead of your name: {count}. Why they "
                           "have them: {purpose}\n{seen_by} answered this part without learning who asked: {provider} "
                           "gave them only the study number, and only {provider} can match it to you.",
@@ -52,6 +62,16 @@ def explanation(agreement: Agreement, ref: str, items: list[Item], language: str
                   "\"Something is wrong\" in the menu. If you are unhappy with this answer, you can complain to the "
                   "Privacy Commissioner (privacy.org.nz or 0800 803 909)."))
     return said
+
+
+def _whole(item: Item, name: Plain) -> list[Text]:
+    if item.kind == "not_ours":
+        return [_("<b>{name}</b> does not hold the information you asked to correct, so it had nothing to change.",
+                  name=name)]
+    return [_("<b>{name}</b> will not say whether it holds information about you. The law allows this only when "
+              "saying it could itself cause harm. Why: {why} (Privacy Act 2020, s 47 and {section}). {explanation}",
+              name=name, why=PLAIN_GROUNDS[item.ground], section=Plain(section(item.ground)),
+              explanation=Plain(item.explanation))]
 
 
 def _about(item: Item) -> list[Text]:

@@ -48,6 +48,11 @@ def _unit_items(unit: str, body: dict, study_numbered: bool = False) -> list[Ite
               for n, i in enumerate(body.get("not_held", []))]
     items += [Item(f"{key}{i['item_id']}", unit, "not_corrected", i["title"], "", explanation=i["reason"],
                    study_numbered=study) for i in body.get("not_corrected", [])]
+    if ncnd := body.get("neither_confirm_nor_deny"):  # the whole answer: nothing else comes with it
+        items.append(Item(f"{key}neither-confirm-nor-deny", unit, "neither_confirm_nor_deny", "", "",
+                          ground=ncnd["ground"], explanation=ncnd.get("explanation", ""), study_numbered=study))
+    if body.get("not_ours"):
+        items.append(Item(f"{key}not-ours", unit, "not_ours", "", "", study_numbered=study))
     return items
 
 

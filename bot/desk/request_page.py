@@ -92,7 +92,7 @@ def answer_view(agreement: Agreement, unit: str, body: dict | None, study_number
         "not_held": body.get("not_held", []), "corrected": body.get("corrected", []),
         "not_corrected": body.get("not_corrected", []), "statement_attached": body.get("statement_attached", []),
         "neither_confirm_nor_deny": {**ncnd, "ground_line": ground_line(ncnd.get("ground", ""))} if ncnd else None,
-        "note": body.get("note", ""),
+        "not_ours": bool(body.get("not_ours")), "note": body.get("note", ""),
     }
 
 

@@ -92,7 +92,7 @@ async def copy_material(session: AsyncSession, request: Request, agreement: Agre
         if item.given:
             title, text = version_text(item, language, register, written)
             pages.append(Page(title, text, item.record_date))
-    explained = explanation(agreement, request.ref, items, language, register, today)
+    explained = explanation(agreement, request.ref, items, language, register, today, request.kind)
     made_by = made_by or agreement.provider.names.in_language(language).full
     return CopyMaterial(request.ref, whom, today, made_by, tuple(pages), language, register, tuple(explained))
 

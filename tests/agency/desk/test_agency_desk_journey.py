@@ -142,3 +142,27 @@ async def test_a_clarification_asked_at_the_desk_is_answered_in_the_chat_and_sho
     assert "Family's answer</dt><dd>Term 1 this year</dd>" in page.text
     assert "Send the answer" not in page.text  # not claimed yet: the lifecycle offers a claim first
     assert f"/agency/tasks/{task.id}/claim" in page.text
+
+
+async def test_one_units_clarification_question_and_the_familys_answer_are_not_shown_to_another_unit(tono, officers):
+    chat = await family_asks(tono)
+    await staff_relay(tono, nz_today())
+    found = await what_the_agency_has(tono)
+    client, csrf = officers["evaluation"]
+    await post_form(client, f"/agency/tasks/{found.tasks['evaluation'].id}/clarify", csrf,
+                    question="Which evaluation interview do you mean?")
+    await tono.link.settle()
+    async with tono.sessions() as session:
+        notice = (await session.exec(select(Notification).order_by(Notification.id.desc()))).first()
+    [[[_label, action]]] = notice.buttons
+    await chat.press_action(action, screen=0)
+    await chat.send("The one in October")
+    await tono.link.settle()
+    other, _csrf = officers["service-reporting"]
+    theirs = await other.get(f"/agency/tasks/{found.tasks['service-reporting'].id}", headers=HTML)
+    ours = await client.get(f"/agency/tasks/{found.tasks['evaluation'].id}", headers=HTML)
+
+    assert "Which evaluation interview do you mean?" in ours.text and "The one in October" in ours.text
+    assert theirs.status_code == 200
+    assert "Which evaluation interview do you mean?" not in theirs.text
+    assert "The one in October" not in theirs.text

@@ -108,8 +108,9 @@ async def test_the_task_page_offers_only_what_the_lifecycles_allow_now(world, fo
         return re.findall(rf'action="/agency/tasks/{task.id}/(\w+)"', page.text)
 
     assert offered(open_) == ["claim", "clarify", "extend", "transfer"]
-    assert offered(claimed) == ["unclaim", "answer", "clarify", "extend", "transfer"]
-    assert offered(clarifying) == ["unclaim", "answer"]
+    # Two answer forms: neither confirm nor deny (the whole answer, s 47), and a decision for each record.
+    assert offered(claimed) == ["unclaim", "answer", "answer", "clarify", "extend", "transfer"]
+    assert offered(clarifying) == ["unclaim", "answer", "answer"]
     assert '<option value="does_not_exist"' not in claimed.text
     assert "s 53(b): Releasing it would be an unwarranted disclosure" in claimed.text
 
