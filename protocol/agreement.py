@@ -239,6 +239,23 @@ class ServiceLevels(BaseModel):
     reminder_before_due_working_days: int = Field(ge=1)
 
 
+class YoungPeople(BaseModel):
+    """Who is a young person for this programme, and from what age they are told when someone asks for their
+    information. A young person is spoken with in the child register from their first message."""
+
+    model_config = STRICT
+
+    under_age: int = Field(ge=1, le=25)  # a young person: younger than this
+    told_from_age: int = Field(ge=1, le=25)  # from this age, told when someone asks for their information
+
+    @model_validator(mode="after")
+    def _told_while_young(self) -> YoungPeople:
+        if self.told_from_age > self.under_age:
+            raise ValueError(f"told_from_age ({self.told_from_age}) is above under_age ({self.under_age}): no young "
+                             "person would ever be told")
+        return self
+
+
 class Agreement(BaseModel):
     """The whole agreement for one programme."""
 
@@ -255,6 +272,7 @@ class Agreement(BaseModel):
         default_factory=dict)
     reporting: Reporting = Field(default_factory=Reporting)
     service_levels: ServiceLevels
+    young_people: YoungPeople = Field(default_factory=lambda: YoungPeople(under_age=18, told_from_age=12))
 
     @field_validator("parties", mode="before")
     @classmethod

@@ -88,6 +88,14 @@ def event_row(event: AgencyEvent) -> dict:
             "detail": detail}
 
 
+def _under_16(born: str | None, today: date) -> bool:
+    """Whether the Act's ground for withholding in the interests of someone under 16 (s 49(1)(c)) can apply."""
+    if not born:
+        return False
+    day = date.fromisoformat(born)
+    return today.year - day.year - ((today.month, today.day) < (day.month, day.day)) < 16
+
+
 def last_question(events: list[AgencyEvent]) -> str:
     for event in reversed(events):
         if event.trigger == "ask_clarification":
@@ -123,6 +131,7 @@ def task_view(task: Task, request: AgencyRequest, officer: Officer, events: list
             "original_due_on": deadlines.decision_due(request.received_on).isoformat(),
             "transfer_by": deadlines.transfer_due(request.received_on).isoformat(),
             # Only the unit that asked sees its question and the family's answer (events are the task's own).
+            "under_16": _under_16(person(request).get("date_of_birth"), today),
             "clarification": {"question": (question := last_question(events)),
                               "answer": request.clarification_answer if question else None},
         },

@@ -13,6 +13,7 @@ from bot.desk.context import DeskContext
 from bot.desk.forms import ApproveIn, DeclineIn, Input, LinkIn
 from bot.desk.views import IDENTITY_CHECKS, moment, state_label
 from bot.models import ChatLink, Request, RequestEvent, StaffAccount
+from bot.people import young
 from bot.reports import study_numbers
 from bot.requests import delivery
 from bot.requests import staff as staff_moves
@@ -32,8 +33,10 @@ PAST = {"approve": "approved it", "decline": "declined it", "relay": "relayed it
 async def _approve(ctx: DeskContext, session: AsyncSession, request: Request, staff: StaffAccount,
                    data: ApproveIn) -> str:
     await staff_moves.approve(session, request, staff.display_name, data.identity_checked.value)
+    told = await young.tell_of_request(session, ctx.agreement, request, ctx.today())
     return (f"Approved; identity and authority checked by: {IDENTITY_CHECKS[data.identity_checked.value]}. "
-            "Relay it to the agency next.")
+            + ("The young person it is about is told in their chat. " if told else "")
+            + "Relay it to the agency next.")
 
 
 async def _decline(ctx: DeskContext, session: AsyncSession, request: Request, staff: StaffAccount,

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.desk import store
 from bot.desk.views import Due, TimelineLine, action_description, action_label, due_of, timeline
 from bot.models import Person, Request
+from bot.people import young
 from bot.requests import study_parts
 from protocol import lifecycle
 from protocol.agreement import Agreement
@@ -51,6 +52,16 @@ class RequestPage:
     needs_link: bool
     units: list[str] = field(default_factory=list)  # the agency units answering it, by name
     link_choices: dict[str, Any] = field(default_factory=dict)
+    young: YoungSubject | None = None  # about a young person: what staff should keep in mind
+
+
+@dataclass(frozen=True)
+class YoungSubject:
+    """The person a request is about is a young person (the agreement's young_people)."""
+
+    age: int | None
+    under_16: bool  # the Act's ground for withholding in their interests can apply (s 49(1)(c))
+    told: bool  # they are told, in their own chat, when someone else's request for their information is approved
 
 
 def staff_actions(request: Request) -> list[Action]:
@@ -132,4 +143,7 @@ async def load(session: AsyncSession, agreement: Agreement, request: Request, to
     )
     if needs_link:
         page.link_choices = await link_choices(session, request, find, chosen_ref)
+    if page.subject is not None and young.is_young(page.subject, agreement, today):
+        page.young = YoungSubject(young.age(page.subject, today), young.under_16(page.subject, today),
+                                  young.told_of_requests(page.subject, agreement, today))
     return page

@@ -34,7 +34,7 @@ from bot.models import (
     Request,
     RequestEvent,
 )
-from bot.people import enrolment
+from bot.people import enrolment, young
 from bot.people.sendings import sendings_about
 from bot.people.welcome_limits import WelcomeLimits
 from bot.reports.outcomes import uses_for
@@ -70,9 +70,17 @@ class FamilyDesk:
         return await self.session.get(ChatLink, chat.chat_link_id)
 
     async def enrol(self, chat: ChatInfo, code: str) -> Enrolment:
-        result = await enrolment.redeem(self.session, await self._chat(chat), code)
+        linked = await self._chat(chat)
+        result = await enrolment.redeem(self.session, linked, code)
         if result.outcome == "enrolled":
-            chat.person_id = (await self._chat(chat)).person_id
+            chat.person_id = linked.person_id
+            # From the first message: the language staff set for the person, and, for a young person, the child
+            # register (the agreement's young_people); the family can still change either from the menu.
+            person = await self.session.get(Person, linked.person_id)
+            linked.language = chat.language = person.language or chat.language
+            if young.is_young(person, self.agreement, self.today):
+                linked.audience = chat.register = "child"
+            self.session.add(linked)
         return result
 
     async def people_i_may_ask_for(self, chat: ChatInfo) -> list[PersonChoice]:
