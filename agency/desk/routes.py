@@ -9,7 +9,15 @@ from agency.answering import unit_records
 from agency.desk import inputs, report_store, store
 from agency.desk.actions import NOT_FOUND, STEPS, Actions
 from agency.desk.deps import CSRF, ActionsDep, CurrentOfficer, DeskDep
-from agency.desk.views import EXTENSION_CHOICES, GROUND_SECTIONS, GROUNDS, KINDS, TASK_STATES, task_view
+from agency.desk.views import (
+    EXTENSION_CHOICES,
+    GROUND_SECTIONS,
+    GROUNDS,
+    KINDS,
+    STATE_WORDS,
+    TASK_STATES,
+    task_view,
+)
 from agency.models import Officer
 from agency.moves import record_opening
 from deskkit.desk import Desk, Message
@@ -84,7 +92,7 @@ async def show_task(request: Request, desk: Desk, actions: Actions, officer: Off
     troubles = getattr(actions.outbox, "troubles", None)  # the linked queue's end: what has not got through
     view = task_view(task, agency_request, officer, events, actions.today(), names.get(task.claimed_by))
     return desk.render(request, "task.html", {
-        "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES,
+        "task": view, "records": shown, "kinds": KINDS, "states": TASK_STATES, "state_words": STATE_WORDS,
         "grounds": GROUNDS, "ground_sections": GROUND_SECTIONS, "extension_grounds": EXTENSION_CHOICES,
         "ncnd_grounds": NCND_GROUNDS,
         "decisions": inputs.DECISIONS,

@@ -17,6 +17,14 @@ DATES = DateWords(day_pattern="d MMMM y", moment_pattern="d MMMM y, HH:mm", zone
 KINDS = {"access": "Access request (IPP 6)", "correction": "Correction request (IPP 7)"}
 TASK_STATES = {"open": "Open: nobody has claimed it", "claimed": "Claimed", "answered": "Answered",
                "withdrawn": "Withdrawn: no answer needed"}
+# A request's or a task's state in the history, as an officer says it (never the lifecycle's own codes).
+STATE_WORDS = {
+    "received": "received", "clarifying": "waiting for the family's answer", "answered": "answered",
+    "transferred": "transferred", "withdrawn": "withdrawn", "open": "open", "claimed": "claimed",
+    "cancelled": "cancelled", "new": "new",
+}  # fmt: skip
+# A task's own steps; a request's step taken for one task (its unit's question) is still the request's.
+TASK_TRIGGERS = frozenset(row["trigger"] for row in tasks.TASK_TRANSITIONS)
 # What each step of the history means, in the lifecycles' own words.
 STEP_WORDS = {row["trigger"]: row["description"] for row in (*lifecycle.TRANSITIONS, *tasks.TASK_TRANSITIONS)}
 GROUND_SECTIONS = {code: g.section for code, g in WITHHOLDING_GROUNDS.items()}
@@ -82,8 +90,9 @@ def event_row(event: AgencyEvent) -> dict:
     meaning = STEP_WORDS.get(event.trigger, "")
     if event.trigger == "opened":  # agency.moves.record_opening: "what" says what was seen
         meaning = f"Opened {detail.pop('what', 'the task')}."
+    about = "task" if event.task_id and event.trigger in TASK_TRIGGERS else "request"
     return {"seq": event.seq, "at": event.at.isoformat(), "when": moment(event.at), "who": event.actor_label,
-            "role": event.actor_role, "step": event.trigger, "about": "task" if event.task_id else "request",
+            "role": event.actor_role, "step": event.trigger, "about": about,
             "from": event.from_state, "to": event.to_state, "meaning": meaning,
             "detail": detail}
 

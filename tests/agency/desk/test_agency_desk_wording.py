@@ -56,3 +56,17 @@ async def test_an_extensions_ground_in_the_history_is_said_with_its_section_and_
     assert f"Ground: {EXTENSION_GROUND}" in history and "ground: complexity" not in history
     assert "New due date: 17 February 2027" in history
     assert ISO_DATE.findall(page) == []
+
+
+async def test_the_task_page_says_states_in_words_and_names_the_request_not_a_task_number(world, found, evaluation):
+    from tests.agency.desk.agency_world import HTML, post_form
+
+    client, csrf = evaluation
+    task = found.tasks["evaluation"]
+    await post_form(client, f"/agency/tasks/{task.id}/claim", csrf)
+    await post_form(client, f"/agency/tasks/{task.id}/clarify", csrf, question="Which term?")
+    page = (await client.get(f"/agency/tasks/{task.id}", headers=HTML)).text
+
+    assert "Request: received → waiting for the family&#39;s answer" in page
+    assert "Task: open → claimed" in page
+    assert f"› Task {task.id}" not in page and f"› {found.request.provider_ref}" in page
