@@ -110,7 +110,7 @@ async def contacts(ctx: DeskContextDep, staff: ApiCaller) -> list[ContactOut]:
     async with ctx.sessions() as session:
         rows = await store.open_contacts(session)
     return [ContactOut(id=c.id, person_ref=p.ref if p else None, note=c.note, created_at=c.created_at)
-            for c, p in rows]
+            for c, p, _chat in rows]
 
 
 @router.post("/contacts/{contact_id}/done", response_model=Done)
