@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.flows.chat import Button, Incoming, Reply
 from bot.flows.ports import ChatInfo, FamilyPort, Work
-from bot.flows.safety import heed_danger
+from bot.flows.safety import SAFETY_ANSWER, sounds_unsafe
 from bot.language.i18n import Text, _
 
 MENU = "menu"
@@ -188,9 +188,11 @@ class Engine:
         # Every word a family types is heard for danger first, wherever it is typed; the step then goes on as
         # usual (never blocked), and afterwards the family's wish to talk to a person is marked urgent.
         text = clean_text(raw)
-        heard = heed_danger(turn, text)
+        if sounds_unsafe(text):
+            turn.in_danger = True
+            turn.say(SAFETY_ANSWER)
         await self._typed(turn, step, text)
-        if heard:
+        if turn.in_danger:
             await turn.port.raise_concern(turn.chat, text)
 
     async def _typed(self, turn: Turn, step: Step, text: str) -> None:

@@ -1,9 +1,9 @@
 """Words of danger or distress in what a family types, and the answer they get at once.
 
 How to read it: every piece of free text a family types (a name, what is wrong in a record, an answer to a
-question, the note for a worker, even words typed at the menu) passes through `heed_danger`, called once by
-the engine (bot/flows/engine.py) before the step itself reads the text. If the words match a phrase in one
-of the reviewed lists in bot/locales/<lang>/safety-phrases.txt, the family is answered at once with the
+question, the note for a worker, even words typed at the menu) passes through `sounds_unsafe`, called in one
+place, Engine._text (bot/flows/engine.py), before the step itself reads the text. If the words match a phrase
+in one of the reviewed lists in bot/locales/<lang>/safety-phrases.txt, the family is answered at once with the
 emergency number (111) and free help lines, in their language and register: a young person (the child
 register) is given Youthline; an adult 1737 (Need to talk?) and Women's Refuge; everyone 111 first. Their
 request to talk to a person is then marked urgent, at the top of the provider desk.
@@ -18,12 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import cache
-from typing import TYPE_CHECKING
 
 from bot.language.i18n import LANGUAGES, LOCALES, _
-
-if TYPE_CHECKING:
-    from bot.flows.engine import Turn
 
 PHRASE_FILE = "safety-phrases.txt"
 
@@ -69,15 +65,9 @@ def sounds_unsafe(text: str) -> bool:
     return any(phrase in typed for phrase in phrases())
 
 
-def heed_danger(turn: Turn, text: str) -> bool:
-    """Answer words of danger at once, in the family's language and register; True if they were heard.
-    The caller carries on with the step as usual and then marks the family's contact request urgent."""
-    if not sounds_unsafe(text):
-        return False
-    turn.in_danger = True
-    # One sentence in the catalogues: its child versions give Youthline, its adult versions 1737 and
-    # Women's Refuge; all four begin with 111.
-    turn.say(_("If you or someone with you is in danger now, call 111.\n\nFree help, any time:\n"
-               "• Need to talk? Call or text 1737.\n• Women's Refuge: 0800 733 843.\n\n"
-               "I have also asked a worker at {provider} to get in touch with you soon."))
-    return True
+# What a family who typed words of danger reads at once, before the step's own answer. One sentence in the
+# catalogues: its child versions give Youthline, its adult versions 1737 and Women's Refuge; all four begin
+# with 111.
+SAFETY_ANSWER = _("If you or someone with you is in danger now, call 111.\n\nFree help, any time:\n"
+                  "• Need to talk? Call or text 1737.\n• Women's Refuge: 0800 733 843.\n\n"
+                  "I have also asked a worker at {provider} to get in touch with you soon.")
