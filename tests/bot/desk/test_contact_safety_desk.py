@@ -145,3 +145,14 @@ async def test_a_reply_to_a_request_already_marked_done_is_refused_and_sends_not
     assert late.status_code == 303
     assert "already marked done, so nothing was sent" in (await client.get("/provider/", headers=HTML)).text
     assert (await family.get("/chat/updates", headers=CHAT)).json()["messages"] == []
+
+
+async def test_the_api_lists_the_urgent_request_first_and_says_it_is_urgent(app, client, family):
+    await _an_ordinary_request_waiting_already(app)
+    await _asks_for_a_person(family, "I want to kill myself")
+    await sign_in(client)
+
+    listed = (await client.get("/provider/api/contacts", headers={"Accept": "application/json"})).json()
+
+    assert [(c["note"], c["urgent"]) for c in listed] == [("I want to kill myself", True),
+                                                          ("Please ring me after 3pm", False)]
