@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from deskkit.tokens import expiry
@@ -197,6 +197,20 @@ class ContactRequest(SQLModel, table=True):
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     handled_at: datetime | None = None
+    # The family typed words of danger or distress (bot/flows/safety.py): shown first on the desk.
+    urgent: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class ContactReply(SQLModel, table=True):
+    """What a staff member wrote back to a family's wish to talk, sent to their chat through the outbox."""
+
+    __tablename__ = "provider_contact_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_request_id: int = Field(foreign_key="provider_contact_request.id", index=True)
+    staff_id: int = Field(foreign_key="provider_staff.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Notification(SQLModel, table=True):

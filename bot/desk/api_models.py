@@ -140,3 +140,4 @@ class ContactOut(BaseModel):
     person_ref: str | None
     note: str
     created_at: datetime
+    urgent: bool = False  # the family typed words of danger or distress (bot/flows/safety.py)

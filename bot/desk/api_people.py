@@ -106,11 +106,12 @@ async def enrolment_code(request: Request, ctx: DeskContextDep, staff: ApiCaller
 
 @router.get("/contacts", response_model=list[ContactOut])
 async def contacts(ctx: DeskContextDep, staff: ApiCaller) -> list[ContactOut]:
-    """Families asking to talk to someone, not yet dealt with, oldest first."""
+    """Families asking to talk to someone, not yet dealt with: urgent ones first, then oldest first."""
     async with ctx.sessions() as session:
         rows = await store.open_contacts(session)
-    return [ContactOut(id=c.id, person_ref=p.ref if p else None, note=c.note, created_at=c.created_at)
-            for c, p in rows]
+    return [ContactOut(id=c.id, person_ref=p.ref if p else None, note=c.note, created_at=c.created_at,
+                       urgent=c.urgent)
+            for c, p, _chat in rows]
 
 
 @router.post("/contacts/{contact_id}/done", response_model=Done)

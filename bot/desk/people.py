@@ -14,12 +14,19 @@ from sqlmodel import select
 from bot.desk import store
 from bot.desk.context import DeskContext, not_found
 from bot.desk.forms import AuthorityIn, PersonIn, RecordIn
-from bot.models import Authority, ContactRequest, Family, Person, ProviderRecord, StaffAccount
+from bot.flows.engine import clean_text
+from bot.language.i18n import Plain, _
+from bot.models import Authority, ContactReply, ContactRequest, Family, Person, ProviderRecord, StaffAccount
+from bot.outbound.notify import notify_chat
 from bot.people.enrolment import CODE_LIFETIME, issue_code
 from bot.people.family import request_prefix
 from deskkit.inputs import stored_id
 from deskkit.problems import DeskProblem
 from protocol.clock import utcnow
+
+# A reply is read in the family's chat inside one message (Telegram takes 4096 characters); a worker with more
+# to say than this rings or meets the family instead.
+REPLY_LIMIT = 2000
 
 
 def _name(person: Person) -> str:
@@ -157,3 +164,24 @@ async def contact_done(ctx: DeskContext, staff: StaffAccount, contact_id: int) -
         contact.handled_at = utcnow()
         session.add(contact)
     return "Marked done."
+
+
+async def contact_reply(ctx: DeskContext, staff: StaffAccount, contact_id: int, typed: str) -> str:
+    """Write back to a family who asked to talk: kept with the contact request, and sent to their chat through
+    the outbox in the same transaction (so it is never lost, nor sent without being kept)."""
+    text = clean_text(typed)
+    if not text:
+        raise DeskProblem(422, "The reply was empty, so nothing was sent. Write what the family should read.")
+    if len(text) > REPLY_LIMIT:
+        raise DeskProblem(422, f"The reply is {len(text)} characters long; a family's chat takes up to "
+                               f"{REPLY_LIMIT}. Nothing was sent: make it shorter, or ring the family.")
+    async with ctx.sessions.begin() as session:
+        contact = await session.get(ContactRequest, contact_id) if stored_id(contact_id) else None
+        if contact is None:
+            raise not_found("contact request", str(contact_id))
+        if contact.handled_at is not None:
+            raise DeskProblem(409, "That was already marked done, so nothing was sent.")
+        session.add(ContactReply(contact_request_id=contact.id, staff_id=staff.id, text=text))
+        await notify_chat(session, contact.chat_link_id,
+                          _("A worker at {provider} has written to you:\n\n{reply}", reply=Plain(text)))
+    return "Your reply is on its way to the family's chat."

@@ -14,6 +14,7 @@ from bot.desk.views import AGENCY_TURN, FINISHED, STAFF_TURN, VISIBLE, WAITING, 
 from bot.desk.web import back_to, problem_page
 from bot.models import Person
 from bot.models import Request as FamilyRequest
+from deskkit.inputs import form_values
 from deskkit.paging import Cursor
 from deskkit.problems import DeskProblem
 from protocol import deadlines, lifecycle
@@ -97,15 +98,17 @@ async def queue(request: Request, ctx: DeskContextDep, staff: CurrentStaff, stat
     async with ctx.sessions.begin() as session:
         if state:
             groups = [await group(ctx, session, state, cursor, PAGE_ROWS)]
-            contacts = []
+            contacts, replies = [], {}
         else:
             groups = [await group(ctx, session, s, None, OVERVIEW_ROWS) for s in STAFF_TURN + AGENCY_TURN]
             contacts = await store.open_contacts(session)
+            replies = await store.contact_replies(session, [contact.id for contact, _p, _c in contacts])
         finished = [(s, await store.capped_count(session, FamilyRequest.state == s)) for s in FINISHED]
     facts = getattr(ctx.outbox, "facts", None)  # the linked queue's end: staff are told when messages are refused
     link = await facts() if facts else None
     return ctx.desk.render(request, "queue.html", {
-        "state": state, "groups": groups, "contacts": contacts, "finished": finished,
+        "state": state, "groups": groups, "contacts": contacts, "replies": replies,
+        "reply_limit": people.REPLY_LIMIT, "finished": finished,
         "staff_turn": STAFF_TURN, "agency_turn": AGENCY_TURN, "cap": store.COUNT_CAP,
         "overdue_total": sum(g.overdue for g in groups), "section": "queue",
         "refused": sum(r.count for r in link.refused) if link else 0, "other": ctx.agreement.agency.names.en.short,
@@ -121,3 +124,15 @@ async def contact_done(request: Request, ctx: DeskContextDep, contact_id: int, s
         if problem.status == 404:
             return problem_page(ctx, request, problem)
         return back_to(ctx, "/provider/", problem.sentence, "error")  # already done: say so on the queue
+
+
+@router.post("/contacts/{contact_id}/reply", dependencies=CSRF)
+async def contact_reply(request: Request, ctx: DeskContextDep, contact_id: int, staff: CurrentStaff) -> Response:
+    """Write back to a family who asked to talk; it reaches their chat through the outbox."""
+    reply = (await form_values(request, "reply")).get("reply", "")
+    try:
+        return back_to(ctx, "/provider/", await people.contact_reply(ctx, staff, contact_id, reply))
+    except DeskProblem as problem:
+        if problem.status == 404:
+            return problem_page(ctx, request, problem)
+        return back_to(ctx, "/provider/", problem.sentence, "error")

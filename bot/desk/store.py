@@ -13,6 +13,7 @@ from bot.models import (
     PERSON_NAME_SEARCH,
     Authority,
     ChatLink,
+    ContactReply,
     ContactRequest,
     Family,
     Person,
@@ -183,9 +184,21 @@ async def may_act_for(session: AsyncSession, actor: Person) -> list[Person]:
     return list(await session.exec(query))
 
 
-async def open_contacts(session: AsyncSession, limit: int = 50) -> list[tuple[ContactRequest, Person | None]]:
-    """Families asking to talk to someone, oldest first, with the person when their chat is enrolled."""
-    query = (select(ContactRequest, Person).join(ChatLink, ChatLink.id == ContactRequest.chat_link_id)
+async def open_contacts(session: AsyncSession, limit: int = 50) -> list[tuple[ContactRequest, Person | None, ChatLink]]:
+    """Families asking to talk to someone: urgent ones (words of danger) first, then oldest first, with the
+    person when their chat is enrolled and the chat they can be reached in."""
+    query = (select(ContactRequest, Person, ChatLink).join(ChatLink, ChatLink.id == ContactRequest.chat_link_id)
              .outerjoin(Person, Person.id == ChatLink.person_id)
-             .where(ContactRequest.handled_at.is_(None)).order_by(ContactRequest.id).limit(limit))
+             .where(ContactRequest.handled_at.is_(None))
+             .order_by(ContactRequest.urgent.desc(), ContactRequest.id).limit(limit))
     return list(await session.exec(query))
+
+
+async def contact_replies(session: AsyncSession, contact_ids: list[int]) -> dict[int, list[ContactReply]]:
+    """What staff have written back to these contact requests, oldest first."""
+    replies: dict[int, list[ContactReply]] = {}
+    if contact_ids:
+        for reply in await session.exec(select(ContactReply).where(ContactReply.contact_request_id.in_(contact_ids))
+                                        .order_by(ContactReply.id)):
+            replies.setdefault(reply.contact_request_id, []).append(reply)
+    return replies

@@ -12,6 +12,7 @@ from datetime import date
 
 from bot.flows.chat import Button, Incoming, Reply
 from bot.flows.ports import ChatInfo, FamilyPort, Work
+from bot.flows.safety import SAFETY_ANSWER, sounds_unsafe
 from bot.language.i18n import Text, _
 
 MENU = "menu"
@@ -57,6 +58,7 @@ class Turn:
     notice: Text | None = None  # a short note on a pressed button (Telegram shows it as a toast)
     moved: bool = False
     progress: Callable[[Work], None] | None = None  # the channel's way to show slow work while the turn runs
+    in_danger: bool = False  # the family typed words of danger or distress this turn (bot/flows/safety.py)
 
     @property
     def data(self) -> dict:
@@ -183,6 +185,17 @@ class Engine:
             turn.notice = _("That button does nothing here.")
 
     async def _text(self, turn: Turn, step: Step, raw: str) -> None:
+        # Every word a family types is heard for danger first, wherever it is typed; the step then goes on as
+        # usual (never blocked), and afterwards the family's wish to talk to a person is marked urgent.
+        text = clean_text(raw)
+        if sounds_unsafe(text):
+            turn.in_danger = True
+            turn.say(SAFETY_ANSWER)
+        await self._typed(turn, step, text)
+        if turn.in_danger:
+            await turn.port.raise_concern(turn.chat, text)
+
+    async def _typed(self, turn: Turn, step: Step, text: str) -> None:
         if step.on_text is None:
             if turn.state.step == MENU:
                 turn.say(_("I'm a simple helper and work best with the buttons. Here is what I can do."))
@@ -190,7 +203,6 @@ class Engine:
                 turn.say(_("Please choose one of the buttons."))
             turn.moved = True
             return
-        text = clean_text(raw)
         if not text:
             turn.say(_("That message was empty. Please type your answer, or press Back."))
         elif len(text) > step.text_limit:

@@ -137,7 +137,7 @@ async def person_prompt(turn: Turn) -> Reply:
 
 
 async def person_note(turn: Turn, note: str) -> None:
-    if await turn.port.ask_for_a_person(turn.chat, note):
+    if await turn.port.ask_for_a_person(turn.chat, note, urgent=turn.in_danger):
         turn.say(_("Thank you. A worker from {provider} will get in touch with you within 2 working days."))
     else:  # too many asked from here this hour (bot/people/welcome_limits.py)
         turn.say(_("Thank you for asking. Several requests to talk to a worker have come from here in the last "

@@ -135,7 +135,11 @@ class FamilyPort(Protocol):
 
     async def withdraw(self, chat: ChatInfo, ref: str) -> RequestView | None: ...
 
-    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> bool: ...  # False: too many this hour
+    async def ask_for_a_person(self, chat: ChatInfo, note: str, urgent: bool = False) -> bool: ...  # False: too many
+    # this hour (never for an urgent one)
+
+    async def raise_concern(self, chat: ChatInfo, words: str) -> None: ...  # words of danger: the chat's wish to
+    # talk to a person is urgent, made now if it has none waiting
 
     async def open_question(self, chat: ChatInfo, ref: str) -> str | None: ...
 

@@ -193,13 +193,26 @@ class FamilyDesk:
         await self._tell_agency(request, "clarification.answered", {"answer": answer})
         return True
 
-    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> bool:
-        """Put the family on the staff's list; False, and nothing stored, past the hour's limits."""
-        if self.welcome and not self.welcome.may_ask_for_a_person(chat.chat_link_id, self.client,
-                                                                  chat.person_id is not None):
+    async def ask_for_a_person(self, chat: ChatInfo, note: str, urgent: bool = False) -> bool:
+        """Put the family on the staff's list; False, and nothing stored, past the hour's limits. An urgent one
+        (words of danger) is never held back by them: a family in danger is not told to ask again later."""
+        if not urgent and self.welcome and not self.welcome.may_ask_for_a_person(chat.chat_link_id, self.client,
+                                                                                 chat.person_id is not None):
             return False
-        self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=note))
+        self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=note, urgent=urgent))
         return True
+
+    async def raise_concern(self, chat: ChatInfo, words: str) -> None:
+        """The family typed words of danger: every wish of this chat's to talk to a person still waiting is now
+        urgent, or one is made with their words. At most one is made while one waits, so repeating the words
+        cannot flood the desk."""
+        waiting = list(await self.session.exec(select(ContactRequest).where(
+            ContactRequest.chat_link_id == chat.chat_link_id, ContactRequest.handled_at.is_(None))))
+        for contact in waiting:
+            contact.urgent = True
+            self.session.add(contact)
+        if not waiting:
+            self.session.add(ContactRequest(chat_link_id=chat.chat_link_id, note=words, urgent=True))
 
     async def remember_settings(self, chat: ChatInfo) -> None:
         link = await self._chat(chat)

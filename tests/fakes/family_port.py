@@ -60,6 +60,7 @@ class FakeFamily:
         self.links: dict[int, int | None] = {}  # chat_link_id -> person id
         self.requests: dict[str, FakeRequest] = {}
         self.notes: list[str] = []
+        self.concerns: list[str] = []  # words of danger heard, as raise_concern was told them
         self.told_agency: list[tuple[str, str]] = []
         self.uses: list[Use] = []
         self.sent: list[Sending] = []  # the ledger: sendings about anyone, filtered per chat like the real one
@@ -128,9 +129,12 @@ class FakeFamily:
         self.move(request, "withdraw", "family")
         return self._view(request, chat)
 
-    async def ask_for_a_person(self, chat: ChatInfo, note: str) -> bool:
+    async def ask_for_a_person(self, chat: ChatInfo, note: str, urgent: bool = False) -> bool:
         self.notes.append(note)
         return True
+
+    async def raise_concern(self, chat: ChatInfo, words: str) -> None:
+        self.concerns.append(words)
 
     async def open_question(self, chat: ChatInfo, ref: str) -> str | None:
         request = self._my(chat, ref)

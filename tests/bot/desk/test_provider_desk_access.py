@@ -33,6 +33,7 @@ OK_PAGE = {200, 303}
 PAGES = {
     ("GET", "/provider/"): ({}, None, {200}),
     ("POST", "/provider/contacts/{contact_id}/done"): ({}, {}, {303}),
+    ("POST", "/provider/contacts/{contact_id}/reply"): ({"contact_id": "second"}, {"reply": "Kia ora"}, {303}),
     ("GET", "/provider/requests/{ref}"): ({}, None, {200}),
     ("POST", "/provider/requests/{ref}/steps/{trigger}"): ({"trigger": "approve"}, {"identity_checked": "id_seen"},
                                                            {303}),
