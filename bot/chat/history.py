@@ -53,7 +53,7 @@ async def keep_turn(session: AsyncSession, link_id: int, incoming: Incoming, sai
     await session.flush()
     newest = (select(Notification.id).where(Notification.chat_link_id == link_id, Notification.sent_at.is_not(None))
               .order_by(Notification.sent_at.desc(), Notification.id.desc()).limit(SHOWN))
-    await session.execute(delete(Notification).where(
+    await session.exec(delete(Notification).where(
         Notification.chat_link_id == link_id, Notification.sent_at.is_not(None), Notification.id.not_in(newest)))
 
 
