@@ -183,3 +183,22 @@ async def test_text_over_the_limit_is_refused_with_a_sentence_in_te_reo(web):
     assert refused["words"]["full"] == say(_("That is as much as I can take here: {limit} characters.",
                                              limit=2000), "mi", "adult")
     assert too_long.status_code == 422
+
+
+async def test_news_the_page_was_handed_is_shown_again_after_a_reload_and_waiting_news_is_left_for_the_page(web):
+    from bot.language.i18n import to_json
+
+    client, app = web
+    await _asking(client, "My attendance records")
+    statement = _("Your statement is now attached to the record, so it is always read with it.")
+    async with app.state.sessions.begin() as session:
+        link = (await session.exec(select(ChatLink))).one()
+        session.add(Notification(chat_link_id=link.id, text=to_json(statement)))
+
+    before = await _history(client)
+    await client.get("/chat/updates", headers=HEADERS)
+    after = await _history(client)
+
+    assert say(statement, "en", "adult") not in [m["html"] for m in before["messages"]]
+    assert after["messages"][-1]["html"] == say(statement, "en", "adult")
+    assert after["screen"] == before["screen"]  # news does not move the chat: its question's buttons still work
