@@ -202,3 +202,13 @@ async def test_news_the_page_was_handed_is_shown_again_after_a_reload_and_waitin
     assert say(statement, "en", "adult") not in [m["html"] for m in before["messages"]]
     assert after["messages"][-1]["html"] == say(statement, "en", "adult")
     assert after["screen"] == before["screen"]  # news does not move the chat: its question's buttons still work
+
+
+async def test_what_a_family_typed_comes_back_as_text_never_as_markup(web):
+    client, _app = web
+    await _asking(client, "<img src=x onerror=alert(1)> my records")
+
+    kept = await _history(client)
+
+    assert "&lt;img src=x onerror=alert(1)&gt; my records" in [m["html"] for m in kept["messages"] if m["mine"]]
+    assert "<img" not in "".join(m["html"] for m in kept["messages"])
