@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 from bot.channels.webchat_headers import guard, new_nonce
 from bot.chat.ports import ConversationsPort, language_from_hint
 from bot.copies.drawing import Busy
-from bot.flows.chat import Incoming, Reply, Said
+from bot.flows.chat import TYPED_LIMIT, Incoming, Reply, Said
 from bot.flows.engine import Engine
-from bot.language.i18n import _, say
+from bot.language.i18n import Text, _, say
 from bot.outbound.wire import button_token
 
 CHANNEL = "web"
@@ -40,11 +40,16 @@ PAGE_TEXT = {
 }
 
 
+def box_full(limit: int) -> Text:
+    """Said under the text box once it holds as much as the step takes (the box takes no more: a paste is cut)."""
+    return _("That is as much as I can take here: {limit} characters.", limit=limit)
+
+
 class TurnIn(BaseModel):
     """One thing the family did in the web chat."""
 
     kind: Literal["text", "button", "command", "media"]
-    text: str = Field("", max_length=20_000)
+    text: str = Field("", max_length=TYPED_LIMIT)
     action: str = Field("", max_length=64)
     screen: int | None = Field(None, ge=0, le=10**9)
     command: str = Field("", max_length=32, pattern=r"^[a-z]*$")
@@ -60,6 +65,7 @@ class ButtonOut(BaseModel):
 
 class MessageOut(BaseModel):
     html: str
+    mine: bool = False  # the family's own words (a chat shown again after a reload)
     buttons: list[list[ButtonOut]]
     document: str | None = None  # a download link for a copy
     picture: str | None = None  # a link to a picture of what the words say
@@ -72,6 +78,13 @@ class TurnOut(BaseModel):
     language: str
     screen: int = 0  # the buttons of this screen (and notices') still work; older ones do nothing
     words: dict[str, str] = Field(default_factory=dict, description="The page's own words, in the chat's language")
+    text_limit: int = Field(TYPED_LIMIT, description="The longest typed answer the chat now takes: the text box's")
+
+
+def page_words(language: str, register: str, text_limit: int) -> dict[str, str]:
+    words = {name: say(text, language, register) for name, text in PAGE_TEXT.items()}
+    words["full"] = say(box_full(text_limit), language, register)
+    return words
 
 
 def chat_key(cookie: str) -> str:
@@ -82,14 +95,15 @@ def chat_key(cookie: str) -> str:
 
 def webchat_router(conversations: ConversationsPort, secure_cookies: bool = False) -> APIRouter:
     router = APIRouter(prefix="/chat", tags=["web chat"])
+    conversations.keep_history(CHANNEL)  # the page keeps nothing: a reload shows the chat from the server
 
     @router.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page(request: Request, start: str = "", accept_language: str = Header("", max_length=500)):
         language = language_from_hint(accept_language.split(",")[0].strip())
-        words = {name: say(text, language, "adult") for name, text in PAGE_TEXT.items()}
+        words = page_words(language, "adult", TYPED_LIMIT)
         nonce = new_nonce()
         response = templates.TemplateResponse(request, "webchat.html", {
-            "lang": language, "words": words, "start": start[:64], "nonce": nonce,
+            "lang": language, "words": words, "start": start[:64], "nonce": nonce, "text_limit": TYPED_LIMIT,
         })
         if not request.cookies.get(COOKIE):
             give_cookie(response, secrets.token_urlsafe(32))
@@ -124,9 +138,23 @@ def webchat_router(conversations: ConversationsPort, secure_cookies: bool = Fals
         if body.kind == "command" and body.command == "start" and body.text:
             await new_cookie_once_linked(key, response)
         out = _out([said], said.language, conversations.engine)
-        out.screen = said.screen
-        out.words = {name: say(text, said.language, said.register) for name, text in PAGE_TEXT.items()}
+        out.screen, out.text_limit = said.screen, said.text_limit
+        out.words = page_words(said.language, said.register, said.text_limit)
         return out
+
+    @router.get("/history", response_model=TurnOut)
+    async def history(response: Response, tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):
+        """This chat's newest messages and where it is now, for the page to show again after a reload."""
+        if x_tono_chat != "1" or not tono_chat or len(tono_chat) > 100:
+            raise HTTPException(403, "This endpoint is for Tono's own chat page.")
+        guard(response)  # a family's words: never kept by a cache
+        kept = await conversations.history(CHANNEL, chat_key(tono_chat))
+        messages = []
+        for mine, said in kept.messages:
+            shown = _out([said], said.language, conversations.engine).messages
+            messages += [message.model_copy(update={"mine": True}) for message in shown] if mine else shown
+        return TurnOut(messages=messages, notice=None, language=kept.language, screen=kept.screen,
+                       words=page_words(kept.language, kept.register, kept.text_limit), text_limit=kept.text_limit)
 
     @router.get("/updates", response_model=TurnOut)
     async def updates(response: Response, tono_chat: str | None = Cookie(None), x_tono_chat: str = Header("")):

@@ -16,7 +16,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chat import chat_limits
-from bot.chat.ports import language_from_hint
+from bot.chat.history import keep_turn, kept
+from bot.chat.ports import History, language_from_hint
 from bot.copies.drawing import Drawing, key_of
 from bot.flows import ENGINE
 from bot.flows.answers import copies_asked
@@ -55,6 +56,7 @@ class Conversations:
         self.engine = engine
         self.today = today
         self._pushed: dict[str, timedelta] = {}
+        self._kept: set[str] = set()  # channels whose conversations are kept for their page (bot/chat/history.py)
         self.chat_limits = chat_limits.ChatLimits()  # a test or a benchmark may set its own
         self.drawing = Drawing()  # copies and pictures, drawn off the event loop and outside any transaction
         self.welcome = WelcomeLimits()  # new web chats and requests for a worker, per client and hour
@@ -64,6 +66,22 @@ class Conversations:
         that pushes, like Telegram, so a reply decided is a reply sent even if the bot dies right after).
         The turn also claims them for `lease`, so the channel sends them at once (see `Said.sending`)."""
         self._pushed[channel] = lease
+
+    def keep_history(self, channel: str) -> None:
+        """Keep `channel`'s conversations on the server, in each turn's own transaction, for a page that shows
+        them again after a reload (the web chat: bot/chat/history.py)."""
+        self._kept.add(channel)
+
+    async def history(self, channel: str, chat_key: str) -> History:
+        """The chat's newest kept messages, its current screen, language and register, and what it takes typed."""
+        async with self.sessions() as session:
+            link = await self.link_of(session, channel, chat_key)
+            if link is None:
+                return History([], 0, "en", "adult", self.engine.text_limit(MENU))
+            conversation = await session.get(Conversation, link.id)
+            step, screen = (conversation.step or MENU, conversation.version) if conversation else (MENU, 0)
+            return History(await kept(session, link), screen, link.language, link.audience,
+                           self.engine.text_limit(step))
 
     def pushes(self, channel: str) -> bool:
         return channel in self._pushed
@@ -139,6 +157,7 @@ class Conversations:
             desk = FamilyDesk(session, self.agreement, today, self.outbox, self.drawing, self.welcome, client)
             turn = Turn(chat, state, desk, today,
                         progress=progress)
+            before = chat.language, chat.register  # the family's own words are kept as they were shown
             await self.engine.turn(turn, incoming)
             conversation.step, conversation.data, conversation.version = state.step, state.data, state.screen
             flag_modified(conversation, "data")  # a JSON column: say it changed, whatever the dict holds
@@ -149,7 +168,11 @@ class Conversations:
                 rows = await queue_replies(session, link.id, turn.replies, state.screen, chat.language,
                                            chat.register, claim_for=self._pushed[channel])
                 sending = tuple(row.id for row in rows if row.claimed_until is not None)
-        return Said(turn.replies, state.screen, turn.notice, chat.language, chat.register, sending)
+            said = Said(turn.replies, state.screen, turn.notice, chat.language, chat.register, sending,
+                        self.engine.text_limit(state.step))
+            if channel in self._kept:
+                await keep_turn(session, link.id, incoming, said, *before)
+        return said
 
     async def copies_document(self, channel: str, chat_key: str, ref: str, language: str, register: str):
         """The PDF copies of a delivered request, if this chat may have them (the web chat downloads them).

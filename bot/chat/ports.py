@@ -5,6 +5,7 @@ import this module, never the conversation itself (their contract in pyproject.t
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
@@ -20,6 +21,18 @@ def language_from_hint(hint: str | None) -> str:
     return code if code in LANGUAGES else "en"
 
 
+@dataclass(frozen=True)
+class History:
+    """A chat's newest kept messages, oldest first, for a page that shows them again (the web chat after a
+    reload): each is (the family said it, what was said). Buttons of `screen` still work, older ones do not."""
+
+    messages: list[tuple[bool, Said]]
+    screen: int
+    language: str
+    register: str
+    text_limit: int  # the longest typed answer the current step takes
+
+
 class ConversationsPort(Protocol):
     """Every family conversation, as a channel sees it: a chat is a (channel, chat key) pair."""
 
@@ -33,6 +46,12 @@ class ConversationsPort(Protocol):
                      client: str | None = None) -> Said:
         """One turn: what the family did in, what to say out (a repeated `once` changes and says nothing).
         `client` (the web chat: an address) bounds the new chats and worker requests one client starts an hour."""
+
+    def keep_history(self, channel: str) -> None:
+        """Keep `channel`'s conversations on the server, for a page that shows them again after a reload."""
+
+    async def history(self, channel: str, chat_key: str) -> History:
+        """This chat's newest kept messages and where it is now (nothing for a chat Tono does not know)."""
 
     async def pending(self, channel: str, chat_key: str) -> list[Said]:
         """The chat's waiting news, handed over once (a channel that is asked for it: the web chat)."""

@@ -25,8 +25,12 @@ async def _cancel(turn: Turn, _arg: str) -> None:
 
 
 async def _language(turn: Turn, _arg: str) -> None:
-    turn.state.data = {}
-    turn.go("settings.language", remember=False)
+    # The draft is kept: once the language is chosen, the family is back at the step they left (menu.py).
+    turn.go("settings.language")
+
+
+async def _register(turn: Turn, _arg: str) -> None:
+    turn.go("settings.register")
 
 
 COMMANDS = {
@@ -35,6 +39,7 @@ COMMANDS = {
     "cancel": _cancel,
     "status": status_command,
     "language": _language,
+    "words": _register,
     "help": help_text,
 }
 
@@ -44,6 +49,7 @@ COMMAND_DESCRIPTIONS = {
     "menu": _("Show what I can do"),
     "status": _("Where is my request?"),
     "language": _("English or te reo Māori"),
+    "words": _("Adult or young person"),
     "help": _("How Tono works"),
     "cancel": _("Stop what we are doing"),
 }

@@ -9,6 +9,11 @@ from typing import Literal
 from bot.language.i18n import Plain, Text
 
 InputKind = Literal["text", "button", "command", "media"]
+# The longest typed message a channel passes on to the flows: the longest answer any step takes (a statement
+# of correction, an answer to the agency's question: 5000 characters). Each step takes up to its own
+# `text_limit` (bot/flows/engine.py) and says so, kindly, to anything longer; the web chat's turn and its text
+# box are held to this number, then to the step's own.
+TYPED_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Said:
     language: str
     register: str
     sending: tuple[int, ...] = ()  # outbox rows this turn queued and claimed, for the channel to send at once
+    text_limit: int = TYPED_LIMIT  # the longest typed answer the step now asked takes (a text box can say so)
 
 
 def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

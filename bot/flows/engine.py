@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from bot.flows.chat import Button, Incoming, Reply
+from bot.flows.chat import TYPED_LIMIT, Button, Incoming, Reply
 from bot.flows.ports import ChatInfo, FamilyPort, Work
 from bot.flows.safety import SAFETY_ANSWER, sounds_unsafe
 from bot.language.i18n import Text, _
@@ -121,6 +121,11 @@ class Engine:
         self.commands = commands
         self.notices = notices or {}  # "prefix" -> handler(turn, rest of the action)
         self.slow = slow or {}  # notice "prefix" -> the slow work its handler does
+
+    def text_limit(self, step_name: str) -> int:
+        """The longest typed answer this step takes; a step that reads no text answers any with its buttons."""
+        step = self.steps.get(step_name) or self.steps[MENU]
+        return step.text_limit if step.on_text is not None else TYPED_LIMIT
 
     def work_before(self, screen: int, action: str) -> Work | None:
         """The slow work a button's turn does, for a channel that can show it only as the button is pressed."""

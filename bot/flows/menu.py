@@ -101,6 +101,16 @@ async def language_button(turn: Turn, action: str) -> None:
         turn.chat.language = action.removeprefix("lang:")
         await turn.port.remember_settings(turn.chat)
         turn.say(_("I'll speak English with you. You can change this any time from the menu."))
+        back_to_where_they_were(turn)
+
+
+def back_to_where_they_were(turn: Turn) -> None:
+    """After a setting is chosen, the step the family left for it (/language, /words): a request half made is
+    asked again where it was, its draft kept, now in the new language or register. From the menu, the menu."""
+    trail = turn.data.get("_trail") or []
+    if trail and trail[-1] != MENU:
+        turn.back()
+    else:
         turn.home()
 
 
@@ -114,7 +124,7 @@ async def register_button(turn: Turn, action: str) -> None:
         turn.chat.register = action.removeprefix("reg:")
         await turn.port.remember_settings(turn.chat)
         turn.say(_("Thanks. I'll talk with you that way. You can change it any time from the menu."))
-        turn.home()
+        back_to_where_they_were(turn)
 
 
 async def about_offer_prompt(turn: Turn) -> Reply:

@@ -89,5 +89,7 @@ async def take_pending(session: AsyncSession, chat_link_id: int) -> list[Said]:
         .with_for_update()))
     for row in rows:
         row.sent_at = utcnow()
+        # Said now in the chat's language and register, and kept so: the chat's history shows it as it was said.
+        row.language, row.audience = row.language or link.language, row.audience or link.audience
         session.add(row)
     return [as_said(row, link) for row in rows]

@@ -33,6 +33,8 @@ class ChannelFamily(Protocol):
 
     async def type(self, text: str) -> None: ...
 
+    async def command(self, name: str) -> None: ...
+
     async def news(self, containing: str) -> str: ...
 
     def everything_said(self) -> str: ...
@@ -68,6 +70,9 @@ class WebChatFamily:
 
     async def type(self, text: str) -> None:
         await self._turn(kind="text", text=text)
+
+    async def command(self, name: str) -> None:
+        await self._turn(kind="command", command=name)
 
     async def news(self, containing: str) -> str:
         response = await self.client.get("/chat/updates", headers=HEADERS)
@@ -118,6 +123,10 @@ class TelegramFamily:
 
     async def type(self, text: str) -> None:
         await self.user.send(text)
+        await self._answered()
+
+    async def command(self, name: str) -> None:
+        await self.user.send_command(name)
         await self._answered()
 
     async def news(self, containing: str) -> str:

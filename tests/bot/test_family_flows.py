@@ -382,7 +382,7 @@ async def test_language_and_register_can_be_changed_any_time_and_are_remembered(
 
     await chat.command("language")
     await chat.press("Te reo Māori")
-    await chat.press_action("register")
+    await chat.command("words")
     await chat.press_action("reg:child")
 
     assert (chat.said.language, chat.said.register) == ("mi", "child")

@@ -8,11 +8,12 @@ import pytest
 from sqlmodel import select
 
 from bot.chat.conversation import Conversations
+from bot.language.i18n import _, say
 from bot.models import ChatLink, Request
 from bot.outbound.pacing import Pacer
 from bot.requests import staff
 from protocol.agreement import load_agreement
-from tests.bot.channel_families import TelegramFamily, WebChatFamily
+from tests.bot.channel_families import TelegramFamily, WebChatFamily, plain
 from tests.bot.chat_driver import TODAY
 from tests.bot.telegram_channels import LIBRARY_SETTING, enrolment_code
 from tests.fakes.telegram_api import FakeTelegram
@@ -101,3 +102,24 @@ async def test_a_family_withdraws_their_request_and_it_stays_withdrawn(family, s
         await family.press(label)
 
     assert (await _the_request(sessions)).state == "withdrawn"
+
+
+async def test_a_family_who_changes_language_and_register_half_way_comes_back_to_the_same_request(family, sessions):
+    urgent = _("Do you need it urgently? If you do, the agency is asked to decide sooner.")
+    await family.start(await enrolment_code(sessions, "P-0001"))
+    await family.press("Not now")
+    for label in ("What do you hold about me?", "Mine", "The agency"):
+        await family.press(label)
+    await family.type("My attendance records")
+    await family.press("A printout")
+
+    await family.command("language")
+    await family.press("Te reo Māori")
+    await family.command("words")
+    await family.press(plain(say(_("A young person"), "mi", "adult")))
+
+    assert family.everything_said().endswith(plain(say(urgent, "mi", "child")))
+    await family.press(plain(say(_("No"), "mi", "child")))
+    await family.press(plain(say(_("Send my request"), "mi", "child")))
+    request = await _the_request(sessions)
+    assert (request.details, request.form, request.state) == ("My attendance records", "print", "submitted")

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.channels.telegram_api import TelegramRefused, TelegramUnreachable
 from bot.chat.conversation import Conversations
+from bot.flows import COMMAND_DESCRIPTIONS
 from bot.models import Request, SeenUpdate
 from protocol.agreement import load_agreement
 from tests.bot.chat_driver import TODAY
@@ -66,7 +67,7 @@ async def test_the_menu_commands_are_set_in_english_and_te_reo_maori(telegram):
     languages = {language for (_scope, language) in fake.commands}
 
     assert languages == {"", "mi"}
-    assert all(len(commands) == 6 for commands in fake.commands.values())
+    assert all(len(commands) == len(COMMAND_DESCRIPTIONS) == 7 for commands in fake.commands.values())
     assert fake.commands[("default", "mi")][0]["description"] != fake.commands[("default", "")][0]["description"]
 
 

@@ -210,8 +210,8 @@ class HttpRow:
 WEB_CHAT_ROWS = [
     HttpRow("a turn that is not JSON", "POST", "/chat/turn", 422, "JSON decode error", b"{nope", CHAT_HEADERS),
     HttpRow("a turn of an unknown kind", "POST", "/chat/turn", 422, "kind", b'{"kind": "sql"}', CHAT_HEADERS),
-    HttpRow("20,001 characters of text", "POST", "/chat/turn", 422, "at most 20000 characters",
-            b'{"kind": "text", "text": "' + b"x" * 20_001 + b'"}', CHAT_HEADERS),
+    HttpRow("5,001 characters of text (the longest any step takes is 5000)", "POST", "/chat/turn", 422,
+            "at most 5000 characters", b'{"kind": "text", "text": "' + b"x" * 5_001 + b'"}', CHAT_HEADERS),
     HttpRow("a turn posted by another site (no X-Tono-Chat header)", "POST", "/chat/turn", 403,
             "X-Tono-Chat header missing", b'{"kind": "command", "command": "start"}', JSON),
     HttpRow("a command with shell in it", "POST", "/chat/turn", 422, "command",
