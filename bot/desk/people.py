@@ -154,13 +154,19 @@ async def enrol(ctx: DeskContext, person_ref: str, base_url: str, username: str 
     return Enrolment(person, code, f"{base_url.rstrip('/')}/chat/?start={code}", telegram, utcnow() + CODE_LIFETIME)
 
 
+async def _waiting_contact(session, contact_id: int, if_done: str) -> ContactRequest:
+    """A contact request still waiting for staff, or the desk's 404 / 409 (`if_done`) sentence."""
+    contact = await session.get(ContactRequest, contact_id) if stored_id(contact_id) else None
+    if contact is None:
+        raise not_found("contact request", str(contact_id))
+    if contact.handled_at is not None:
+        raise DeskProblem(409, if_done)
+    return contact
+
+
 async def contact_done(ctx: DeskContext, staff: StaffAccount, contact_id: int) -> str:
     async with ctx.sessions.begin() as session:
-        contact = await session.get(ContactRequest, contact_id) if stored_id(contact_id) else None
-        if contact is None:
-            raise not_found("contact request", str(contact_id))
-        if contact.handled_at is not None:
-            raise DeskProblem(409, "That was already marked done. Nothing was changed.")
+        contact = await _waiting_contact(session, contact_id, "That was already marked done. Nothing was changed.")
         contact.handled_at = utcnow()
         session.add(contact)
     return "Marked done."
@@ -176,11 +182,7 @@ async def contact_reply(ctx: DeskContext, staff: StaffAccount, contact_id: int, 
         raise DeskProblem(422, f"The reply is {len(text)} characters long; a family's chat takes up to "
                                f"{REPLY_LIMIT}. Nothing was sent: make it shorter, or ring the family.")
     async with ctx.sessions.begin() as session:
-        contact = await session.get(ContactRequest, contact_id) if stored_id(contact_id) else None
-        if contact is None:
-            raise not_found("contact request", str(contact_id))
-        if contact.handled_at is not None:
-            raise DeskProblem(409, "That was already marked done, so nothing was sent.")
+        contact = await _waiting_contact(session, contact_id, "That was already marked done, so nothing was sent.")
         session.add(ContactReply(contact_request_id=contact.id, staff_id=staff.id, text=text))
         await notify_chat(session, contact.chat_link_id,
                           _("A worker at {provider} has written to you:\n\n{reply}", reply=Plain(text)))

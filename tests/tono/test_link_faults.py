@@ -287,6 +287,19 @@ async def _restore(pair: Pair, role: str, backup: Path) -> None:
     await pair.start(role)
 
 
+async def _answered_after_a_backup(pair: Pair, role: str) -> str:
+    """The request received, a backup of `role`'s database taken, the request answered; then `role`'s disk fails
+    and the backup goes back. Returns the request's reference."""
+    async with pair.running():
+        ref = await _asked_and_relayed(pair)
+        await _received(pair, ref)
+        await pair.settle("nothing in flight", lambda: _nothing_left(pair))
+        backup = await _backup(pair, role)
+        await _answered(pair, ref)
+    await _restore(pair, role, backup)
+    return ref
+
+
 async def _backup(pair: Pair, role: str) -> Path:
     path = pair.folder / f"{role}-backup.db"
     await asyncio.to_thread(_copy, pair.database(role), path)
@@ -397,13 +410,7 @@ async def test_the_agency_down_for_a_long_time_is_shown_while_it_lasts_and_the_r
 async def test_the_agency_restored_from_before_it_answered_is_shown_until_repaired_and_the_answers_count_once(pair):
     from linkqueue.http import compare_streams
 
-    async with pair.running():
-        ref = await _asked_and_relayed(pair)
-        await _received(pair, ref)
-        await pair.settle("nothing in flight", lambda: _nothing_left(pair))
-        backup = await _backup(pair, "agency")
-        await _answered(pair, ref)
-    await _restore(pair, "agency", backup)  # the units' answers are lost at the agency, not at the provider
+    ref = await _answered_after_a_backup(pair, "agency")  # the units' answers are lost at the agency only
 
     async with pair.running():
         status, said = await pair.status("agency")
@@ -440,13 +447,7 @@ async def _a_task_id(pair: Pair) -> int:
 async def test_the_provider_restored_from_before_the_answers_is_shown_until_repaired_and_the_request_finishes(pair):
     from linkqueue.http import compare_streams
 
-    async with pair.running():
-        ref = await _asked_and_relayed(pair)
-        await _received(pair, ref)
-        await pair.settle("nothing in flight", lambda: _nothing_left(pair))
-        backup = await _backup(pair, "provider")
-        await _answered(pair, ref)
-    await _restore(pair, "provider", backup)  # the answers are lost at the provider
+    ref = await _answered_after_a_backup(pair, "provider")  # the answers are lost at the provider only
 
     async with pair.running():
         status, said = await pair.status("provider")
