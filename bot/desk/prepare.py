@@ -19,9 +19,14 @@ from bot.desk.context import DeskContext
 from bot.desk.forms import VersionIn
 from bot.desk.request_page import unit_name
 from bot.desk.views import long_day, state_label
-from bot.models import ItemVersion, Request, StaffAccount
+from bot.flows.chat import Button
+from bot.language.i18n import Plain, _
+from bot.models import ItemVersion, Request, RequestEvent, StaffAccount
+from bot.outbound.notify import notify
 from bot.requests.delivery import family_reads_in
+from bot.requests.moves import record_still
 from deskkit.problems import DeskProblem
+from protocol import lifecycle
 from protocol.agreement import Agreement
 from protocol.clock import utcnow
 
@@ -186,11 +191,31 @@ async def load(session: AsyncSession, agreement: Agreement, request: Request, ty
 
 
 async def request_preparing(session: AsyncSession, ref: str) -> Request:
+    """A request whose versions may be written: while its answer is prepared, and after it is delivered (the
+    family may ask for it in another language or register later)."""
     request = await store.request_to_change(session, ref)
-    if request.state != "preparing":
-        raise DeskProblem(409, f"Versions are written while the answer is being prepared; this request is "
-                               f"'{state_label(request.state)}'.")
+    if request.state != "preparing" and request.state not in lifecycle.ANSWER_GIVEN:
+        raise DeskProblem(409, f"Versions are written while the answer is being prepared, or after it is delivered; "
+                               f"this request is '{state_label(request.state)}'.")
     return request
+
+
+async def tell_when_ready(session: AsyncSession, request: Request, language: str, register: str) -> bool:
+    """After delivery, once every item has the version a language and register need, the family is told (once
+    for each version) and given a button that sends it."""
+    if request.state not in lifecycle.ANSWER_GIVEN:
+        return False
+    if missing(await answer_items(session, request), language, register, await versions(session, request)):
+        return False
+    told = await session.exec(select(RequestEvent).where(RequestEvent.request_id == request.id,
+                                                          RequestEvent.trigger == "version_ready"))
+    if any((e.detail or {}) == {"language": language, "register": register} for e in told):
+        return False
+    await record_still(session, request, "version_ready", "staff", "", {"language": language, "register": register})
+    await notify(session, request, _("Another version of the answer to your request {ref} is ready.",
+                                     ref=Plain(request.ref)),
+                 Button(_("Send it to me"), f"copy:{request.ref}:{language}:{register}"))
+    return True
 
 
 def check_variant(language: str, register: str) -> None:
@@ -224,6 +249,9 @@ async def save(ctx: DeskContext, staff: StaffAccount, ref: str, item_key: str, l
         found.title, found.text = data.title, data.text
         found.written_by, found.updated_at = staff.display_name[:64], utcnow()
         session.add(found)
+        await session.flush()
+        told = await tell_when_ready(session, request, language, register)
     level = reading(data.text, register) if language == "en" else None
-    said = f"Saved the {variant_name(language, register)} of “{item.title[:120]}”."
+    said = f"Saved the {variant_name(language, register)} of “{item.title[:120]}”." + (
+        " Every item now has it: the family is told it is ready." if told else "")
     return f"{said} {level.sentence}" if level else said

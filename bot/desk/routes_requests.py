@@ -6,16 +6,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from bot.copies.items import answer_items, missing, versions
 from bot.desk import actions, request_page, store
 from bot.desk.context import DeskContext
 from bot.desk.deps import CSRF, CurrentStaff, DeskContextDep
 from bot.desk.forms import LinkIn, from_form
+from bot.desk.prepare import check_variant
 from bot.desk.views import FORMS, IDENTITY_CHECKS, KINDS, SCOPES
 from bot.desk.web import back_to, problem_page, with_error
 from bot.models import StaffAccount
-from bot.requests.moves import record_opening
+from bot.requests import delivery
+from bot.requests.moves import record_opening, record_still
 from deskkit.inputs import form_values
 from deskkit.problems import DeskProblem
+from protocol import lifecycle
 
 SEEN_AS = "request page"
 
@@ -59,6 +63,31 @@ async def request_detail(request: Request, ctx: DeskContextDep, staff: CurrentSt
         return await show(ctx, request, staff, ref, find=find, requester=requester)
     except DeskProblem as problem:
         return problem_page(ctx, request, problem)
+
+
+@router.get("/{ref}/copies/{language}/{register}")
+async def copies_to_print(request: Request, ctx: DeskContextDep, staff: CurrentStaff, ref: str, language: str,
+                          register: str) -> Response:
+    """The delivered answer's copies as a PDF, in one language and register, for staff to print for a family who
+    asked for them on paper. Downloading them is recorded, as opening the records is."""
+    try:
+        if (language, register) != ("en", "adult"):
+            check_variant(language, register)
+        async with ctx.sessions.begin() as session:
+            found = await store.request_to_change(session, ref)
+            if found.state not in lifecycle.ANSWER_GIVEN:
+                raise DeskProblem(409, "Copies are printed once the answer is delivered.")
+            items = await answer_items(session, found)
+            if missing(items, language, register, await versions(session, found)):
+                raise DeskProblem(409, "That version is not written yet: write it on the prepare page first.")
+            # Always recorded (not quietened as a re-opening is): the records leave the system on paper.
+            await record_still(session, found, "opened", "staff", staff.display_name, {"what": "copies to print"})
+            _explained, document = await delivery.copies(session, found, ctx.agreement, language, register,
+                                                         ctx.today())
+    except DeskProblem as problem:
+        return problem_page(ctx, request, problem)
+    return Response(document.content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{document.filename}"'})
 
 
 @router.post("/{ref}/steps/{trigger}", dependencies=CSRF)

@@ -176,6 +176,8 @@ def timeline(events: list[RequestEvent], kind: str = "access") -> list[TimelineL
             what = "Opened"
         elif event.trigger == "linked":
             what = "Linked to the people it is from and about"
+        elif event.trigger == "version_ready":
+            what = "Another version written, and the family told it is ready"
         else:
             what = next((r["description"] for r in lifecycle.TRANSITIONS if r["trigger"] == event.trigger),
                         event.trigger)

@@ -12,6 +12,11 @@ from protocol import lifecycle
 OTHER_LANGUAGE = {"en": ("mi", _("In te reo Māori")), "mi": ("en", _("In English"))}
 
 
+# What staff read in a contact note (English: the desk's language), never the codes.
+LANGUAGE_NAMES = {"en": "English", "mi": "te reo Māori"}
+VARIANT_WORDS = {"adult": "adult", "child": "young person's"}
+
+
 def _other_ways(ref: str, language: str, register: str) -> Reply:
     """Buttons for the same copies another way; they stay usable later (notice buttons)."""
     other_register = "child" if register == "adult" else "adult"
@@ -19,7 +24,8 @@ def _other_ways(ref: str, language: str, register: str) -> Reply:
     other_language, language_label = OTHER_LANGUAGE[language]
     return Reply(_("Would you like them another way?"), rows(
         Button(label, f"copy:{ref}:{language}:{other_register}"),
-        Button(language_label, f"copy:{ref}:{other_language}:{register}")), screen=NOTICE_SCREEN)
+        Button(language_label, f"copy:{ref}:{other_language}:{register}"),
+        Button(_("On paper"), f"print:{ref}:{language}:{register}")), screen=NOTICE_SCREEN)
 
 
 def copies_asked(action: str, language: str, register: str) -> tuple[str, str, str] | None:
@@ -69,10 +75,28 @@ async def copy_notice(turn: Turn, rest: str) -> None:
     if got is None:
         turn.say(_("Sorry, that version is not written yet. {provider} has been told, and will send it when it is "
                    "ready."))
-        await turn.port.ask_for_a_person(turn.chat, f"Please write the {register} version in {language} of {ref}.")
+        await turn.port.ask_for_a_person(turn.chat, f"Please write the {VARIANT_WORDS[register]} version in "
+                                                    f"{LANGUAGE_NAMES[language]} of {ref}: the family asked for it "
+                                                    "in the chat. They are told when it is ready.")
         return
     turn.replies.append(Reply(got.document.caption, document=got.document))
     turn.replies.append(_other_ways(ref, language, register))
+
+
+async def print_notice(turn: Turn, rest: str) -> None:
+    """"On paper": staff are asked to print the copies (the request page downloads them) and give or post them."""
+    ref, _sep, variant = rest.partition(":")
+    language, _sep, register = variant.partition(":")
+    mine = await turn.port.timeline(turn.chat, ref)
+    if language not in LANGUAGE_NAMES or register not in VARIANT_WORDS or mine is None or (
+            mine.state not in lifecycle.ANSWER_GIVEN):
+        turn.notice = _("Those copies are not ready for this chat.")
+        return
+    await turn.port.ask_for_a_person(turn.chat, f"Please print the {VARIANT_WORDS[register]} copies in "
+                                                f"{LANGUAGE_NAMES[language]} of {ref} (download them from the "
+                                                "request's page) and give or post them to the family.")
+    turn.say(_("Thank you. {provider} will print your copies, and a worker will get in touch about how to get "
+               "them to you."))
 
 
 async def together_notice(turn: Turn, ref: str) -> None:
@@ -152,5 +176,5 @@ def _role(agreement, unit_id: str | None, role_id: str | None):
 ANSWER_STEPS = {
     "statement.text": Step(statement_prompt, on_text=statement_text, text_limit=5000, can_go_back=False),
 }
-ANSWER_NOTICES = {"copies": copies_notice, "copy": copy_notice, "together": together_notice,
+ANSWER_NOTICES = {"copies": copies_notice, "copy": copy_notice, "print": print_notice, "together": together_notice,
                   "statement": statement_notice}

@@ -22,6 +22,7 @@ from protocol.history import after, jsonable, seal
 STILL_EVENTS = {
     "opened": "Someone opened the request on a desk (who, in which role, and what they looked at).",
     "linked": "Staff linked the request to the person asking and the person it is about.",
+    "version_ready": "Another version of a delivered answer (a language or register) was written; the family was told.",
 }
 # The same person re-opening the same page within this time adds nothing to "who has seen it".
 REOPEN_QUIET = timedelta(minutes=15)

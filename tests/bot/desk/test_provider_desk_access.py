@@ -38,6 +38,8 @@ PAGES = {
     ("POST", "/provider/requests/{ref}/steps/{trigger}"): ({"trigger": "approve"}, {"identity_checked": "id_seen"},
                                                            {303}),
     ("GET", "/provider/requests/{ref}/prepare"): ({}, None, {409}),  # the sample request is not being prepared
+    ("GET", "/provider/requests/{ref}/copies/{language}/{register}"): ({"language": "en", "register": "adult"}, None,
+                                                                      {409}),  # not delivered
     ("POST", "/provider/requests/{ref}/prepare/{item_key}/{language}/{register}"): ({}, {"title": "Group",
                                                                                         "text": "You came."},
                                                                                    {409}),

@@ -166,4 +166,5 @@ async def test_the_family_whose_answer_it_is_may_ask_for_a_version_not_written_y
 
     await chat.press_action(f"copy:{request.ref}:mi:child", screen=0)
 
-    assert family.notes == [f"Please write the child version in mi of {request.ref}."]
+    assert family.notes == [f"Please write the young person's version in te reo Māori of {request.ref}: the family "
+                            "asked for it in the chat. They are told when it is ready."]  # words, never codes
