@@ -38,11 +38,40 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_downgrade(args: argparse.Namespace) -> int:
     from tono import migrate
+    from tono.first_hour import check_sqlite_file
+    from tono.startup import check_reachable
 
     settings = load_settings()
-    migrate.downgrade(settings.database_url, args.revision)
+    if not migrate.known_revision(args.revision):
+        ids = migrate.revision_ids()
+        raise StartupError(f"There is no migration {args.revision!r}: use base (an empty database) or one of "
+                           f"{ids[0]} to {ids[-1]}.")
+    check_sqlite_file(settings)
+    if not settings.is_sqlite:
+        asyncio.run(check_reachable(settings))
+    before = asyncio.run(_revision_now(settings.database_url)) or "base"
+    try:
+        migrate.downgrade(settings.database_url, args.revision)
+    except Exception as error:
+        if _outside_tono(error):
+            raise  # a lock, a full disk, a server gone: said by main() as for every command
+        # Every migration runs in one transaction on both databases (tono/migrations/env.py): nothing is half-done.
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())[:200]
+        raise StartupError(f"The database could not be taken back to migration {args.revision} ({reason}); "
+                           f"nothing was changed: it is still at migration {before}.") from None
     print(f"The database is at migration {args.revision}.")
     return 0
+
+
+async def _revision_now(database_url: str) -> str | None:
+    from tono import migrate
+    from tono.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        return await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
