@@ -108,10 +108,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(check_telegram(settings))
         app = create_app(settings, agreement)
+        port = sock.getsockname()[1]  # the one the system chose, for --port 0
+        if settings.role != "agency":  # where the web chat is, for `tono enrol`'s links
+            asyncio.run(_record_served_address(settings, args.host, port))
     except BaseException:
         sock.close()
         raise
-    port = sock.getsockname()[1]  # the one the system chose, for --port 0
     print(f"Tono is serving on http://{args.host}:{port}/ (health: /healthz). Stop it with Ctrl+C.", flush=True)
     if settings.role != "both":
         other = "agency" if settings.role == "provider" else "provider"
@@ -134,6 +136,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _record_served_address(settings, host: str, port: int) -> None:
+    from tono.database import make_engine, make_sessionmaker
+    from tono.served_address import record
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await record(session, host, port)
+    finally:
+        await engine.dispose()
+
+
 def _enrol(args: argparse.Namespace) -> int:
     from tono.enrol import enrol
     from tono.first_hour import agreement_from, check_sqlite_file
@@ -143,7 +157,7 @@ def _enrol(args: argparse.Namespace) -> int:
     check_runs_provider(settings, agreement_from(settings), "enrol", "enrols a family for the chat")
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
-    for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):
+    for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None, args.url)):
         print(line)
     return 0
 
@@ -232,6 +246,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("person", help="the person's reference, e.g. P-0001")
     enrol.add_argument("--qr", help="also write the link as a QR code PNG to this file")
     enrol.add_argument("--bot", help="the bot's @username (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
+    enrol.add_argument("--url", help="the web chat's base address, e.g. http://127.0.0.1:8123 (default: "
+                                     "TONO_PUBLIC_URL, else where `tono run` serves)")
     enrol.set_defaults(handler=_enrol)
 
     commands.add_parser("verify-events", help="check every request's tamper-evident history (exit 1 if broken)"
