@@ -77,18 +77,39 @@ async def _revision_now(database_url: str) -> str | None:
 def _seed_demo(args: argparse.Namespace) -> int:
     from tono.demo import seed_demo
     from tono.first_hour import agreement_from, check_sqlite_file
+    from tono.logins import demo_logins_that_sign_in
     from tono.startup import check_migrated
 
     settings = load_settings()
     agreement = agreement_from(settings)
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
-    logins = asyncio.run(seed_demo(settings, agreement))
-    print("Best foot forward demo data is loaded. Demo desk logins (demo only, never for real use):")
+    asyncio.run(seed_demo(settings, agreement))
+    # Printed as they are in the database now: a login disabled (`tono login remove-demo`) or given a password of
+    # its own since an earlier seed-demo is not made to work again, and never printed as if it did.
+    logins, refused = demo_logins_that_sign_in(asyncio.run(_demo_login_states(settings, agreement)))
+    logins = [(f"{desk} desk", login, password, who) for desk, login, password, who in logins]
+    print("Best foot forward demo data is loaded. " + ("Demo desk logins (demo only, never for real use):" if logins
+          else "No demo desk login signs in with the demo's password here."))
     wide = [max(len(row[i]) for row in logins) if logins else 0 for i in range(3)]  # columns as wide as the widest
     for where, login, password, who in logins:
         print(f"  {where:<{wide[0]}}  login {login:<{wide[1]}}  password {password:<{wide[2]}}  {who}")
+    for sentence in refused:
+        print(f"  Not printed: {sentence}")
     return 0
+
+
+async def _demo_login_states(settings, agreement) -> list:
+    from tono.agreement_setup import served_sides
+    from tono.database import make_engine, make_sessionmaker
+    from tono.logins import demo_login_states
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await demo_login_states(session, agreement, served_sides(settings))
+    finally:
+        await engine.dispose()
 
 
 def _run(args: argparse.Namespace) -> int:
