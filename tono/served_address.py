@@ -3,7 +3,8 @@
 
 `tono enrol` takes the first of: its --url, TONO_PUBLIC_URL, the address `tono run` recorded last, and the
 address `tono run` serves on by default (tono/enrol.py). A server that has stopped leaves its address: it is
-still the best guess, as the operator starts it again the same way."""
+still the best guess, as the operator starts it again the same way. Several processes on one database
+(docs/postgresql.md) each record theirs as they start, the last one standing; there TONO_PUBLIC_URL says it."""
 
 from __future__ import annotations
 
