@@ -65,3 +65,19 @@ def test_the_api_description_stays_at_openapi_json(base):
 
     assert "/healthz" in described["paths"]
     assert "/favicon.svg" not in described["paths"] and "/docs" not in described["paths"]
+
+
+def test_the_web_chat_and_both_desks_load_in_a_browser_with_nothing_missing_and_nothing_from_outside(base):
+    outside, missing = [], []
+    with chromium_page() as page:
+        page.route(re.compile(r"^(?!" + re.escape(base) + r")https?://.*"),
+                   lambda route: (outside.append(route.request.url), route.abort())[1])
+        page.on("response", lambda answer: missing.append(answer.url) if answer.status >= 400 else None)
+
+        for path in PAGES:
+            page.goto(base + path)
+            page.wait_for_load_state("networkidle")
+            assert page.locator('link[rel="icon"]').get_attribute("href") == "/favicon.svg"
+
+    assert outside == []
+    assert missing == []
