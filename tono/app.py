@@ -30,6 +30,7 @@ from linkqueue.http import inbox_router
 from protocol.agreement import Agreement
 from protocol.clock import nz_today
 from tono import migrate
+from tono.browser_pages import install_favicon, new_app
 from tono.database import make_engine, make_sessionmaker
 from tono.keys import study_number_key
 from tono.link import link_for
@@ -155,8 +156,9 @@ def create_app(settings: Settings, agreement: Agreement, *, start_telegram: bool
             await telegram.stop()
         await engine.dispose()
 
-    app = FastAPI(title="Tono", summary="Ask what information is held about you, check it, get it fixed.",
+    app = new_app(title="Tono", summary="Ask what information is held about you, check it, get it fixed.",
                   lifespan=lifespan)
+    install_favicon(app)
     app.state.settings, app.state.agreement = settings, agreement
     app.state.engine, app.state.sessions, app.state.conversations = engine, sessions, conversations
     app.state.telegram, app.state.link, app.state.notifier = telegram, link, notifier

@@ -38,28 +38,78 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _db_downgrade(args: argparse.Namespace) -> int:
     from tono import migrate
+    from tono.first_hour import check_sqlite_file
+    from tono.startup import check_reachable
 
     settings = load_settings()
-    migrate.downgrade(settings.database_url, args.revision)
+    if not migrate.known_revision(args.revision):
+        ids = migrate.revision_ids()
+        raise StartupError(f"There is no migration {args.revision!r}: use base (an empty database) or one of "
+                           f"{ids[0]} to {ids[-1]}.")
+    check_sqlite_file(settings)
+    if not settings.is_sqlite:
+        asyncio.run(check_reachable(settings))
+    before = asyncio.run(_revision_now(settings.database_url)) or "base"
+    try:
+        migrate.downgrade(settings.database_url, args.revision)
+    except Exception as error:
+        if _outside_tono(error):
+            raise  # a lock, a full disk, a server gone: said by main() as for every command
+        # Every migration runs in one transaction on both databases (tono/migrations/env.py): nothing is half-done.
+        reason = " ".join(str(getattr(error, "orig", None) or error).split())[:200]
+        raise StartupError(f"The database could not be taken back to migration {args.revision} ({reason}); "
+                           f"nothing was changed: it is still at migration {before}.") from None
     print(f"The database is at migration {args.revision}.")
     return 0
+
+
+async def _revision_now(database_url: str) -> str | None:
+    from tono import migrate
+    from tono.database import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        return await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
 
 
 def _seed_demo(args: argparse.Namespace) -> int:
     from tono.demo import seed_demo
     from tono.first_hour import agreement_from, check_sqlite_file
+    from tono.logins import demo_logins_that_sign_in
     from tono.startup import check_migrated
 
     settings = load_settings()
     agreement = agreement_from(settings)
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
-    logins = asyncio.run(seed_demo(settings, agreement))
-    print("Best foot forward demo data is loaded. Demo desk logins (demo only, never for real use):")
+    asyncio.run(seed_demo(settings, agreement))
+    # Printed as they are in the database now: a login disabled (`tono login remove-demo`) or given a password of
+    # its own since an earlier seed-demo is not made to work again, and never printed as if it did.
+    logins, refused = demo_logins_that_sign_in(asyncio.run(_demo_login_states(settings, agreement)))
+    logins = [(f"{desk} desk", login, password, who) for desk, login, password, who in logins]
+    print("Best foot forward demo data is loaded. " + ("Demo desk logins (demo only, never for real use):" if logins
+          else "No demo desk login signs in with the demo's password here."))
     wide = [max(len(row[i]) for row in logins) if logins else 0 for i in range(3)]  # columns as wide as the widest
     for where, login, password, who in logins:
         print(f"  {where:<{wide[0]}}  login {login:<{wide[1]}}  password {password:<{wide[2]}}  {who}")
+    for sentence in refused:
+        print(f"  Not printed: {sentence}")
     return 0
+
+
+async def _demo_login_states(settings, agreement) -> list:
+    from tono.agreement_setup import served_sides
+    from tono.database import make_engine, make_sessionmaker
+    from tono.logins import demo_login_states
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            return await demo_login_states(session, agreement, served_sides(settings))
+    finally:
+        await engine.dispose()
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -79,10 +129,12 @@ def _run(args: argparse.Namespace) -> int:
     try:
         asyncio.run(check_telegram(settings))
         app = create_app(settings, agreement)
+        port = sock.getsockname()[1]  # the one the system chose, for --port 0
+        if settings.role != "agency":  # where the web chat is, for `tono enrol`'s links
+            asyncio.run(_record_served_address(settings, args.host, port))
     except BaseException:
         sock.close()
         raise
-    port = sock.getsockname()[1]  # the one the system chose, for --port 0
     print(f"Tono is serving on http://{args.host}:{port}/ (health: /healthz). Stop it with Ctrl+C.", flush=True)
     if settings.role != "both":
         other = "agency" if settings.role == "provider" else "provider"
@@ -105,6 +157,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _record_served_address(settings, host: str, port: int) -> None:
+    from tono.database import make_engine, make_sessionmaker
+    from tono.served_address import record
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await record(session, host, port)
+    finally:
+        await engine.dispose()
+
+
 def _enrol(args: argparse.Namespace) -> int:
     from tono.enrol import enrol
     from tono.first_hour import agreement_from, check_sqlite_file
@@ -114,7 +178,7 @@ def _enrol(args: argparse.Namespace) -> int:
     check_runs_provider(settings, agreement_from(settings), "enrol", "enrols a family for the chat")
     check_sqlite_file(settings)
     asyncio.run(check_migrated(settings))
-    for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None)):
+    for line in asyncio.run(enrol(settings, args.person, args.bot, Path(args.qr) if args.qr else None, args.url)):
         print(line)
     return 0
 
@@ -203,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
     enrol.add_argument("person", help="the person's reference, e.g. P-0001")
     enrol.add_argument("--qr", help="also write the link as a QR code PNG to this file")
     enrol.add_argument("--bot", help="the bot's @username (default: asked from Telegram with TELEGRAM_BOT_TOKEN)")
+    enrol.add_argument("--url", help="the web chat's base address, e.g. http://127.0.0.1:8123 (default: "
+                                     "TONO_PUBLIC_URL, else where `tono run` serves)")
     enrol.set_defaults(handler=_enrol)
 
     commands.add_parser("verify-events", help="check every request's tamper-evident history (exit 1 if broken)"

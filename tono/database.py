@@ -15,6 +15,7 @@ import bot.models  # noqa: F401  (registers the provider's tables)
 import bot.records.tables  # noqa: F401  (the programme's data at the provider)
 import bot.reports.tables  # noqa: F401  (reports, their rows and the ledger)
 import linkqueue.tables  # noqa: F401  (registers the queue's tables)
+import tono.served_address  # noqa: F401  (where `tono run` serves the web chat, for `tono enrol`)
 
 metadata = SQLModel.metadata
 

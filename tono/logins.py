@@ -211,3 +211,31 @@ def still_published(enabled: list[tuple[str, str, str, str]]) -> tuple[list[tupl
     for desk, name, password, password_hash in enabled:
         (published if verify_password(password_hash, password) else changed).append((desk, name))
     return published, changed
+
+
+async def demo_login_states(session: AsyncSession, agreement: Agreement,
+                            sides: tuple[str, ...]) -> list[tuple[str, str, str, str, str | None]]:
+    """Each demo login as (desk, login, demo password, who, password hash): the hash is None where the login
+    cannot sign in whatever its password (disabled, or not on that desk: the name is taken on the other)."""
+    found = []
+    for desk, name, password, who in demo_logins(agreement, sides):
+        row = await _row(session, desk, name)
+        found.append((desk, name, password, who, row.password_hash if row is not None and row.active else None))
+    return found
+
+
+def demo_logins_that_sign_in(states: list[tuple[str, str, str, str, str | None]]
+                             ) -> tuple[list[tuple[str, str, str, str]], list[str]]:
+    """Of demo_login_states, those that sign in with the demo's password, as (desk, login, password, who), and
+    a sentence for each that does not (so `tono seed-demo` never prints a login that is refused). Asked outside
+    any transaction: argon2 takes a while."""
+    working, refused = [], []
+    for desk, name, password, who, password_hash in states:
+        if password_hash is None:
+            refused.append(f"{name} ({desk} desk) is disabled or is a login on the other desk: `tono login list` "
+                           "shows it.")
+        elif not verify_password(password_hash, password):
+            refused.append(f"{name} ({desk} desk) has a password of its own now, not the demo's.")
+        else:
+            working.append((desk, name, password, who))
+    return working, refused

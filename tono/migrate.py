@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -31,6 +32,22 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
+
+
+def known_revision(revision: str) -> bool:
+    """Whether `revision` names one of this code's migrations (or base, or head)."""
+    if revision in ("base", "head"):
+        return True
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def revision_ids() -> list[str]:
+    """This code's migrations, oldest first."""
+    return [script.revision for script in reversed(list(ScriptDirectory.from_config(
+        alembic_config("sqlite://")).walk_revisions()))]
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -7,13 +7,11 @@ from datetime import date
 
 from agency.models import AgencyEvent, AgencyRecord, AgencyReport, AgencyRequest, Officer, Task
 from agency.report_rows import period_words
-from deskkit.dates import DateWords
+from deskkit.dates import DATES  # one format for both desks and the chat
 from protocol import deadlines, lifecycle, tasks
-from protocol.clock import NZ
 from protocol.grounds import EXTENSION_GROUNDS, WITHHOLDING_GROUNDS
 
-# "23 December 2026" and "25 November 2026, 10:15" (New Zealand time), as this desk has always written them.
-DATES = DateWords(day_pattern="d MMMM y", moment_pattern="d MMMM y, HH:mm", zone=NZ)
+# "23 December 2026" and "25 November 2026, 10:15 am" (New Zealand time), as the provider desk and the chat write them.
 KINDS = {"access": "Access request (IPP 6)", "correction": "Correction request (IPP 7)"}
 TASK_STATES = {"open": "Open: nobody has claimed it", "claimed": "Claimed", "answered": "Answered",
                "withdrawn": "Withdrawn: no answer needed"}

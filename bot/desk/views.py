@@ -9,9 +9,9 @@ from datetime import date
 
 from bot.models import Request, RequestEvent
 from bot.requests.moves import STILL_EVENTS
-from deskkit.dates import DateWords
+from deskkit.dates import DATES  # one format for both desks and the chat
 from protocol import deadlines, lifecycle
-from protocol.clock import NZ, nz_today
+from protocol.clock import nz_today
 from protocol.grounds import ground_line
 
 # Short names for the queue's headings; lifecycle.STATES gives the sentence under each.
@@ -53,8 +53,7 @@ VISIBLE = frozenset(lifecycle.SENT_BY_FAMILY)
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # how an event's detail carries a date
 
 
-# "7 Dec 2026", "Monday 7 December 2026", "7 Dec 2026, 3:05 pm"; dates from JSON (ISO text) too.
-DATES = DateWords(day_pattern="d MMM y", long_day_pattern="EEEE d MMMM y", moment_pattern="d MMM y, h:mm a", zone=NZ)
+# "7 December 2026", "Monday 7 December 2026", "7 December 2026, 3:05 pm"; dates from JSON (ISO text) too.
 day, long_day, moment = DATES.day, DATES.long_day, DATES.moment
 
 

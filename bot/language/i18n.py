@@ -22,11 +22,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.language.names import PLACEHOLDERS, names_by_language
+from deskkit.dates import DateWords
 from protocol.agreement import Agreement
 
 LOCALES = Path(__file__).parent.parent / "locales"  # bot/locales, where translators find them
@@ -34,6 +34,7 @@ DOMAIN = "tono"
 LANGUAGES = ("en", "mi")
 REGISTERS = ("adult", "child")
 BABEL_LOCALE = {"en": "en_NZ", "mi": "mi"}
+_DATES = {language: DateWords(locale=locale) for language, locale in BABEL_LOCALE.items()}
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,8 @@ def translations(language: str) -> gettext.GNUTranslations:
 
 
 def format_day(day: date, language: str) -> str:
-    """A date as families read it: '9 February 2027', '9 Pēpuere 2027'."""
-    return format_date(day, format="d MMMM y", locale=BABEL_LOCALE[language])
+    """A date as families read it: '9 February 2027', '9 Pēpuere 2027' (as the desks write it: deskkit/dates.py)."""
+    return _DATES[language].day(day)
 
 
 def _value(value: Any, language: str, register: str) -> str:

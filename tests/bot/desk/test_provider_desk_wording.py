@@ -88,7 +88,7 @@ async def test_the_request_and_prepare_pages_say_grounds_and_dates_in_words_neve
     for page in (answered, preparing):
         assert WITHHELD_GROUND in page
         assert all(day(on) in page for on in record_dates)
-    assert all(day(on) in prepare for on in record_dates)  # "written 10 Feb 2026", and in the child version's start
+    assert all(day(on) in prepare for on in record_dates)  # "written 10 February 2026", and in the child's
 
 
 def test_the_history_says_an_extensions_ground_with_its_section_and_its_dates_in_words():
@@ -102,7 +102,8 @@ def test_the_history_says_an_extensions_ground_with_its_section_and_its_dates_in
     said = dict(access.details)
     assert said["Ground"].startswith("s 48: Processing the request raises issues so complex")
     assert dict(correction.details)["Ground"].startswith("s 65: ")
-    assert (said["Received on"], said["New due date"], said["When"]) == ("25 Nov 2026", "17 Feb 2027", "2 Dec 2026")
+    assert (said["Received on"], said["New due date"], said["When"]) == ("25 November 2026", "17 February 2027",
+                                                                         "2 December 2026")
 
 
 def test_while_staff_prepare_the_due_date_is_theirs_to_deliver_by_counted_from_today():
@@ -112,7 +113,7 @@ def test_while_staff_prepare_the_due_date_is_theirs_to_deliver_by_counted_from_t
     early, later = due_of(request, date(2026, 11, 26), 2), due_of(request, date(2026, 12, 14), 2)
     late = due_of(request, date(2026, 12, 28), 2)
 
-    assert early.text == later.text == "Deliver by 23 Dec 2026"
+    assert early.text == later.text == "Deliver by 23 December 2026"
     assert early.note == f"{working_days_left(date(2026, 12, 23), date(2026, 11, 26))} working days left"
     assert later.note == "7 working days left"
     assert late.overdue and late.note == "Overdue by 5 days"

@@ -119,7 +119,7 @@ async def test_a_parent_with_authority_gives_a_childs_consent_and_a_later_withdr
     page = await flash_after(client, withdrawn)
 
     assert "Recorded: consent to evaluation given on 2026-02-01." in given_page
-    assert "Given on 1 Feb 2026 (form), by Aroha Parata (P-0001)" in given_page
+    assert "Given on 1 February 2026 (form), by Aroha Parata (P-0001)" in given_page
     assert "Withdrawn on Sunday 1 March 2026." in page
     async with app.state.sessions() as session:
         events = list(await session.exec(select(ConsentEvent).order_by(ConsentEvent.id)))
