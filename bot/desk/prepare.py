@@ -200,7 +200,8 @@ async def request_preparing(session: AsyncSession, ref: str) -> Request:
     return request
 
 
-async def tell_when_ready(session: AsyncSession, request: Request, language: str, register: str) -> bool:
+async def tell_when_ready(session: AsyncSession, request: Request, language: str, register: str,
+                          staff: str) -> bool:
     """After delivery, once every item has the version a language and register need, the family is told (once
     for each version) and given a button that sends it."""
     if request.state not in lifecycle.ANSWER_GIVEN:
@@ -211,7 +212,8 @@ async def tell_when_ready(session: AsyncSession, request: Request, language: str
                                                           RequestEvent.trigger == "version_ready"))
     if any((e.detail or {}) == {"language": language, "register": register} for e in told):
         return False
-    await record_still(session, request, "version_ready", "staff", "", {"language": language, "register": register})
+    await record_still(session, request, "version_ready", "staff", staff,
+                       {"language": language, "register": register})
     await notify(session, request, _("Another version of the answer to your request {ref} is ready.",
                                      ref=Plain(request.ref)),
                  Button(_("Send it to me"), f"copy:{request.ref}:{language}:{register}"))
@@ -250,7 +252,7 @@ async def save(ctx: DeskContext, staff: StaffAccount, ref: str, item_key: str, l
         found.written_by, found.updated_at = staff.display_name[:64], utcnow()
         session.add(found)
         await session.flush()
-        told = await tell_when_ready(session, request, language, register)
+        told = await tell_when_ready(session, request, language, register, staff.display_name)
     level = reading(data.text, register) if language == "en" else None
     said = f"Saved the {variant_name(language, register)} of “{item.title[:120]}”." + (
         " Every item now has it: the family is told it is ready." if told else "")

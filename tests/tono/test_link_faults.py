@@ -31,6 +31,7 @@ from sqlmodel import select
 
 from protocol.agreement import load_agreement
 from protocol.clock import nz_today
+from protocol.receiving import REUSED
 from tests.bot.desk.provider_desk_support import HTML, post_form
 from tests.bot.desk.provider_desk_support import sign_in as staff_signs_in
 from tests.deskkit.desk_app import csrf_in
@@ -316,7 +317,8 @@ async def test_a_stale_copy_of_the_providers_key_at_the_agency_is_shown_until_me
     await pair.start("agency", _variant(pair, "stale", lambda d: d["parties"]["ccss"].update(public_key=stale)))
     async with pair.running():
         ref = await _asked_and_relayed(pair)
-        await pair.settle("the relay refused", lambda: _refused_at_provider(pair))
+        refused = _any(pair, "provider", "outbox", lambda c: c.rejected_at.is_not(None))
+        await pair.settle("the relay refused", refused)
         status, said = await pair.status("provider")
         async with pair.desk("provider") as desk:
             page = (await desk.get(f"/provider/requests/{ref}")).text
@@ -337,12 +339,18 @@ async def test_a_stale_copy_of_the_providers_key_at_the_agency_is_shown_until_me
         await _finished_once(pair, ref)
 
 
-async def _refused_at_provider(pair: Pair) -> bool:
+def _any(pair: Pair, role: str, table: str, where=None):
+    """A check for `settle`: whether `role`'s queue table (outbox, dead_letter …) has a row matching `where` (a
+    function of the table's columns)."""
     from linkqueue.tables import QUEUE_TABLES
 
-    box = QUEUE_TABLES["provider"].outbox
-    refused = select(func.count()).select_from(box).where(box.c.rejected_at.is_not(None))
-    return bool(await _scalar(pair.provider, refused))
+    rows = getattr(QUEUE_TABLES[role], table)
+
+    async def check() -> bool:
+        query = select(func.count()).select_from(rows)
+        return bool(await _scalar(pair.orgs[role], query.where(where(rows.c)) if where else query))
+
+    return check
 
 
 async def test_two_different_agreements_are_shown_on_both_sides_while_they_differ_and_the_request_finishes(pair):
@@ -353,7 +361,7 @@ async def test_two_different_agreements_are_shown_on_both_sides_while_they_diffe
     async with pair.running():
         ref = await _asked_and_relayed(pair)
         await _received(pair, ref)  # a request names no agreement version (yet), so it goes through
-        await pair.settle("the demo's report refused on arrival", lambda: _dead_letters_at_agency(pair), "agency")
+        await pair.settle("the demo's report refused on arrival", _any(pair, "agency", "dead_letter"), "agency")
         seen = {role: await pair.status(role) for role in ("provider", "agency")}
         async with pair.desk("provider") as desk:
             provider_page = (await desk.get("/provider/link")).text
@@ -375,20 +383,8 @@ async def test_two_different_agreements_are_shown_on_both_sides_while_they_diffe
         await _finished_once(pair, ref)
 
 
-async def _dead_letters_at_agency(pair: Pair) -> bool:
-    from linkqueue.tables import QUEUE_TABLES
-
-    letters = QUEUE_TABLES["agency"].dead_letter
-    return bool(await _scalar(pair.agency, select(func.count()).select_from(letters)))
-
-
 async def test_the_agency_down_for_a_long_time_is_shown_while_it_lasts_and_the_request_finishes_once_back(pair):
-    from linkqueue.tables import QUEUE_TABLES
-
-    box = QUEUE_TABLES["provider"].outbox
-
-    async def tried_five_times() -> bool:
-        return bool(await _scalar(pair.provider, select(func.count()).select_from(box).where(box.c.attempts >= 5)))
+    tried_five_times = _any(pair, "provider", "outbox", lambda c: c.attempts >= 5)
 
     async with pair.running("provider"):
         ref = await _asked_and_relayed(pair)
@@ -415,7 +411,8 @@ async def test_the_agency_restored_from_before_it_answered_is_shown_until_repair
     async with pair.running():
         status, said = await pair.status("agency")
         await _units_answer(pair.agency)  # the officers find their tasks open again, and answer again
-        await pair.settle("the answer refused for its reused number", lambda: _failing_at_agency(pair), "agency")
+        await pair.settle("the answer refused for its reused number", _any(
+            pair, "agency", "outbox", lambda c: c.delivered_at.is_(None) & c.last_error.contains(REUSED)), "agency")
         failing, failing_said = await pair.status("agency")
         async with pair.desk("agency") as desk:
             task = await _a_task_id(pair)
@@ -428,14 +425,6 @@ async def test_the_agency_restored_from_before_it_answered_is_shown_until_repair
     assert not status.healthy and "The streams disagree (run `tono link repair`)" in said, said
     assert not failing.healthy and "was already used by another message" in failing_said
     assert "has not reached" in page and "restored from an older backup" in page
-
-
-async def _failing_at_agency(pair: Pair) -> bool:
-    from linkqueue.tables import QUEUE_TABLES
-
-    box = QUEUE_TABLES["agency"].outbox
-    return bool(await _scalar(pair.agency, select(func.count()).select_from(box).where(
-        box.c.delivered_at.is_(None), box.c.last_error.like("%already used by another message%"))))
 
 
 async def _a_task_id(pair: Pair) -> int:
